@@ -1,0 +1,445 @@
+"""The safe expression language of scenario files.
+
+Expressions are Python-like: literals (numbers are exact, so ``0.99`` is ``99/100``), quoted
+strings, ``True``/``False`` (also ``true``/``false``), names of parameters, variables and
+``action``, ``+ - * / **``, comparisons (chained too), ``and``/``or``/``not``,
+``x if c else y``, ``in``/``not in`` on a literal list, and calls of ``min``, ``max`` and ``abs``.
+Booleans count as 0 and 1 in arithmetic.
+
+The text is parsed with :func:`ast.parse`, which only builds a syntax tree, and every node of
+that tree is checked against the list above before it is turned into a tree of closures. Nothing
+in a scenario file is ever executed by Python: there is no ``eval``, no ``exec`` and no
+``sympify`` of file text. Sizes are bounded (length of the text, depth of nesting, digits of
+literals, exponents), so an expression can neither hang nor exhaust memory.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .errors import ScenarioError
+
+__all__ = ["Expr", "parse_expr", "constant", "Value", "MAX_SOURCE", "to_number", "is_number"]
+
+Value = Any  # Fraction | int | bool | str, or a sympy expression in symbolic mode
+
+MAX_SOURCE = 4000  # characters in one expression
+MAX_DEPTH = 60  # nesting depth of the syntax tree
+MAX_DIGITS = 200  # digits of one numeric literal
+MAX_EXPONENT = 256  # |n| in x ** n
+MAX_BITS = 20000  # bits of the numerator/denominator a power may produce
+
+_RESERVED = {"true": True, "false": False, "True": True, "False": False}
+_FUNCTIONS = {"min", "max", "abs"}
+
+Env = Mapping[str, Value]
+Fn = Callable[[Env], Value]
+
+
+class _EvalError(Exception):
+    """Raised while evaluating; turned into a ScenarioError naming the expression."""
+
+
+def is_number(x: object) -> bool:
+    """True for the exact numbers of the language (bools count as 0/1) and sympy expressions."""
+    if isinstance(x, (bool, int, Fraction)):
+        return True
+    return type(x).__module__.startswith("sympy")
+
+
+def to_number(x: Value) -> Any:
+    """``x`` as an exact number: a :class:`~fractions.Fraction` (or a sympy expression)."""
+    if isinstance(x, (bool, int)):
+        return Fraction(int(x))
+    if isinstance(x, Fraction):
+        return x
+    if type(x).__module__.startswith("sympy"):
+        return x
+    raise _EvalError(f"expected a number, got {_show(x)}")
+
+
+def clip(text: str, width: int = 60) -> str:
+    """``text`` shortened to ``width`` characters for an error message."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _show(x: Value) -> str:
+    if isinstance(x, str):
+        return f"the string {x!r}"
+    return repr(x) if not isinstance(x, Fraction) else str(x)
+
+
+def _exact(x: Any) -> bool:
+    return isinstance(x, (bool, int, Fraction))
+
+
+def _arith(op: type[ast.operator]) -> Callable[[Value, Value], Value]:
+    def add(a: Value, b: Value) -> Value:
+        return to_number(a) + to_number(b)
+
+    def sub(a: Value, b: Value) -> Value:
+        return to_number(a) - to_number(b)
+
+    def mul(a: Value, b: Value) -> Value:
+        return to_number(a) * to_number(b)
+
+    def div(a: Value, b: Value) -> Value:
+        x, y = to_number(a), to_number(b)
+        if _exact(y) and y == 0:
+            raise _EvalError("division by zero")
+        return x / y
+
+    def power(a: Value, b: Value) -> Value:
+        x, y = to_number(a), to_number(b)
+        if not _exact(y):
+            return x**y
+        if y.denominator != 1:
+            raise _EvalError(f"exponent {y} is not an integer (the result would not be exact)")
+        n = int(y)
+        if abs(n) > MAX_EXPONENT:
+            raise _EvalError(f"exponent {n} is larger than {MAX_EXPONENT}")
+        if _exact(x):
+            if x == 0 and n < 0:
+                raise _EvalError("division by zero (0 to a negative power)")
+            bits = max(x.numerator.bit_length(), x.denominator.bit_length()) * abs(n)
+            if bits > MAX_BITS:
+                raise _EvalError(f"the power is too large (about {bits} bits)")
+        return x**n
+
+    table: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
+        ast.Add: add,
+        ast.Sub: sub,
+        ast.Mult: mul,
+        ast.Div: div,
+        ast.Pow: power,
+    }
+    return table[op]
+
+
+def _compare(op: type[ast.cmpop]) -> Callable[[Value, Value], bool]:
+    def ordered(f: Callable[[Any, Any], bool]) -> Callable[[Value, Value], bool]:
+        def g(a: Value, b: Value) -> bool:
+            if isinstance(a, str) != isinstance(b, str):
+                raise _EvalError(f"cannot order {_show(a)} and {_show(b)}")
+            if not isinstance(a, str):
+                a, b = to_number(a), to_number(b)
+                if not (_exact(a) and _exact(b)):
+                    raise _EvalError("cannot decide a comparison of symbolic values")
+            return bool(f(a, b))
+
+        return g
+
+    def eq(a: Value, b: Value) -> bool:
+        return _equal(a, b)
+
+    def ne(a: Value, b: Value) -> bool:
+        return not _equal(a, b)
+
+    table: dict[type[ast.cmpop], Callable[[Value, Value], bool]] = {
+        ast.Eq: eq,
+        ast.NotEq: ne,
+        ast.Lt: ordered(lambda a, b: a < b),
+        ast.LtE: ordered(lambda a, b: a <= b),
+        ast.Gt: ordered(lambda a, b: a > b),
+        ast.GtE: ordered(lambda a, b: a >= b),
+    }
+    return table[op]
+
+
+def _equal(a: Value, b: Value) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
+    if _exact(a) and _exact(b):
+        return bool(a == b)
+    diff = to_number(a) - to_number(b)
+    if getattr(diff, "is_zero", None) is True:
+        return True
+    if getattr(diff, "is_zero", None) is False:
+        return False
+    raise _EvalError("cannot decide an equality of symbolic values")
+
+
+def _truth(x: Value) -> bool:
+    if isinstance(x, str):
+        raise _EvalError(f"{_show(x)} is not a truth value")
+    if _exact(x):
+        return bool(x)
+    z = getattr(x, "is_zero", None)
+    if z is None:
+        raise _EvalError("cannot decide the truth of a symbolic value")
+    return not z
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A parsed, checked expression.
+
+    Attributes
+    ----------
+    source:
+        The text as written.
+    names:
+        Every free name it refers to (parameters, variables, ``action``).
+    path:
+        Key path of the expression in its scenario, used in error messages.
+    """
+
+    source: str
+    names: frozenset[str]
+    path: tuple[str | int, ...] = ()
+    fn: Fn = field(compare=False, repr=False, default=lambda env: None)
+
+    def __call__(self, env: Env) -> Value:
+        """Evaluate in ``env`` (a mapping of names to values)."""
+        try:
+            return self.fn(env)
+        except _EvalError as e:
+            raise ScenarioError(f"{e} in {clip(self.source)!r}", self.path) from None
+        except KeyError as e:
+            raise ScenarioError(
+                f"{e.args[0]!r} has no value here in {clip(self.source)!r}", self.path
+            ) from None
+        except (ZeroDivisionError, OverflowError, TypeError, ValueError) as e:
+            raise ScenarioError(f"cannot evaluate {clip(self.source)!r}: {e}", self.path) from None
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def constant(value: Value, path: Sequence[str | int] = ()) -> Expr:
+    """An expression that always evaluates to ``value``."""
+    v = Fraction(value) if isinstance(value, (int, Fraction)) and not isinstance(value, bool) else value
+    return Expr(source=_literal_source(v), names=frozenset(), path=tuple(path), fn=lambda env: v)
+
+
+def _literal_source(v: Value) -> str:
+    if isinstance(v, str):
+        return repr(v)
+    return str(v)
+
+
+class _Builder:
+    def __init__(self, source: str, known: Iterable[str] | None, path: tuple[str | int, ...]):
+        self.source = source
+        self.known = None if known is None else set(known)
+        self.path = path
+        self.names: set[str] = set()
+
+    def fail(self, message: str) -> ScenarioError:
+        return ScenarioError(f"{message} in expression {clip(self.source)!r}", self.path)
+
+    def build(self, node: ast.AST, depth: int = 0) -> Fn:
+        if depth > MAX_DEPTH:
+            raise self.fail(f"nesting deeper than {MAX_DEPTH}")
+        d = depth + 1
+        if isinstance(node, ast.Constant):
+            return self.const(node)
+        if isinstance(node, ast.Name):
+            return self.name(node.id)
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
+                raise self.fail(f"operator {type(node.op).__name__} is not allowed")
+            f = _arith(type(node.op))
+            left, right = self.build(node.left, d), self.build(node.right, d)
+            return lambda env: f(left(env), right(env))
+        if isinstance(node, ast.UnaryOp):
+            operand = self.build(node.operand, d)
+            if isinstance(node.op, ast.Not):
+                return lambda env: not _truth(operand(env))
+            if isinstance(node.op, ast.USub):
+                return lambda env: -to_number(operand(env))
+            if isinstance(node.op, ast.UAdd):
+                return lambda env: to_number(operand(env))
+            raise self.fail("operator ~ is not allowed")
+        if isinstance(node, ast.BoolOp):
+            parts = [self.build(v, d) for v in node.values]
+            if isinstance(node.op, ast.And):
+
+                def conj(env: Env) -> Value:
+                    out: Value = True
+                    for p in parts:
+                        out = p(env)
+                        if not _truth(out):
+                            return out
+                    return out
+
+                return conj
+
+            def disj(env: Env) -> Value:
+                out: Value = False
+                for p in parts:
+                    out = p(env)
+                    if _truth(out):
+                        return out
+                return out
+
+            return disj
+        if isinstance(node, ast.Compare):
+            return self.compare(node, d)
+        if isinstance(node, ast.IfExp):
+            test, body, orelse = (self.build(x, d) for x in (node.test, node.body, node.orelse))
+            return lambda env: body(env) if _truth(test(env)) else orelse(env)
+        if isinstance(node, ast.Call):
+            return self.call(node, d)
+        if isinstance(node, ast.Attribute):
+            raise self.fail("attribute access is not allowed")
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            raise self.fail("a list may only stand on the right of 'in'")
+        if isinstance(node, (ast.Lambda,)):
+            raise self.fail("lambda is not allowed")
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            raise self.fail("comprehensions are not allowed")
+        if isinstance(node, ast.Subscript):
+            raise self.fail("subscripts are not allowed")
+        if isinstance(node, ast.NamedExpr):
+            raise self.fail("assignment is not allowed")
+        raise self.fail(f"{type(node).__name__} is not allowed")
+
+    def const(self, node: ast.Constant) -> Fn:
+        v = node.value
+        if isinstance(v, bool):
+            return lambda env: v
+        if isinstance(v, str):
+            if len(v) > 200:
+                raise self.fail("a string literal longer than 200 characters")
+            return lambda env: v
+        if isinstance(v, (int, float)):
+            text = ast.get_source_segment(self.source, node) or repr(v)
+            text = text.replace("_", "").strip()
+            if len(text) > MAX_DIGITS:
+                raise self.fail(f"a number with more than {MAX_DIGITS} characters")
+            try:
+                f = Fraction(text)
+            except (ValueError, ZeroDivisionError):
+                raise self.fail(f"cannot read the number {text!r} exactly") from None
+            if max(f.numerator.bit_length(), f.denominator.bit_length()) > MAX_BITS:
+                raise self.fail(f"the number {text!r} is too large")
+            return lambda env: f
+        raise self.fail(f"the literal {v!r} is not allowed")
+
+    def name(self, ident: str) -> Fn:
+        if ident.startswith("__") or ident.startswith("_"):
+            raise self.fail(f"the name {ident!r} is not allowed")
+        if ident in _RESERVED:
+            v = _RESERVED[ident]
+            return lambda env: v
+        if self.known is not None and ident not in self.known:
+            allowed = ", ".join(sorted(self.known)) or "none"
+            raise self.fail(f"unknown name {ident!r} (names allowed here: {allowed})")
+        self.names.add(ident)
+        return lambda env: env[ident]
+
+    def compare(self, node: ast.Compare, d: int) -> Fn:
+        left = self.build(node.left, d)
+        steps: list[Callable[[Value, Env], tuple[bool, Value]]] = []
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, (ast.In, ast.NotIn)):
+                if not isinstance(right_node, (ast.List, ast.Tuple, ast.Set)):
+                    raise self.fail("'in' needs a literal list on its right, like x in ['a', 'b']")
+                items = [self.build(e, d) for e in right_node.elts]
+                negate = isinstance(op, ast.NotIn)
+
+                def member(
+                    a: Value, env: Env, items: list[Fn] = items, negate: bool = negate
+                ) -> tuple[bool, Value]:
+                    found = any(_equal(a, it(env)) for it in items)
+                    return (found != negate), None
+
+                steps.append(member)
+                continue
+            if isinstance(op, (ast.Is, ast.IsNot)):
+                raise self.fail("'is' is not allowed (use ==)")
+            f = _compare(type(op))
+            right = self.build(right_node, d)
+
+            def step(
+                a: Value, env: Env, f: Callable[[Value, Value], bool] = f, right: Fn = right
+            ) -> tuple[bool, Value]:
+                b = right(env)
+                return f(a, b), b
+
+            steps.append(step)
+
+        def run(env: Env) -> bool:
+            a = left(env)
+            for s in steps:
+                ok, b = s(a, env)
+                if not ok:
+                    return False
+                a = b
+            return True
+
+        return run
+
+    def call(self, node: ast.Call, d: int) -> Fn:
+        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
+            what = node.func.id if isinstance(node.func, ast.Name) else "this"
+            raise self.fail(f"calling {what!r} is not allowed (only min, max and abs)")
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.fail("keyword and star arguments are not allowed")
+        fname = node.func.id
+        args = [self.build(a, d) for a in node.args]
+        if fname == "abs":
+            if len(args) != 1:
+                raise self.fail("abs takes exactly one argument")
+            a0 = args[0]
+            return lambda env: abs(to_number(a0(env)))
+        if len(args) < 2:
+            raise self.fail(f"{fname} takes at least two arguments")
+        pick = min if fname == "min" else max
+
+        def minmax(env: Env) -> Value:
+            vals = [to_number(a(env)) for a in args]
+            if not all(_exact(v) for v in vals):
+                raise _EvalError(f"cannot decide {fname} of symbolic values")
+            return pick(vals)
+
+        return minmax
+
+
+def parse_expr(
+    text: object,
+    known: Iterable[str] | None = None,
+    path: Sequence[str | int] = (),
+) -> Expr:
+    """Parse and check ``text``; raise :class:`ScenarioError` naming ``path`` if it is not valid.
+
+    Parameters
+    ----------
+    text:
+        The expression. Numbers and booleans are accepted as literals.
+    known:
+        The names the expression may use; ``None`` accepts any name (checked later).
+    path:
+        Key path of the expression in its scenario, for error messages.
+    """
+    p = tuple(path)
+    if isinstance(text, bool):
+        return constant(text, p)
+    if isinstance(text, (int, Fraction)):
+        return constant(Fraction(text), p)
+    if not isinstance(text, str):
+        raise ScenarioError(f"expected an expression (a string or number), got {type(text).__name__}", p)
+    source = text.strip()
+    if not source:
+        raise ScenarioError("expected an expression, got an empty string", p)
+    if len(source) > MAX_SOURCE:
+        raise ScenarioError(f"expression longer than {MAX_SOURCE} characters", p)
+    if "\x00" in source:
+        raise ScenarioError("expression contains a NUL character", p)
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as e:
+        raise ScenarioError(f"cannot parse expression {clip(source)!r}: {e.msg}", p) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ScenarioError(f"expression {source[:40]!r}... is too deeply nested", p) from None
+    b = _Builder(source, known, p)
+    try:
+        fn = b.build(tree.body)
+    except RecursionError:
+        raise ScenarioError("expression is too deeply nested", p) from None
+    return Expr(source=source, names=frozenset(b.names), path=p, fn=fn)

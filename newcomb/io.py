@@ -1,0 +1,421 @@
+"""Scenario files: YAML 1.2 in, validated, and back out.
+
+A scenario file is untrusted. It is read as bytes (at most :data:`MAX_BYTES`), decoded as
+UTF-8, and composed by PyYAML's pure-Python composer into a node tree; nothing is constructed
+from tags, so no code can run. Scalars are then resolved by the YAML 1.2 core schema: only
+``true``/``false`` are booleans, so ``yes``/``no``/``on``/``off`` stay strings. Anchors and
+aliases, explicit tags, and duplicate keys are refused. Every mistake becomes a
+:class:`~newcomb.errors.ScenarioError` naming the file, the line and column, and the key path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ScenarioError
+from .expr import Expr
+from .model import (
+    Chance,
+    Correlate,
+    Label,
+    Prediction,
+    Predictor,
+    Scenario,
+    Select,
+    Value,
+    Variable,
+)
+
+__all__ = ["load", "loads", "from_dict", "to_dict", "dumps", "MAX_BYTES", "FORMAT_VERSION"]
+
+MAX_BYTES = 1 << 20  # 1 MiB: far larger than any real scenario
+FORMAT_VERSION = 1
+
+Path_ = tuple[str | int, ...]
+
+_NULL = re.compile(r"^(~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_OCT = re.compile(r"^0o[0-7]+$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_SPECIAL = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.nan|\.NaN|\.NAN)$")
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe, pure-Python loader with no implicit resolvers: every plain scalar comes
+    out as a string node, and this module resolves it by the YAML 1.2 core schema."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}
+
+
+class _Reader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.marks: dict[Path_, tuple[int, int]] = {}
+        self.key_marks: dict[Path_, tuple[int, int]] = {}
+        self.seen: set[int] = set()
+
+    def fail(self, message: str, path: Path_, node: yaml.Node | None = None) -> ScenarioError:
+        line = col = None
+        if node is not None:
+            line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        return ScenarioError(message, path, file=self.file, line=line, column=col)
+
+    def convert(self, node: yaml.Node, path: Path_) -> Any:
+        if id(node) in self.seen:
+            raise self.fail("anchors and aliases (& and *) are not supported", path, node)
+        self.seen.add(id(node))
+        self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.tag not in _STANDARD_TAGS:
+            raise self.fail(f"YAML tags such as {node.tag!r} are not supported", path, node)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for knode, vnode in node.value:
+                if not isinstance(knode, yaml.ScalarNode):
+                    raise self.fail("mapping keys must be plain values", path, knode)
+                key = self.scalar(knode, path)
+                if key is None or isinstance(key, float | Fraction):
+                    raise self.fail(f"{knode.value!r} cannot be a key here", path, knode)
+                hk = (type(key), key)
+                if hk in {(type(k), k) for k in out}:
+                    raise self.fail(f"duplicate key {knode.value!r}", path, knode)
+                sub = (*path, _key_text(key))
+                self.key_marks[sub] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+                out[key] = self.convert(vnode, sub)
+            return out
+        raise self.fail("unexpected YAML node", path, node)  # pragma: no cover
+
+    def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        text = node.value
+        if node.style is not None:  # quoted or block scalar: always a string
+            return text
+        if _NULL.match(text):
+            return None
+        if text in _BOOL:
+            return _BOOL[text]
+        if _INT.match(text) and len(text) <= 200:
+            return int(text)
+        if _OCT.match(text) and len(text) <= 200:
+            return int(text[2:], 8)
+        if _HEX.match(text) and len(text) <= 200:
+            return int(text[2:], 16)
+        if _FLOAT.match(text) and len(text) <= 200:
+            return Fraction(text)
+        if _SPECIAL.match(text):
+            raise self.fail(f"{text} is not an exact number", path, node)
+        return text
+
+
+def _key_text(key: Label) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+def loads(text: str | bytes, file: str = "<string>") -> Scenario:
+    """Read a scenario from YAML text; raise ScenarioError naming ``file`` on any mistake."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_BYTES:
+            raise ScenarioError(
+                f"file is {len(text)} bytes, larger than the limit of {MAX_BYTES}", file=file
+            )
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ScenarioError(
+                f"file is not UTF-8 text (byte {e.start}: {e.reason})", file=file
+            ) from None
+    if len(text) > MAX_BYTES:
+        raise ScenarioError(f"text is larger than the limit of {MAX_BYTES} bytes", file=file)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = _Reader(file)
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        msg = " ".join(x for x in (e.context, e.problem) if x) or "malformed YAML"
+        raise ScenarioError(
+            f"malformed YAML: {msg}",
+            file=file,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as e:
+        raise ScenarioError(f"malformed YAML: {e}", file=file) from None
+    except RecursionError:
+        raise ScenarioError("YAML nested too deeply", file=file) from None
+    if node is None:
+        raise ScenarioError("the file is empty; expected a scenario mapping", file=file)
+    try:
+        data = reader.convert(node, ())
+    except RecursionError:
+        raise ScenarioError("YAML nested too deeply", file=file) from None
+    try:
+        return from_dict(data)
+    except ScenarioError as e:
+        raise _locate(e, reader, file) from None
+
+
+def load(path: str | Path) -> Scenario:
+    """Read a scenario file. Raise ScenarioError (naming the file) if it is missing or bad."""
+    p = Path(path)
+    name = str(path)
+    try:
+        if not p.is_file():
+            raise ScenarioError("no such file" if not p.exists() else "not a file", file=name)
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise ScenarioError(f"file is {size} bytes, larger than the limit of {MAX_BYTES}", file=name)
+        raw = p.read_bytes()
+    except OSError as e:
+        raise ScenarioError(f"cannot read the file: {e.strerror}", file=name) from None
+    return loads(raw, file=name)
+
+
+def _locate(e: ScenarioError, reader: _Reader, file: str) -> ScenarioError:
+    path = e.path
+    for marks in (reader.marks, reader.key_marks):
+        for n in range(len(path), -1, -1):
+            hit = marks.get(tuple(path[:n]))
+            if hit is not None:
+                return e.located(file=file, line=hit[0], column=hit[1])
+    return e.located(file=file)
+
+
+# -- dict <-> Scenario --------------------------------------------------------------------------
+
+_TOP = {
+    "newcomb",
+    "name",
+    "summary",
+    "description",
+    "references",
+    "parameters",
+    "actions",
+    "variables",
+    "observes",
+    "utility",
+    "predictor",
+}
+_KINDS = {
+    "chance": set(),
+    "value": set(),
+    "predicts": {"accuracy", "given"},
+    "select": set(),
+    "correlate": {"prior"},
+}
+
+
+def _mapping(x: object, path: Path_, what: str) -> Mapping[Any, Any]:
+    if not isinstance(x, Mapping):
+        raise ScenarioError(f"expected {what}, got {_kind(x)}", path)
+    return x
+
+
+def _list(x: object, path: Path_, what: str) -> list[Any]:
+    if not isinstance(x, list):
+        raise ScenarioError(f"expected {what}, got {_kind(x)}", path)
+    return x
+
+
+def _text(x: object, path: Path_) -> str:
+    if not isinstance(x, str):
+        raise ScenarioError(f"expected a string, got {_kind(x)}", path)
+    return x
+
+
+def _kind(x: object) -> str:
+    if x is None:
+        return "nothing (null)"
+    if isinstance(x, bool):
+        return f"the boolean {str(x).lower()}"
+    if isinstance(x, Mapping):
+        return "a mapping"
+    if isinstance(x, list):
+        return "a list"
+    if isinstance(x, int | Fraction):
+        return f"the number {x}"
+    return f"{x!r}"
+
+
+def _unknown_keys(m: Mapping[Any, Any], allowed: set[str], path: Path_) -> None:
+    for k in m:
+        if k not in allowed:
+            raise ScenarioError(
+                f"unknown key {k!r} (expected one of: {', '.join(sorted(allowed))})",
+                (*path, _key_text(k)),
+            )
+
+
+def from_dict(data: object) -> Scenario:
+    """Build a Scenario from plain data (as read from YAML or JSON), checking every key."""
+    top = _mapping(data, (), "a mapping with keys newcomb, name, actions, variables, utility")
+    _unknown_keys(top, _TOP, ())
+    for required in ("newcomb", "name", "actions", "variables", "utility"):
+        if required not in top:
+            raise ScenarioError(f"missing required key {required!r}", ())
+    version = top["newcomb"]
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        raise ScenarioError(
+            f"unsupported format version {version!r}; this newcomb reads version {FORMAT_VERSION}",
+            ("newcomb",),
+        )
+    name = _text(top["name"], ("name",))
+    summary = _text(top["summary"], ("summary",)) if "summary" in top else None
+    description = _text(top["description"], ("description",)) if "description" in top else None
+    refs = [
+        _text(r, ("references", i))
+        for i, r in enumerate(_list(top.get("references", []), ("references",), "a list"))
+    ]
+    params = _mapping(top.get("parameters") or {}, ("parameters",), "a mapping of names to numbers")
+    actions = _list(top["actions"], ("actions",), "a list of action names")
+    vars_ = _mapping(top["variables"], ("variables",), "a mapping of variable names to kinds")
+    variables = [_variable(k, v) for k, v in vars_.items()]
+    observes_raw = top.get("observes", [])
+    if observes_raw is None:
+        observes_raw = []
+    observes = [
+        _text(o, ("observes", i))
+        for i, o in enumerate(_list(observes_raw, ("observes",), "a list of variable names"))
+    ]
+    predictor = Predictor()
+    if "predictor" in top:
+        pm = _mapping(top["predictor"], ("predictor",), "a mapping with prefer and on_paradox")
+        _unknown_keys(pm, {"prefer", "on_paradox"}, ("predictor",))
+        rule = pm.get("on_paradox", "fail")
+        if not isinstance(rule, str):
+            raise ScenarioError(
+                f"expected one of fail, random, retry, got {_kind(rule)}", ("predictor", "on_paradox")
+            )
+        predictor = Predictor(prefer=pm.get("prefer"), on_paradox=rule)
+    return Scenario(
+        name=name,
+        summary=summary,
+        description=description,
+        references=refs,
+        parameters=dict(params),
+        actions=actions,
+        variables=variables,
+        observes=observes,
+        utility=top["utility"],
+        predictor=predictor,
+    )
+
+
+def _variable(name: object, spec: object) -> Variable:
+    if not isinstance(name, str):
+        raise ScenarioError(f"variable name {name!r} must be a string", ("variables",))
+    path: Path_ = ("variables", name)
+    m = _mapping(spec, path, "a mapping with one of: chance, value, predicts, select, correlate")
+    kinds = [k for k in m if k in _KINDS]
+    if len(kinds) != 1:
+        raise ScenarioError(
+            "expected exactly one of chance, value, predicts, select, correlate"
+            + (f", got {', '.join(map(str, kinds))}" if kinds else ""),
+            path,
+        )
+    kind = kinds[0]
+    _unknown_keys(m, {kind} | _KINDS[kind], path)
+    body = m[kind]
+    if kind == "chance":
+        return Chance(name=name, outcomes=_mapping(body, (*path, "chance"), "a mapping of outcomes to probabilities"))
+    if kind == "value":
+        if body is None:
+            raise ScenarioError("expected an expression", (*path, "value"))
+        return Value(name=name, expr=body)
+    if kind == "predicts":
+        if body != "action":
+            raise ScenarioError(
+                f"expected 'action' (the only thing a predictor predicts), got {_kind(body)}",
+                (*path, "predicts"),
+            )
+        given = m.get("given")
+        if given is not None:
+            given = _mapping(given, (*path, "given"), "a mapping of observed variables to values")
+        return Prediction(name=name, accuracy=m.get("accuracy", 1), given=given)
+    if kind == "select":
+        return Select(name=name, options=_list(body, (*path, "select"), "a list of options"))
+    table = _mapping(body, (*path, "correlate"), "a mapping from each action to P(value | action)")
+    rows = {
+        a: _mapping(d, (*path, "correlate", _key_text(a)), "a mapping of values to probabilities")
+        for a, d in table.items()
+    }
+    if "prior" not in m:
+        raise ScenarioError("a correlate needs a prior (its frequency in the world)", path)
+    prior = _mapping(m["prior"], (*path, "prior"), "a mapping of values to probabilities")
+    return Correlate(name=name, table=rows, prior=prior)
+
+
+def _expr_out(e: Expr) -> Any:
+    return e.source
+
+
+def _number_out(x: Fraction) -> Any:
+    return int(x) if x.denominator == 1 else str(x)
+
+
+def to_dict(s: Scenario) -> dict[str, Any]:
+    """Plain data for a scenario, in the file format (the inverse of :func:`from_dict`)."""
+    out: dict[str, Any] = {"newcomb": FORMAT_VERSION, "name": s.name}
+    if s.summary is not None:
+        out["summary"] = s.summary
+    if s.description is not None:
+        out["description"] = s.description
+    if s.references:
+        out["references"] = list(s.references)
+    if s.parameters:
+        out["parameters"] = {k: _number_out(v) for k, v in s.parameters.items()}
+    out["actions"] = list(s.actions)
+    variables: dict[str, Any] = {}
+    for v in s.variables:
+        if isinstance(v, Chance):
+            variables[v.name] = {"chance": {k: _expr_out(e) for k, e in v.outcomes}}
+        elif isinstance(v, Value):
+            variables[v.name] = {"value": _expr_out(v.expr)}
+        elif isinstance(v, Prediction):
+            spec: dict[str, Any] = {"predicts": "action", "accuracy": _expr_out(v.accuracy)}
+            if v.given is not None:
+                spec["given"] = dict(v.given)
+            variables[v.name] = spec
+        elif isinstance(v, Select):
+            variables[v.name] = {"select": list(v.options)}
+        else:
+            variables[v.name] = {
+                "correlate": {a: {k: _expr_out(e) for k, e in d} for a, d in v.table},
+                "prior": {k: _expr_out(e) for k, e in v.prior},
+            }
+    out["variables"] = variables
+    if s.observes:
+        out["observes"] = list(s.observes)
+    out["utility"] = _expr_out(s.utility)
+    pred: dict[str, Any] = {"on_paradox": s.predictor.on_paradox}
+    if s.predictor.prefer is not None:
+        pred["prefer"] = _expr_out(s.predictor.prefer)
+    out["predictor"] = pred
+    return out
+
+
+def dumps(s: Scenario) -> str:
+    """The scenario as YAML text that :func:`loads` reads back to an equal scenario."""
+    return yaml.safe_dump(to_dict(s), sort_keys=False, allow_unicode=True, width=100)

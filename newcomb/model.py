@@ -1,0 +1,563 @@
+"""The scenario model: frozen value objects.
+
+A :class:`Scenario` is a finite causal model with one decision (DESIGN.md §2): parameters,
+actions, variables in order (each one of :class:`Chance`, :class:`Value`, :class:`Prediction`,
+:class:`Select`, :class:`Correlate`), the variables the agent observes, a utility and the
+predictor's settings. Everything is checked when it is built, whether it comes from a YAML file
+(:mod:`newcomb.io`) or from Python::
+
+    >>> from newcomb import Scenario, Chance, Prediction, Value
+    >>> s = Scenario(
+    ...     name="Newcomb",
+    ...     parameters={"q": "99/100"},
+    ...     actions=["one_box", "two_box"],
+    ...     variables=[
+    ...         Prediction(name="prediction", accuracy="q"),
+    ...         Value(name="box", expr="1000000 * (prediction == 'one_box')"),
+    ...     ],
+    ...     utility="box + 1000 * (action == 'two_box')",
+    ... )
+    >>> s.parameters["q"]
+    Fraction(99, 100)
+
+A :class:`Policy` maps each observation to a distribution over actions.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any, Literal, Union
+
+from .errors import ScenarioError
+from .expr import Expr, constant, parse_expr
+
+__all__ = [
+    "Label",
+    "Chance",
+    "Value",
+    "Prediction",
+    "Select",
+    "Correlate",
+    "Variable",
+    "Predictor",
+    "Scenario",
+    "Policy",
+    "PARADOX_RULES",
+    "parse_number",
+]
+
+Label = Union[str, bool, int]
+"""A value a variable can take: a string, a boolean or an integer."""
+
+PARADOX_RULES = ("fail", "random", "retry")
+ParadoxRule = Literal["fail", "random", "retry"]
+
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_RESERVED = {"action", "true", "false", "True", "False", "min", "max", "abs"}
+_FRACTION = re.compile(r"^\s*[-+]?(\d[\d_]*)?(\.\d+)?([eE][-+]?\d+)?\s*(/\s*\d[\d_]*\s*)?$")
+
+
+def parse_number(value: object, path: Sequence[str | int] = ()) -> Fraction:
+    """Read an exact number: an int, a Fraction, or a string such as ``"1/2"`` or ``"0.99"``."""
+    if isinstance(value, bool):
+        raise ScenarioError("expected a number, got a boolean", path)
+    if isinstance(value, int | Fraction):
+        return Fraction(value)
+    if isinstance(value, float):
+        return Fraction(repr(value))
+    if isinstance(value, str) and _FRACTION.match(value) and len(value) <= 200:
+        try:
+            return Fraction(value.replace("_", "").replace(" ", ""))
+        except (ValueError, ZeroDivisionError):
+            pass
+    raise ScenarioError(f"expected an exact number such as 1/2 or 0.99, got {value!r}", path)
+
+
+def _check_name(name: object, path: Sequence[str | int], what: str) -> str:
+    if not isinstance(name, str) or not _IDENT.match(name) or keyword.iskeyword(name):
+        raise ScenarioError(
+            f"{what} name {name!r} must be an identifier (a letter, then letters, digits or _)",
+            path,
+        )
+    if name in _RESERVED:
+        raise ScenarioError(f"{what} name {name!r} is reserved", path)
+    return name
+
+
+def _check_label(label: object, path: Sequence[str | int]) -> Label:
+    if isinstance(label, bool | str):
+        return label
+    if isinstance(label, int):
+        return label
+    if isinstance(label, Fraction) and label.denominator == 1:
+        return int(label)
+    raise ScenarioError(
+        f"expected a label (a string, true/false or an integer), got {label!r}", path
+    )
+
+
+def _expr(x: object, path: tuple[str | int, ...]) -> Expr:
+    if isinstance(x, Expr):
+        return x if x.path else replace(x, path=path)
+    return parse_expr(x, None, path)
+
+
+def _labelled(
+    items: Mapping[Any, Any] | Iterable[tuple[Any, Any]], path: tuple[str | int, ...]
+) -> tuple[tuple[Label, Expr], ...]:
+    pairs = items.items() if isinstance(items, Mapping) else items
+    out: list[tuple[Label, Expr]] = []
+    seen: set[tuple[type, Label]] = set()
+    for k, v in pairs:
+        label = _check_label(k, path)
+        if (type(label), label) in seen:
+            raise ScenarioError(f"duplicate outcome {label!r}", path)
+        seen.add((type(label), label))
+        out.append((label, _expr(v, (*path, _key(label)))))
+    if not out:
+        raise ScenarioError("expected at least one outcome", path)
+    return tuple(out)
+
+
+def _key(label: Label) -> str:
+    if isinstance(label, bool):
+        return "true" if label else "false"
+    return str(label)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Chance:
+    """A chance variable: a finite distribution over labels.
+
+    ``outcomes`` maps each label to its probability, an expression of parameters and of earlier
+    variables (a conditional table). The probabilities must lie in [0, 1] and sum to 1 in every
+    world; this is checked when the scenario is compiled.
+    """
+
+    name: str
+    outcomes: tuple[tuple[Label, Expr], ...]
+
+    kind = "chance"
+
+    def __init__(self, *, name: str, outcomes: Mapping[Any, Any] | Iterable[tuple[Any, Any]]):
+        object.__setattr__(self, "name", _check_name(name, ("variables",), "variable"))
+        object.__setattr__(self, "outcomes", _labelled(outcomes, ("variables", name, "chance")))
+
+    def expressions(self) -> Iterable[Expr]:
+        return (e for _, e in self.outcomes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Value:
+    """A deterministic variable: an expression of earlier variables, parameters and ``action``."""
+
+    name: str
+    expr: Expr
+
+    kind = "value"
+
+    def __init__(self, *, name: str, expr: object):
+        object.__setattr__(self, "name", _check_name(name, ("variables",), "variable"))
+        object.__setattr__(self, "expr", _expr(expr, ("variables", name, "value")))
+
+    def expressions(self) -> Iterable[Expr]:
+        return (self.expr,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prediction:
+    """A prediction of the agent's action by a predictor with the given ``accuracy``.
+
+    Without ``given`` it predicts the act in this very world (self-referential: the prediction
+    must be a fixed point). With ``given`` (a full observation) it predicts what the agent's
+    policy does on that hypothetical observation.
+    """
+
+    name: str
+    accuracy: Expr
+    given: tuple[tuple[str, Label], ...] | None = None
+
+    kind = "prediction"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        accuracy: object = 1,
+        given: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+    ):
+        object.__setattr__(self, "name", _check_name(name, ("variables",), "variable"))
+        path: tuple[str | int, ...] = ("variables", name)
+        object.__setattr__(self, "accuracy", _expr(accuracy, (*path, "accuracy")))
+        g: tuple[tuple[str, Label], ...] | None = None
+        if given is not None:
+            pairs = given.items() if isinstance(given, Mapping) else given
+            g = tuple(
+                (str(k), _check_label(v, (*path, "given", str(k)))) for k, v in pairs
+            )
+        object.__setattr__(self, "given", g)
+
+    @property
+    def self_referential(self) -> bool:
+        return self.given is None
+
+    def expressions(self) -> Iterable[Expr]:
+        return (self.accuracy,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Select:
+    """A value the predictor chooses together with its prediction (part of the fixed point)."""
+
+    name: str
+    options: tuple[Label, ...]
+
+    kind = "select"
+
+    def __init__(self, *, name: str, options: Iterable[Any]):
+        object.__setattr__(self, "name", _check_name(name, ("variables",), "variable"))
+        path = ("variables", name, "select")
+        opts = tuple(_check_label(o, path) for o in options)
+        if not opts:
+            raise ScenarioError("expected at least one option", path)
+        if len({(type(o), o) for o in opts}) != len(opts):
+            raise ScenarioError("duplicate option", path)
+        object.__setattr__(self, "options", opts)
+
+    def expressions(self) -> Iterable[Expr]:
+        return ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Correlate:
+    """A variable correlated with the act but not computed from the agent's decision procedure.
+
+    ``table`` gives P(value | act) for every action; ``prior`` is its frequency in the world,
+    which the realized value and FDT use (DESIGN.md §2).
+    """
+
+    name: str
+    table: tuple[tuple[str, tuple[tuple[Label, Expr], ...]], ...]
+    prior: tuple[tuple[Label, Expr], ...]
+
+    kind = "correlate"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        table: Mapping[str, Mapping[Any, Any]],
+        prior: Mapping[Any, Any] | Iterable[tuple[Any, Any]],
+    ):
+        object.__setattr__(self, "name", _check_name(name, ("variables",), "variable"))
+        path: tuple[str | int, ...] = ("variables", name)
+        if not isinstance(table, Mapping) or not table:
+            raise ScenarioError("expected a table of P(value | act) for every action", path)
+        rows = tuple(
+            (str(a), _labelled(dist, (*path, "correlate", str(a)))) for a, dist in table.items()
+        )
+        object.__setattr__(self, "table", rows)
+        object.__setattr__(self, "prior", _labelled(prior, (*path, "prior")))
+
+    def labels(self) -> tuple[Label, ...]:
+        return tuple(label for label, _ in self.prior)
+
+    def expressions(self) -> Iterable[Expr]:
+        for _, dist in self.table:
+            yield from (e for _, e in dist)
+        yield from (e for _, e in self.prior)
+
+
+Variable = Union[Chance, Value, Prediction, Select, Correlate]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Predictor:
+    """How the predictor settles its unknowns.
+
+    ``prefer`` is an expression it maximises among consistent choices (ties are split
+    uniformly); ``on_paradox`` says what it does when no choice is consistent: ``fail`` (the world
+    is inconsistent), ``random`` (it guesses uniformly) or ``retry`` (the day is redrawn).
+    """
+
+    prefer: Expr | None = None
+    on_paradox: ParadoxRule = "fail"
+
+    def __init__(self, *, prefer: object = None, on_paradox: str = "fail"):
+        object.__setattr__(
+            self, "prefer", None if prefer is None else _expr(prefer, ("predictor", "prefer"))
+        )
+        if on_paradox not in PARADOX_RULES:
+            raise ScenarioError(
+                f"expected one of fail, random, retry, got {on_paradox!r}",
+                ("predictor", "on_paradox"),
+            )
+        object.__setattr__(self, "on_paradox", on_paradox)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """A Newcomb-like problem: a finite causal model with one decision.
+
+    Parameters
+    ----------
+    name:
+        Human-readable name.
+    actions:
+        The agent's options (two or more distinct strings).
+    variables:
+        In order; each may refer to parameters and earlier variables.
+    observes:
+        Names of the variables the agent sees before it acts.
+    utility:
+        An expression of the variables, parameters and ``action``.
+    parameters:
+        Named exact numbers (``"1/2"``, ``0.99`` or a Fraction), or expressions of earlier
+        parameters.
+    predictor:
+        The predictor's preference and paradox rule.
+    """
+
+    name: str
+    actions: tuple[str, ...]
+    variables: tuple[Variable, ...]
+    utility: Expr
+    observes: tuple[str, ...] = ()
+    parameters: Mapping[str, Fraction] = field(default_factory=dict)
+    predictor: Predictor = field(default_factory=Predictor)
+    summary: str | None = None
+    description: str | None = None
+    references: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        actions: Iterable[str],
+        variables: Iterable[Variable],
+        utility: object,
+        observes: Iterable[str] = (),
+        parameters: Mapping[str, object] | None = None,
+        predictor: Predictor | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        references: Iterable[str] = (),
+    ):
+        if not isinstance(name, str) or not name.strip():
+            raise ScenarioError("expected a non-empty string", ("name",))
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "summary", summary)
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "references", tuple(references))
+        object.__setattr__(self, "actions", _check_actions(actions))
+        object.__setattr__(self, "parameters", _check_parameters(parameters or {}))
+        object.__setattr__(self, "variables", tuple(variables))
+        object.__setattr__(self, "observes", tuple(observes))
+        object.__setattr__(self, "utility", _expr(utility, ("utility",)))
+        object.__setattr__(self, "predictor", predictor or Predictor())
+        _validate(self)
+
+    # -- derived views ----------------------------------------------------------------------
+    def variable(self, name: str) -> Variable:
+        """The variable called ``name``."""
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+    def with_parameters(self, **values: object) -> Scenario:
+        """A copy with some parameters changed (``--set``)."""
+        params: dict[str, object] = dict(self.parameters)
+        for k, v in values.items():
+            if k not in params:
+                known = ", ".join(params) or "none"
+                raise ScenarioError(f"no parameter named {k!r} (parameters: {known})", ("parameters",))
+            params[k] = parse_number(v, ("parameters", k))
+        return self._copy(parameters=params)
+
+    def with_paradox(self, rule: str) -> Scenario:
+        """A copy whose predictor follows paradox rule ``rule``."""
+        p = Predictor(prefer=self.predictor.prefer, on_paradox=rule)
+        return self._copy(predictor=p)
+
+    def _copy(self, **changes: Any) -> Scenario:
+        fields: dict[str, Any] = {
+            "name": self.name,
+            "actions": self.actions,
+            "variables": self.variables,
+            "utility": self.utility,
+            "observes": self.observes,
+            "parameters": self.parameters,
+            "predictor": self.predictor,
+            "summary": self.summary,
+            "description": self.description,
+            "references": self.references,
+        }
+        fields.update(changes)
+        return Scenario(**fields)
+
+
+def _check_actions(actions: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(actions, str) or not isinstance(actions, Iterable):
+        raise ScenarioError("expected a list of action names", ("actions",))
+    acts = tuple(actions)
+    for i, a in enumerate(acts):
+        if not isinstance(a, str) or not a:
+            raise ScenarioError(f"expected an action name (a string), got {a!r}", ("actions", i))
+    if len(acts) < 2:
+        raise ScenarioError(f"expected at least two actions, got {len(acts)}", ("actions",))
+    if len(set(acts)) != len(acts):
+        dup = next(a for a in acts if acts.count(a) > 1)
+        raise ScenarioError(f"duplicate action {dup!r}", ("actions",))
+    return acts
+
+
+def _check_parameters(params: Mapping[str, object]) -> dict[str, Fraction]:
+    if not isinstance(params, Mapping):
+        raise ScenarioError("expected a mapping of names to numbers", ("parameters",))
+    out: dict[str, Fraction] = {}
+    for k, v in params.items():
+        _check_name(k, ("parameters", str(k)), "parameter")
+        path = ("parameters", k)
+        if isinstance(v, str) and not _FRACTION.match(v):
+            e = parse_expr(v, set(out), path)
+            val = e(out)
+            if isinstance(val, bool | str) or not isinstance(val, int | Fraction):
+                raise ScenarioError(f"expected a number, got {val!r}", path)
+            out[k] = Fraction(val)
+        else:
+            out[k] = parse_number(v, path)
+    return out
+
+
+def _validate(s: Scenario) -> None:
+    """Check names, references and kinds; raise ScenarioError at the first problem."""
+    params = set(s.parameters)
+    seen: dict[str, Variable] = {}
+    action_dependent: set[str] = set()
+    for i, v in enumerate(s.variables):
+        if not isinstance(v, Chance | Value | Prediction | Select | Correlate):
+            raise ScenarioError(
+                f"expected a variable (Chance, Value, Prediction, Select, Correlate), got {v!r}",
+                ("variables", i),
+            )
+        if v.name in seen:
+            raise ScenarioError(f"duplicate variable {v.name!r}", ("variables", v.name))
+        if v.name in params:
+            raise ScenarioError(
+                f"{v.name!r} is already a parameter name", ("variables", v.name)
+            )
+        known = params | set(seen)
+        allow_action = isinstance(v, Chance | Value)
+        for e in v.expressions():
+            _check_names(e, known | ({"action"} if allow_action else set()), seen)
+            if "action" in e.names or e.names & action_dependent:
+                action_dependent.add(v.name)
+        if isinstance(v, Correlate):
+            _check_correlate(v, s.actions)
+        seen[v.name] = v
+    obs_seen: set[str] = set()
+    for i, o in enumerate(s.observes):
+        if o not in seen:
+            raise ScenarioError(
+                f"observes an undefined variable {o!r} (variables: {', '.join(seen) or 'none'})",
+                ("observes", i),
+            )
+        if o in obs_seen:
+            raise ScenarioError(f"{o!r} is listed twice", ("observes", i))
+        obs_seen.add(o)
+        if o in action_dependent:
+            raise ScenarioError(
+                f"the agent cannot observe {o!r} before acting: it depends on the action",
+                ("observes", i),
+            )
+    for v in s.variables:
+        if isinstance(v, Prediction) and v.given is not None:
+            keys = [k for k, _ in v.given]
+            if sorted(keys) != sorted(s.observes):
+                raise ScenarioError(
+                    "a hypothetical observation must give a value for exactly the observed "
+                    f"variables ({', '.join(s.observes) or 'none'}), got {', '.join(keys) or 'none'}",
+                    ("variables", v.name, "given"),
+                )
+    everything = params | set(seen) | {"action"}
+    _check_names(s.utility, everything, seen)
+    if s.predictor.prefer is not None:
+        _check_names(s.predictor.prefer, everything, seen)
+
+
+def _check_names(e: Expr, known: set[str], seen: Mapping[str, Variable]) -> None:
+    for n in sorted(e.names - known):
+        if n == "action":
+            raise ScenarioError(f"'action' cannot be used here in {e.source!r}", e.path)
+        raise ScenarioError(
+            f"unknown name {n!r} in {e.source!r} (variables may use parameters and earlier "
+            f"variables only; known here: {', '.join(sorted(known)) or 'none'})",
+            e.path,
+        )
+
+
+def _check_correlate(v: Correlate, actions: tuple[str, ...]) -> None:
+    path = ("variables", v.name, "correlate")
+    rows = dict(v.table)
+    missing = [a for a in actions if a not in rows]
+    extra = [a for a in rows if a not in actions]
+    if missing or extra:
+        raise ScenarioError(
+            "expected one row per action "
+            + (f"(missing: {', '.join(missing)})" if missing else f"(unknown: {', '.join(extra)})"),
+            path,
+        )
+    labels = {(type(x), x) for x in v.labels()}
+    for a, dist in v.table:
+        if {(type(x), x) for x, _ in dist} != labels:
+            raise ScenarioError(
+                "each row must have exactly the labels of the prior", (*path, a)
+            )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A map from observations to distributions over actions.
+
+    ``rules`` pairs each observation (a tuple of labels, in the order of ``observes``) with a
+    tuple of ``(action, probability)``. Observations that are missing are irrelevant to it.
+    """
+
+    observes: tuple[str, ...]
+    rules: tuple[tuple[tuple[Label, ...], tuple[tuple[str, Fraction], ...]], ...]
+
+    @staticmethod
+    def of(
+        observes: Sequence[str],
+        table: Mapping[tuple[Label, ...], str | Mapping[str, object]],
+    ) -> Policy:
+        """Build from ``{observation tuple: action}`` or ``{observation: {action: prob}}``."""
+        rules = []
+        for obs, act in table.items():
+            if isinstance(act, str):
+                dist: tuple[tuple[str, Fraction], ...] = ((act, Fraction(1)),)
+            else:
+                dist = tuple((a, parse_number(p)) for a, p in act.items() if parse_number(p) != 0)
+            rules.append((tuple(obs), dist))
+        return Policy(tuple(observes), tuple(rules))
+
+    def act(self, observation: Mapping[str, Label] | tuple[Label, ...]) -> dict[str, Fraction]:
+        """The distribution over actions at ``observation``."""
+        key = (
+            tuple(observation[o] for o in self.observes)
+            if isinstance(observation, Mapping)
+            else tuple(observation)
+        )
+        for obs, dist in self.rules:
+            if obs == key and all(type(a) is type(b) for a, b in zip(obs, key, strict=True)):
+                return dict(dist)
+        raise KeyError(key)
+
+    @property
+    def is_pure(self) -> bool:
+        return all(len(d) == 1 for _, d in self.rules)

@@ -1,0 +1,83 @@
+"""The one expected-utility routine the theories share (DESIGN.md §2, "three queries on W").
+
+* ``condition`` (EDT): E[U | O = o] over W(π with o ↦ a); correlates follow P(value | a).
+* ``intervene`` (CDT): over the worlds of W(π) with O = o, set the act to a and recompute what
+  follows it; predictions stay put; correlates follow the agent's credence in its own act,
+  Σ_b π(o)(b) · P(value | b).
+* ``policy`` (FDT): V(π with o ↦ a) = E[U] over W(π with o ↦ a) under the paradox rule;
+  predictions move with the policy because they compute it.
+
+Every query takes expectations over consistent worlds only: the theories believe the problem
+statement that the predictor is right. Results are exact (rationals, or polynomials in ε when an
+accuracy is 1); ``None`` means the query is undefined (the observation has probability zero at
+every order, or under ``fail`` the policy meets a paradox).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Literal
+
+from .series import Num, is_zero, ratio
+from .world import Behaviour, Model, Rule
+
+__all__ = ["Query", "expected_utility", "value", "deviate", "act_distribution"]
+
+Query = Literal["condition", "intervene", "policy"]
+
+
+def deviate(pi: Behaviour, obs: int, act: int) -> Behaviour:
+    """π with observation ``obs`` mapped to action ``act`` for sure."""
+    row = tuple(Fraction(int(i == act)) for i in range(len(pi[obs])))
+    return (*pi[:obs], row, *pi[obs + 1 :])
+
+
+def act_distribution(model: Model, act: int) -> tuple[Fraction, ...]:
+    return tuple(Fraction(int(i == act)) for i in range(len(model.actions)))
+
+
+def value(model: Model, pi: Behaviour, rule: Rule | None = None) -> Num | None:
+    """V(π): expected utility over W(π) under a paradox rule (the scenario's by default)."""
+    return model.mixed_worlds(pi).value(rule or model.rule)
+
+
+def expected_utility(
+    model: Model,
+    pi: Behaviour,
+    obs: int,
+    act: int,
+    *,
+    how: Query,
+    rule: Rule | None = None,
+) -> Num | None:
+    """Expected utility of taking ``act`` at observation ``obs`` against policy ``pi``.
+
+    Parameters
+    ----------
+    how:
+        ``"condition"`` conditions on the act (EDT), ``"intervene"`` intervenes on the act (CDT),
+        ``"policy"`` intervenes on the policy (FDT).
+    rule:
+        Paradox rule for ``how="policy"`` (the scenario's by default).
+    """
+    if how == "policy":
+        return value(model, deviate(pi, obs, act), rule)
+    if how == "condition":
+        ws = model.mixed_worlds(deviate(pi, obs, act), act_distribution(model, act))
+        num: Num = Fraction(0)
+        den: Num = Fraction(0)
+        for w in ws.consistent():
+            if w.obs == obs:
+                num = num + w.weight * w.utility
+                den = den + w.weight
+        return None if is_zero(den) else ratio(num, den)
+    if how == "intervene":
+        ws = model.mixed_worlds(pi, pi[obs])
+        num = Fraction(0)
+        den = Fraction(0)
+        for w in ws.consistent():
+            if w.obs == obs:
+                num = num + w.weight * model.utility(w.env, act)
+                den = den + w.weight
+        return None if is_zero(den) else ratio(num, den)
+    raise ValueError(f"unknown query {how!r}")

@@ -1,0 +1,185 @@
+"""Exact numbers for the limit of perfect accuracy.
+
+A predictor with accuracy 1 is treated as accuracy ``1 - ε`` with ``ε`` infinitesimal
+(DESIGN.md §2): probabilities become polynomials in ``ε`` with rational coefficients, expectations
+become ratios of such polynomials, and comparing them lexicographically by order of ``ε`` is
+"compare at ε = 0, break exact ties by higher orders". Conditioning on an observation that has
+probability zero at ε = 0 then uses its leading non-zero order (a tremble).
+
+:class:`Eps` is a small exact polynomial type; :func:`ratio` divides two of them as power series
+truncated at a fixed order, which is all the comparisons need.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Union
+
+__all__ = ["Eps", "Num", "ratio", "leading", "sign", "is_zero", "EPSILON"]
+
+Num = Union[Fraction, "Eps"]
+
+# Orders kept when a ratio of polynomials is expanded as a power series in ε. Each accuracy-1
+# prediction in a world contributes one factor of ε, so this bounds the depth of tie-breaking.
+SERIES_ORDER = 8
+
+
+class Eps:
+    """A polynomial ``c0 + c1·ε + c2·ε² + ...`` with exact rational coefficients.
+
+    Compares as ε → 0⁺: by the first coefficient that differs.
+    """
+
+    __slots__ = ("c",)
+
+    def __init__(self, coefficients: tuple[Fraction, ...]) -> None:
+        c = list(coefficients)
+        while c and c[-1] == 0:
+            c.pop()
+        self.c: tuple[Fraction, ...] = tuple(c)
+
+    @staticmethod
+    def lift(x: Num | int) -> Eps:
+        return x if isinstance(x, Eps) else Eps((Fraction(x),))
+
+    def __add__(self, other: Num | int) -> Eps:
+        o = Eps.lift(other).c
+        a = self.c
+        n = max(len(a), len(o))
+        return Eps(
+            tuple(
+                (a[i] if i < len(a) else 0) + (o[i] if i < len(o) else 0) for i in range(n)
+            )  # type: ignore[misc]
+        )
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Eps:
+        return Eps(tuple(-x for x in self.c))
+
+    def __sub__(self, other: Num | int) -> Eps:
+        return self + (-Eps.lift(other))
+
+    def __rsub__(self, other: Num | int) -> Eps:
+        return Eps.lift(other) - self
+
+    def __mul__(self, other: Num | int) -> Eps:
+        if not isinstance(other, Eps):
+            f = Fraction(other)
+            return Eps(tuple(x * f for x in self.c))
+        a, b = self.c, other.c
+        if not a or not b:
+            return Eps(())
+        out = [Fraction(0)] * (len(a) + len(b) - 1)
+        for i, x in enumerate(a):
+            if x:
+                for j, y in enumerate(b):
+                    out[i + j] += x * y
+        return Eps(tuple(out))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Num | int) -> Eps:
+        if isinstance(other, Eps):
+            return ratio(self, other)  # type: ignore[return-value]
+        f = Fraction(other)
+        return Eps(tuple(x / f for x in self.c))
+
+    def _cmp(self, other: object) -> int:
+        if not isinstance(other, (Eps, Fraction, int)):
+            return NotImplemented  # type: ignore[no-any-return]
+        d = (self - other).c
+        for x in d:
+            if x:
+                return 1 if x > 0 else -1
+        return 0
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (Eps, Fraction, int)):
+            return NotImplemented
+        return self._cmp(other) == 0
+
+    def __hash__(self) -> int:
+        if len(self.c) <= 1:
+            return hash(self.c[0] if self.c else Fraction(0))
+        return hash(self.c)
+
+    def __lt__(self, other: Num | int) -> bool:
+        return self._cmp(other) < 0
+
+    def __le__(self, other: Num | int) -> bool:
+        return self._cmp(other) <= 0
+
+    def __gt__(self, other: Num | int) -> bool:
+        return self._cmp(other) > 0
+
+    def __ge__(self, other: Num | int) -> bool:
+        return self._cmp(other) >= 0
+
+    def __bool__(self) -> bool:
+        return bool(self.c)
+
+    def at0(self) -> Fraction:
+        """The value at ε = 0."""
+        return self.c[0] if self.c else Fraction(0)
+
+    def order(self) -> int:
+        """Index of the first non-zero coefficient (-1 for the zero polynomial)."""
+        for i, x in enumerate(self.c):
+            if x:
+                return i
+        return -1
+
+    def __repr__(self) -> str:
+        terms = [f"{x}·ε^{i}" if i else str(x) for i, x in enumerate(self.c) if x]
+        return "Eps(" + (" + ".join(terms) or "0") + ")"
+
+
+EPSILON = Eps((Fraction(0), Fraction(1)))
+
+
+def is_zero(x: Num) -> bool:
+    """True when ``x`` is exactly zero (every order of ε)."""
+    return not x
+
+
+def sign(x: Num) -> int:
+    """Sign of ``x`` as ε → 0⁺."""
+    if isinstance(x, Eps):
+        return x._cmp(0)
+    return (x > 0) - (x < 0)
+
+
+def leading(x: Num) -> Fraction:
+    """The value of ``x`` at ε = 0 (``x`` itself for a plain rational)."""
+    return x.at0() if isinstance(x, Eps) else x
+
+
+def ratio(num: Num, den: Num) -> Num:
+    """``num / den`` where ``den`` is non-zero at some order.
+
+    For plain rationals this is exact division. For polynomials in ε the quotient is expanded as
+    a power series up to :data:`SERIES_ORDER` orders beyond the leading one, after cancelling the
+    common power of ε; the result's value at ε = 0 is the limit of the ratio.
+    """
+    if not isinstance(num, Eps) and not isinstance(den, Eps):
+        return num / den
+    n = Eps.lift(num).c
+    d = Eps.lift(den).c
+    k = Eps(d).order()
+    if k < 0:
+        raise ZeroDivisionError("division by an ε-polynomial that is zero")
+    n_shift = list(n[k:]) if len(n) > k else []
+    if any(n[:k]):
+        raise ZeroDivisionError("ratio diverges as ε → 0")
+    d_shift = list(d[k:])
+    out: list[Fraction] = []
+    rem = n_shift + [Fraction(0)] * (SERIES_ORDER + len(d_shift))
+    for i in range(SERIES_ORDER + 1):
+        q = rem[i] / d_shift[0] if i < len(rem) else Fraction(0)
+        out.append(q)
+        if q:
+            for j, y in enumerate(d_shift):
+                if i + j < len(rem):
+                    rem[i + j] -= q * y
+    return Eps(tuple(out))

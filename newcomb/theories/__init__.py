@@ -1,0 +1,67 @@
+"""Decision theories: the built-ins, registered here and only here, and user theories.
+
+Users name their own theory, policy or policy function as ``package.module:Name`` (the syntax
+of ``[project.scripts]``); :func:`load` imports it and checks it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+from ..errors import UsageError
+from .base import Decision, FixedPolicy, Theory, as_theory, eu_table, theory_name
+from .cdt import CDT
+from .edt import EDT
+from .fdt import FDT
+
+__all__ = [
+    "BUILTINS",
+    "CDT",
+    "EDT",
+    "FDT",
+    "Decision",
+    "FixedPolicy",
+    "Theory",
+    "as_theory",
+    "builtin_theories",
+    "eu_table",
+    "load",
+    "theory_name",
+]
+
+BUILTINS: dict[str, type[Theory]] = {t.name: t for t in (CDT, EDT, FDT)}
+"""The built-in theories by name, in the order reports show them."""
+
+_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+
+
+def builtin_theories() -> list[Theory]:
+    """Fresh instances of the built-in theories."""
+    return [t() for t in BUILTINS.values()]
+
+
+def load(spec: str) -> Theory:
+    """Load ``module:Name`` (a Theory class or instance, a Policy, or a policy function).
+
+    A built-in name (``CDT``, ``EDT``, ``FDT``) is accepted too.
+    """
+    if spec in BUILTINS:
+        return BUILTINS[spec]()
+    if not _SPEC.match(spec):
+        raise UsageError(f"--theory {spec!r}: expected module:Name, e.g. mytheories:Cautious")
+    module_name, attr = spec.split(":", 1)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise UsageError(f"--theory {spec!r}: cannot import {module_name!r}: {e}") from None
+    except Exception as e:
+        raise UsageError(
+            f"--theory {spec!r}: importing {module_name!r} raised {type(e).__name__}: {e}"
+        ) from None
+    obj: object = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise UsageError(f"--theory {spec!r}: {module_name!r} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    return as_theory(obj, attr.split(".")[-1])

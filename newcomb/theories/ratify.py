@@ -1,0 +1,48 @@
+"""Ratifiable policies: the fixed points of act-by-act expected-utility maximisation.
+
+EDT and CDT evaluate each act against the agent's own policy elsewhere, so their answer is a
+policy π with π(o) among the best acts at every observation o (DESIGN.md §2; Jeffrey 1983 on
+ratifiability; Joyce 2012 and Arntzenius 2008 on deliberational equilibria). Pure policies are
+searched exhaustively within :class:`~newcomb.world.Limits`.
+
+An observation where no act has a defined expected utility (it has probability zero at every
+order of ε, whatever the agent does there) is irrelevant to the policy: only the first action is
+accepted there, so that policies differing only where nothing can happen are not reported twice.
+"""
+
+from __future__ import annotations
+
+from ..query import Query, expected_utility
+from ..world import Behaviour, Model, pure
+from .base import Decision
+
+__all__ = ["ratifiable_pure", "is_ratifiable"]
+
+
+def is_ratifiable(model: Model, pi: Behaviour, how: Query) -> bool:
+    """Whether ``pi`` puts weight only on best acts, at every observation."""
+    n = len(model.actions)
+    for o, row in enumerate(pi):
+        eus = [expected_utility(model, pi, o, a, how=how) for a in range(n)]
+        defined = [e for e in eus if e is not None]
+        support = [a for a, p in enumerate(row) if p]
+        if not defined:
+            if support != [0]:
+                return False
+            continue
+        best = max(defined)  # type: ignore[type-var]
+        for a in support:
+            e = eus[a]
+            if e is None or e < best:
+                return False
+    return True
+
+
+def ratifiable_pure(model: Model, how: Query) -> Decision:
+    """Every ratifiable pure policy, in the order of :meth:`Model.pure_policies`."""
+    n = len(model.actions)
+    found = tuple(
+        pi for sigma in model.pure_policies() if is_ratifiable(model, pi := pure(sigma, n), how)
+    )
+    note = None if found else "no ratifiable pure policy: every pure policy regrets some act"
+    return Decision(found, note=note, total=len(found))

@@ -1,0 +1,752 @@
+"""W(π): the distribution over worlds a scenario defines for a policy.
+
+This module is the one place that knows the semantics of DESIGN.md §2. A :class:`Model` is a
+scenario compiled for analysis. Its variables fall into three stages, found by following which
+names each expression uses:
+
+1. *exogenous*: chance draws, correlates, ``given`` predictions and the values computed from
+   them. They do not depend on the predictor's unknowns nor on the act; the predictor foresees
+   them. One joint outcome of this stage is a **draw**.
+2. *settled by the predictor*: self-referential predictions and ``select`` values (the
+   **unknowns**), and every variable that depends on them, including chance variables whose
+   probabilities do (for those, consistency must hold in every outcome of positive probability).
+3. *after the act*: everything that depends on ``action``.
+
+For each draw the predictor tries every assignment of its unknowns, keeps the **consistent**
+ones (each self-referential prediction equals the act the policy takes on the observation that
+assignment produces), picks by ``prefer`` and splits remaining ties uniformly. With accuracy
+q < 1 the settled prediction is then wrong with probability 1 − q, uniformly another action,
+with no consistency requirement. When no assignment is consistent the draw is a **paradox**;
+what follows depends on the paradox rule, so a :class:`WorldSet` keeps both the paradox draws and
+the worlds a guessing predictor would produce, and :meth:`WorldSet.value` applies a rule.
+
+Accuracy 1 is computed as 1 − ε (see :mod:`newcomb.series`). A mixed policy is a product of
+independent per-observation lotteries; since a predictor sees the agent's randomness, W(π) of a
+mixed policy is the mixture of W(σ) over the pure policies σ it draws.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+from .errors import LimitError, ScenarioError
+from .expr import Expr, Value as ExprValue, is_number, to_number
+from .model import Chance, Correlate, Label, Policy, Prediction, Scenario, Select, Value, Variable
+from .series import EPSILON, Eps, Num, is_zero, ratio
+
+__all__ = [
+    "Model",
+    "World",
+    "Draw",
+    "Attempt",
+    "WorldSet",
+    "Behaviour",
+    "Limits",
+    "CorrelateMode",
+]
+
+Env = dict[str, Any]
+Behaviour = tuple[tuple[Fraction, ...], ...]
+"""A policy in index form: for each observation (in :attr:`Model.observations` order) the
+probability of each action (in :attr:`Model.actions` order)."""
+
+CorrelateMode = tuple[Fraction, ...] | None
+"""How correlates are distributed: ``None`` for their prior (the world's frequency), or a
+distribution over actions b, mixing P(value | b) (EDT: the act itself; CDT: its credence)."""
+
+Rule = Literal["fail", "random", "retry"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds checked before any work, so that no problem can hang or exhaust memory.
+
+    Attributes
+    ----------
+    max_policies:
+        Pure policies a theory may enumerate (|A| ** |observations|).
+    max_worlds:
+        Worlds of one enumeration (draws × predictor choices × branches).
+    max_mixed:
+        Pure policies a mixed policy may decompose into.
+    """
+
+    max_policies: int = 1 << 16
+    max_worlds: int = 1 << 18
+    max_mixed: int = 1 << 12
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """One world of W(π), before the act's own chance (which is folded into ``utility``).
+
+    ``kind`` is ``"settled"`` (the predictor's settled, correct choice), ``"error"`` (a wrong
+    prediction, probability 1 − q) or ``"guess"`` (a paradox draw under the ``random`` rule).
+    """
+
+    weight: Num
+    draw: int
+    kind: str
+    env: Mapping[str, Any]
+    obs: int
+    act: int
+    utility: Num
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What one assignment of the predictor's unknowns leads to in one draw."""
+
+    assignment: tuple[Label, ...]
+    branches: tuple[tuple[int, int, Num], ...]  # (observation, act, probability)
+    consistent: bool
+    preference: Num | None
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """One draw of the exogenous chance and what the predictor can do with it."""
+
+    key: tuple[tuple[str, Label], ...]
+    weight: Num
+    attempts: tuple[Attempt, ...]
+    chosen: tuple[int, ...]  # indices into attempts
+    agent: tuple[int, ...] | None = None  # the pure policy drawn, for a mixed policy
+
+    @property
+    def consistent(self) -> int:
+        return sum(1 for a in self.attempts if a.consistent)
+
+    @property
+    def paradox(self) -> bool:
+        return bool(self.attempts) and not any(a.consistent for a in self.attempts)
+
+    def best_accuracy(self, predicted: Sequence[bool], actions: Sequence[str]) -> Num:
+        """The largest chance, over the predictor's choices, that its predictions are right.
+
+        ``predicted[i]`` says whether unknown ``i`` is a self-referential prediction.
+        """
+        if not self.paradox:
+            return Fraction(1)
+        best: Num = Fraction(0)
+        for att in self.attempts:
+            total: Num = Fraction(0)
+            right: Num = Fraction(0)
+            preds = [v for v, is_pred in zip(att.assignment, predicted, strict=True) if is_pred]
+            for _obs, act, p in att.branches:
+                total = total + p
+                if all(v == actions[act] for v in preds):
+                    right = right + p
+            if not is_zero(total):
+                r = ratio(right, total)
+                best = r if r > best else best
+        return best
+
+
+@dataclass
+class WorldSet:
+    """The worlds of W(π), the paradox draws, and the observations the policy was consulted on."""
+
+    worlds: list[World]
+    draws: list[Draw]
+    touched: frozenset[int]
+
+    def paradox_mass(self) -> Num:
+        total: Num = Fraction(0)
+        for d in self.draws:
+            if d.paradox:
+                total = total + d.weight
+        return total
+
+    def consistent(self) -> Iterator[World]:
+        return (w for w in self.worlds if w.kind != "guess")
+
+    def value(self, rule: Rule) -> Num | None:
+        """Expected utility under a paradox rule; ``None`` when undefined.
+
+        ``fail``: undefined if any paradox has positive probability. ``retry``: conditioned on
+        consistent draws. ``random``: the guessing predictor's worlds count.
+        """
+        num: Num = Fraction(0)
+        den: Num = Fraction(0)
+        for w in self.worlds:
+            if w.kind == "guess" and rule != "random":
+                continue
+            num = num + w.weight * w.utility
+            den = den + w.weight
+        if rule == "fail" and not is_zero(self.paradox_mass()):
+            return None
+        if is_zero(den):
+            return None
+        return ratio(num, den) if rule == "retry" else num
+
+    def probability(self, obs: int) -> Num:
+        """P(O = obs) among consistent worlds (unnormalised: paradox draws are left out)."""
+        total: Num = Fraction(0)
+        for w in self.worlds:
+            if w.kind != "guess" and w.obs == obs:
+                total = total + w.weight
+        return total
+
+
+@dataclass(frozen=True)
+class _Node:
+    var: Variable
+    stage: int  # 1 exogenous, 2 settled by the predictor, 3 after the act
+
+
+class Model:
+    """A scenario compiled for analysis: stages, observations and the enumeration of W(π).
+
+    Parameters
+    ----------
+    scenario:
+        The problem.
+    limits:
+        Bounds on the work (see :class:`Limits`).
+
+    Raises
+    ------
+    ScenarioError
+        If some expression cannot be evaluated in some world, a distribution does not sum to 1,
+        an accuracy lies outside [0, 1], or a hypothetical observation is impossible.
+    """
+
+    def __init__(self, scenario: Scenario, *, limits: Limits | None = None) -> None:
+        self.scenario = scenario
+        self.limits = limits or Limits()
+        self.actions: tuple[str, ...] = scenario.actions
+        self.rule: Rule = scenario.predictor.on_paradox
+        self.params: dict[str, Any] = dict(scenario.parameters)
+        self.nodes = self._stages(scenario)
+        self.unknowns: tuple[Prediction | Select, ...] = tuple(
+            n.var
+            for n in self.nodes
+            if isinstance(n.var, Select)
+            or (isinstance(n.var, Prediction) and n.var.self_referential)
+        )
+        self.unknown_names = tuple(u.name for u in self.unknowns)
+        self.self_names = frozenset(
+            u.name for u in self.unknowns if isinstance(u, Prediction)
+        )
+        self.has_correlates = any(isinstance(n.var, Correlate) for n in self.nodes)
+        self._stage1 = [n.var for n in self.nodes if n.stage == 1]
+        self._stage2 = [n.var for n in self.nodes if n.stage == 2]
+        self._stage3 = [n.var for n in self.nodes if n.stage == 3]
+        self._assignments: list[tuple[Label, ...]] = list(
+            itertools.product(
+                *[
+                    self.actions if isinstance(u, Prediction) else u.options
+                    for u in self.unknowns
+                ]
+            )
+        )
+        self._check_size()
+        self.observes = scenario.observes
+        self.observations: tuple[tuple[Label, ...], ...] = self._observation_space()
+        self._obs_index = {_label_key(o): i for i, o in enumerate(self.observations)}
+        self._given_index = {
+            v.name: self._obs_index[_label_key(self._given_tuple(v))]
+            for v in self._stage1
+            if isinstance(v, Prediction) and v.given is not None
+        }
+        self._cache: dict[tuple[Any, ...], WorldSet] = {}
+
+    # -- static analysis ----------------------------------------------------------------------
+    @staticmethod
+    def _stages(s: Scenario) -> tuple[_Node, ...]:
+        unknown: set[str] = set()
+        after: set[str] = set()
+        out = []
+        for v in s.variables:
+            names: set[str] = set()
+            for e in v.expressions():
+                names |= e.names
+            if "action" in names or names & after:
+                after.add(v.name)
+                stage = 3
+            elif (
+                isinstance(v, Select)
+                or (isinstance(v, Prediction) and v.self_referential)
+                or names & unknown
+            ):
+                unknown.add(v.name)
+                stage = 2
+            else:
+                stage = 1
+            if isinstance(v, Prediction) and v.accuracy.names & (unknown | after):
+                raise ScenarioError(
+                    "an accuracy may depend only on parameters and on variables the predictor "
+                    "does not settle itself",
+                    v.accuracy.path,
+                )
+            out.append(_Node(v, stage))
+        return tuple(out)
+
+    def _check_size(self) -> None:
+        if len(self._assignments) > self.limits.max_worlds:
+            raise LimitError(
+                f"the predictor has {len(self._assignments)} joint choices of its unknowns, more "
+                f"than the bound of {self.limits.max_worlds} (raise it with --max-worlds)"
+            )
+
+    def _given_tuple(self, v: Prediction) -> tuple[Label, ...]:
+        g = dict(v.given or ())
+        return tuple(g[o] for o in self.scenario.observes)
+
+    # -- evaluation helpers ---------------------------------------------------------------------
+    def _env(self) -> Env:
+        return dict(self.params)
+
+    def _distribution(
+        self, pairs: Sequence[tuple[Label, Expr]], env: Env, path_hint: Variable
+    ) -> list[tuple[Label, Fraction]]:
+        out: list[tuple[Label, Fraction]] = []
+        total = Fraction(0)
+        for label, e in pairs:
+            p = e(env)
+            if isinstance(p, str) or not is_number(p):
+                raise ScenarioError(f"expected a probability, got {p!r}", e.path)
+            p = to_number(p)
+            if not isinstance(p, Fraction):
+                raise ScenarioError("a probability must be a number here", e.path)
+            if p < 0 or p > 1:
+                raise ScenarioError(
+                    f"probability {p} is outside [0, 1]{_where(env, self.params)}", e.path
+                )
+            total += p
+            out.append((label, p))
+        if total != 1:
+            path = pairs[0][1].path[:-1] if pairs and pairs[0][1].path else ()
+            raise ScenarioError(
+                f"probabilities sum to {total}, expected 1{_where(env, self.params)}", path
+            )
+        return out
+
+    def _accuracy(self, v: Prediction, env: Env) -> tuple[Num, Num]:
+        """(probability the prediction is right, probability of each particular wrong action)."""
+        q = v.accuracy(env)
+        if isinstance(q, str) or not is_number(q):
+            raise ScenarioError(f"expected an accuracy in [0, 1], got {q!r}", v.accuracy.path)
+        q = to_number(q)
+        if not isinstance(q, Fraction) or q < 0 or q > 1:
+            raise ScenarioError(f"expected an accuracy in [0, 1], got {q}", v.accuracy.path)
+        others = len(self.actions) - 1
+        if q == 1:
+            return Eps((Fraction(1), Fraction(-1))), EPSILON * Fraction(1, others)
+        return q, (1 - q) / others
+
+    def _correlate_dist(
+        self, v: Correlate, env: Env, mode: CorrelateMode
+    ) -> list[tuple[Label, Fraction]]:
+        if mode is None:
+            return self._distribution(v.prior, env, v)
+        rows = dict(v.table)
+        mixed: dict[Any, Fraction] = {}
+        labels = v.labels()
+        for a, pa in zip(self.actions, mode, strict=True):
+            if pa == 0:
+                continue
+            for label, p in self._distribution(rows[a], env, v):
+                k = (type(label), label)
+                mixed[k] = mixed.get(k, Fraction(0)) + pa * p
+        return [(lab, mixed.get((type(lab), lab), Fraction(0))) for lab in labels]
+
+    def _value(self, v: Value, env: Env) -> ExprValue:
+        x = v.expr(env)
+        return x
+
+    # -- enumeration --------------------------------------------------------------------------
+    def _stage_one(
+        self, sigma: Sequence[int] | None, corr: CorrelateMode
+    ) -> list[tuple[Env, Num, tuple[tuple[str, Label], ...]]]:
+        """All draws of the exogenous stage. With ``sigma`` None, ``given`` predictions and
+        correlates range freely (used to find the observation space)."""
+        states: list[tuple[Env, Num, tuple[tuple[str, Label], ...]]] = [
+            (self._env(), Fraction(1), ())
+        ]
+        for v in self._stage1:
+            nxt: list[tuple[Env, Num, tuple[tuple[str, Label], ...]]] = []
+            for env, w, key in states:
+                if isinstance(v, Value):
+                    env[v.name] = self._value(v, env)
+                    nxt.append((env, w, key))
+                    continue
+                branches: list[tuple[Label, Num]]
+                if isinstance(v, Chance):
+                    branches = list(self._distribution(v.outcomes, env, v))
+                elif isinstance(v, Correlate):
+                    if sigma is None:
+                        for _, dist in v.table:
+                            self._distribution(dist, env, v)
+                        branches = list(self._distribution(v.prior, env, v))
+                    else:
+                        branches = list(self._correlate_dist(v, env, corr))
+                elif isinstance(v, Prediction):
+                    right, wrong = self._accuracy(v, env)
+                    if sigma is None:
+                        branches = [(a, Fraction(1)) for a in self.actions]
+                    else:
+                        target = sigma[self._given_index[v.name]]
+                        branches = [
+                            (a, right if i == target else wrong)
+                            for i, a in enumerate(self.actions)
+                        ]
+                else:  # pragma: no cover - selects are never exogenous
+                    raise AssertionError(v)
+                for label, p in branches:
+                    if is_zero(p):
+                        continue
+                    e2 = dict(env)
+                    e2[v.name] = label
+                    nxt.append((e2, w * p, (*key, (v.name, label))))
+            states = nxt
+            if len(states) > self.limits.max_worlds:
+                raise LimitError(
+                    f"more than {self.limits.max_worlds} chance draws (raise the bound with "
+                    "--max-worlds)"
+                )
+        return states
+
+    def _stage_two(self, env1: Env, assignment: tuple[Label, ...]) -> list[tuple[Env, Num]]:
+        env = dict(env1)
+        for name, value in zip(self.unknown_names, assignment, strict=True):
+            env[name] = value
+        states: list[tuple[Env, Num]] = [(env, Fraction(1))]
+        for v in self._stage2:
+            if isinstance(v, Select) or isinstance(v, Prediction):
+                continue
+            nxt: list[tuple[Env, Num]] = []
+            for e, w in states:
+                if isinstance(v, Value):
+                    e[v.name] = self._value(v, e)
+                    nxt.append((e, w))
+                elif isinstance(v, Chance):
+                    for label, p in self._distribution(v.outcomes, e, v):
+                        if p:
+                            e2 = dict(e)
+                            e2[v.name] = label
+                            nxt.append((e2, w * p))
+                else:  # correlates depending on the predictor's choice
+                    raise ScenarioError(
+                        "a correlate may not depend on the predictor's unknowns",
+                        ("variables", v.name),
+                    )
+            states = nxt
+        return states
+
+    def post(self, env: Mapping[str, Any], act: int) -> list[tuple[Env, Num]]:
+        """Everything after the act: the act's own chance and values, as weighted branches."""
+        start = dict(env)
+        start["action"] = self.actions[act]
+        states: list[tuple[Env, Num]] = [(start, Fraction(1))]
+        for v in self._stage3:
+            nxt: list[tuple[Env, Num]] = []
+            for e, w in states:
+                if isinstance(v, Value):
+                    e[v.name] = self._value(v, e)
+                    nxt.append((e, w))
+                elif isinstance(v, Chance):
+                    for label, p in self._distribution(v.outcomes, e, v):
+                        if p:
+                            e2 = dict(e)
+                            e2[v.name] = label
+                            nxt.append((e2, w * p))
+                else:  # pragma: no cover - excluded by model validation
+                    raise AssertionError(v)
+            states = nxt
+        return states
+
+    def expect(self, expr: Expr, env: Mapping[str, Any], act: int) -> Num:
+        """E[expr] over the act's own chance, in the world ``env`` with act ``act``."""
+        total: Num = Fraction(0)
+        for e, w in self.post(env, act):
+            x = expr(e)
+            if isinstance(x, str) or not is_number(x):
+                raise ScenarioError(f"expected a number, got {x!r}", expr.path)
+            total = total + w * to_number(x)
+        return total
+
+    def utility(self, env: Mapping[str, Any], act: int) -> Num:
+        """Expected utility of act ``act`` in the world ``env`` (DESIGN.md's U(w))."""
+        return self.expect(self.scenario.utility, env, act)
+
+    def observation_of(self, env: Mapping[str, Any]) -> int:
+        key = _label_key(tuple(env[o] for o in self.observes))
+        try:
+            return self._obs_index[key]
+        except KeyError:  # pragma: no cover - the observation space is a superset
+            raise ScenarioError(f"unexpected observation {key}", ("observes",)) from None
+
+    def _observation_space(self) -> tuple[tuple[Label, ...], ...]:
+        """Every observation some world can produce, whatever the policy and predictions.
+
+        Evaluating every variable in every reachable context here also validates the scenario's
+        numbers (sums to 1, accuracies, types of the utility) before any theory runs.
+        """
+        domains: list[list[Label]] = [[] for _ in self.observes]
+        found: dict[tuple[Any, ...], tuple[Label, ...]] = {}
+
+        def note(obs: tuple[Label, ...]) -> None:
+            k = _label_key(obs)
+            if k not in found:
+                found[k] = obs
+                for i, x in enumerate(obs):
+                    if (type(x), x) not in {(type(y), y) for y in domains[i]}:
+                        domains[i].append(x)
+
+        count = 0
+        for env1, _w, _key in self._stage_one(None, None):
+            for assignment in self._assignments:
+                for env2, _p in self._stage_two(env1, assignment):
+                    count += 1
+                    if count > self.limits.max_worlds:
+                        raise LimitError(
+                            f"more than {self.limits.max_worlds} worlds to enumerate (raise the "
+                            "bound with --max-worlds)"
+                        )
+                    obs = tuple(env2[o] for o in self.observes)
+                    note(obs)
+                    for a in range(len(self.actions)):
+                        self.utility(env2, a)
+                        if self.scenario.predictor.prefer is not None:
+                            self.expect(self.scenario.predictor.prefer, env2, a)
+        for v in self.scenario.variables:
+            if isinstance(v, Prediction) and v.given is not None:
+                g = self._given_tuple(v)
+                for i, x in enumerate(g):
+                    if domains[i] and (type(x), x) not in {(type(y), y) for y in domains[i]}:
+                        raise ScenarioError(
+                            f"{self.observes[i]} never takes the value {x!r} (it takes: "
+                            + ", ".join(repr(y) for y in domains[i])
+                            + ")",
+                            ("variables", v.name, "given", self.observes[i]),
+                        )
+                note(g)
+
+        def rank(obs: tuple[Label, ...]) -> tuple[int, ...]:
+            return tuple(
+                [(type(y), y) for y in domains[i]].index((type(x), x)) for i, x in enumerate(obs)
+            )
+
+        return tuple(sorted(found.values(), key=rank))
+
+    # -- W(π) -------------------------------------------------------------------------------------
+    def pure_count(self) -> int:
+        """How many pure policies there are: |A| ** |observations|."""
+        return int(len(self.actions) ** len(self.observations))
+
+    def pure_policies(self) -> Iterator[tuple[int, ...]]:
+        """Every pure policy in index form, after checking the bound."""
+        n = self.pure_count()
+        if n > self.limits.max_policies:
+            raise LimitError(
+                f"{len(self.actions)} actions on {len(self.observations)} observations make "
+                f"{n} pure policies, more than the bound of {self.limits.max_policies} "
+                "(raise it with --max-policies)"
+            )
+        return itertools.product(range(len(self.actions)), repeat=len(self.observations))
+
+    def worlds(self, sigma: Sequence[int], corr: CorrelateMode = None) -> WorldSet:
+        """W(σ) for a pure policy ``sigma`` (action index per observation). Cached."""
+        key = (tuple(sigma), corr if self.has_correlates else None)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._enumerate(tuple(sigma), key[1])
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[key] = hit
+        return hit
+
+    def mixed_worlds(self, pi: Behaviour, corr: CorrelateMode = None) -> WorldSet:
+        """W(π) for a behaviour policy: the mixture of W(σ) over the pure policies π draws."""
+        choices = [[(a, p) for a, p in enumerate(row) if p] for row in pi]
+        n = 1
+        for c in choices:
+            n *= len(c)
+        if n == 1:
+            return self.worlds(tuple(c[0][0] for c in choices), corr)
+        if n > self.limits.max_mixed:
+            raise LimitError(
+                f"this mixed policy draws {n} pure policies, more than the bound of "
+                f"{self.limits.max_mixed} (raise it with --max-mixed)"
+            )
+        worlds: list[World] = []
+        draws: list[Draw] = []
+        touched: set[int] = set()
+        for combo in itertools.product(*choices):
+            sigma = tuple(a for a, _ in combo)
+            weight = Fraction(1)
+            for _, p in combo:
+                weight *= p
+            ws = self.worlds(sigma, corr)
+            offset = len(draws)
+            touched |= ws.touched
+            for d in ws.draws:
+                draws.append(Draw(d.key, d.weight * weight, d.attempts, d.chosen, sigma))
+            for w in ws.worlds:
+                worlds.append(
+                    World(w.weight * weight, w.draw + offset, w.kind, w.env, w.obs, w.act, w.utility)
+                )
+        return WorldSet(worlds, draws, frozenset(touched))
+
+    def _enumerate(self, sigma: tuple[int, ...], corr: CorrelateMode) -> WorldSet:
+        worlds: list[World] = []
+        draws: list[Draw] = []
+        touched: set[int] = set(self._given_index.values())
+        prefer = self.scenario.predictor.prefer
+        n_worlds = 0
+        for env1, w1, key in self._stage_one(sigma, corr):
+            attempts: list[Attempt] = []
+            settled: list[list[tuple[Env, Num, int, int]]] = []
+            for assignment in self._assignments:
+                branches: list[tuple[Env, Num, int, int]] = []
+                ok = True
+                for env2, p in self._stage_two(env1, assignment):
+                    o = self.observation_of(env2)
+                    touched.add(o)
+                    a = sigma[o]
+                    branches.append((env2, p, o, a))
+                    for name in self.self_names:
+                        if env2[name] != self.actions[a]:
+                            ok = False
+                n_worlds += len(branches)
+                pref: Num | None = None
+                if ok and prefer is not None:
+                    pref = Fraction(0)
+                    for env2, p, _o, a in branches:
+                        pref = pref + p * self.expect(prefer, env2, a)
+                attempts.append(
+                    Attempt(
+                        assignment,
+                        tuple((o, a, p) for _e, p, o, a in branches),
+                        ok,
+                        pref,
+                    )
+                )
+                settled.append(branches)
+            ok_idx = [i for i, att in enumerate(attempts) if att.consistent]
+            if ok_idx and prefer is not None:
+                best = max(attempts[i].preference for i in ok_idx)  # type: ignore[type-var]
+                ok_idx = [i for i in ok_idx if attempts[i].preference == best]
+            d = len(draws)
+            draws.append(Draw(key, w1, tuple(attempts), tuple(ok_idx)))
+            if ok_idx:
+                share = Fraction(1, len(ok_idx))
+                for i in ok_idx:
+                    self._settle(worlds, env1, self._assignments[i], w1 * share, d, sigma, touched)
+            else:
+                share = Fraction(1, len(self._assignments))
+                for branches in settled:
+                    for env2, p, o, a in branches:
+                        worlds.append(
+                            World(w1 * share * p, d, "guess", env2, o, a, self.utility(env2, a))
+                        )
+            if n_worlds > self.limits.max_worlds:
+                raise LimitError(
+                    f"more than {self.limits.max_worlds} worlds to enumerate (raise the bound "
+                    "with --max-worlds)"
+                )
+        return WorldSet(worlds, draws, frozenset(touched))
+
+    def _settle(
+        self,
+        out: list[World],
+        env1: Env,
+        assignment: tuple[Label, ...],
+        weight: Num,
+        d: int,
+        sigma: tuple[int, ...],
+        touched: set[int],
+    ) -> None:
+        """Worlds that follow a settled choice, including the predictions' errors."""
+        per_pred: list[list[tuple[Label, Num]]] = []
+        for name, value in zip(self.unknown_names, assignment, strict=True):
+            if name not in self.self_names:
+                per_pred.append([(value, Fraction(1))])
+                continue
+            v = self.scenario.variable(name)
+            assert isinstance(v, Prediction)
+            right, wrong = self._accuracy(v, env1)
+            options = [(a, right if a == value else wrong) for a in self.actions]
+            per_pred.append([(a, p) for a, p in options if not is_zero(p)])
+        for combo in itertools.product(*per_pred):
+            p_err: Num = Fraction(1)
+            for _, p in combo:
+                p_err = p_err * p
+            actual = tuple(v for v, _ in combo)
+            kind = "settled" if actual == assignment else "error"
+            for env2, p in self._stage_two(env1, actual):
+                o = self.observation_of(env2)
+                touched.add(o)
+                a = sigma[o]
+                out.append(World(weight * p_err * p, d, kind, env2, o, a, self.utility(env2, a)))
+
+    # -- conversions --------------------------------------------------------------------------
+    def behaviour(self, policy: Policy | Sequence[int] | Behaviour) -> Behaviour:
+        """Index form of a policy; observations it leaves out get the first action."""
+        n = len(self.actions)
+        if isinstance(policy, Policy):
+            rows = []
+            for obs in self.observations:
+                try:
+                    dist = policy.act(obs)
+                except KeyError:
+                    dist = {self.actions[0]: Fraction(1)}
+                row = [Fraction(0)] * n
+                for a, p in dist.items():
+                    if a not in self.actions:
+                        raise ScenarioError(f"policy names an unknown action {a!r}", ("policy",))
+                    row[self.actions.index(a)] += Fraction(p)
+                if sum(row) != 1 or any(p < 0 for p in row):
+                    raise ScenarioError(
+                        f"policy's probabilities at {obs} do not form a distribution", ("policy",)
+                    )
+                rows.append(tuple(row))
+            return tuple(rows)
+        seq = list(policy)
+        if seq and isinstance(seq[0], int):
+            return tuple(
+                tuple(Fraction(int(i == a)) for i in range(n)) for a in seq  # type: ignore[misc]
+            )
+        return tuple(tuple(r) for r in seq)  # type: ignore[arg-type]
+
+    def policy(self, pi: Behaviour | Sequence[int]) -> Policy:
+        """The :class:`~newcomb.model.Policy` for an index-form policy."""
+        b = self.behaviour(pi)
+        rules = []
+        for obs, row in zip(self.observations, b, strict=True):
+            rules.append(
+                (obs, tuple((self.actions[i], p) for i, p in enumerate(row) if p))
+            )
+        return Policy(self.observes, tuple(rules))
+
+    def observation_dict(self, index: int) -> dict[str, Label]:
+        return dict(zip(self.observes, self.observations[index], strict=True))
+
+
+def _label_key(obs: Sequence[Label]) -> tuple[tuple[type, Label], ...]:
+    return tuple((type(x), x) for x in obs)
+
+
+def _where(env: Mapping[str, Any], params: Mapping[str, Any]) -> str:
+    ctx = [f"{k} = {v}" for k, v in env.items() if k not in params]
+    return f" (when {', '.join(ctx)})" if ctx else ""
+
+
+def pure(sigma: Sequence[int], n: int) -> Behaviour:
+    """Index form of a pure policy."""
+    return tuple(tuple(Fraction(int(i == a)) for i in range(n)) for a in sigma)
+
+
+def is_pure(pi: Behaviour) -> bool:
+    return all(sum(1 for p in row if p) == 1 for row in pi)
+
+
+def as_pure(pi: Behaviour) -> tuple[int, ...]:
+    return tuple(next(i for i, p in enumerate(row) if p) for row in pi)
+
