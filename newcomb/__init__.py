@@ -19,6 +19,7 @@ from .model import (
     Select,
     Value,
 )
+from .report import ScenarioReport, analyse
 from .theories import CDT, EDT, FDT, Decision, Theory
 from .world import Limits, Model
 
@@ -40,11 +41,13 @@ __all__ = [
     "Predictor",
     "Scenario",
     "ScenarioError",
+    "ScenarioReport",
     "Select",
     "Theory",
     "UsageError",
     "Value",
     "__version__",
+    "analyse",
     "dumps",
     "load",
     "loads",

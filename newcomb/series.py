@@ -40,7 +40,9 @@ class Eps:
 
     @staticmethod
     def lift(x: Num | int) -> Eps:
-        return x if isinstance(x, Eps) else Eps((Fraction(x),))
+        if isinstance(x, Eps):
+            return x
+        return Eps((Fraction(x) if isinstance(x, int) else x,))
 
     def __add__(self, other: Num | int) -> Eps:
         o = Eps.lift(other).c
@@ -65,8 +67,7 @@ class Eps:
 
     def __mul__(self, other: Num | int) -> Eps:
         if not isinstance(other, Eps):
-            f = Fraction(other)
-            return Eps(tuple(x * f for x in self.c))
+            return Eps(tuple(x * other for x in self.c))
         a, b = self.c, other.c
         if not a or not b:
             return Eps(())
@@ -82,12 +83,10 @@ class Eps:
     def __truediv__(self, other: Num | int) -> Eps:
         if isinstance(other, Eps):
             return ratio(self, other)  # type: ignore[return-value]
-        f = Fraction(other)
+        f = Fraction(other) if isinstance(other, int) else other
         return Eps(tuple(x / f for x in self.c))
 
     def _cmp(self, other: object) -> int:
-        if not isinstance(other, (Eps, Fraction, int)):
-            return NotImplemented  # type: ignore[no-any-return]
         d = (self - other).c
         for x in d:
             if x:

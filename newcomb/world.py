@@ -216,12 +216,30 @@ class Model:
         an accuracy lies outside [0, 1], or a hypothetical observation is impossible.
     """
 
-    def __init__(self, scenario: Scenario, *, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        limits: Limits | None = None,
+        symbols: Sequence[str] = (),
+    ) -> None:
         self.scenario = scenario
         self.limits = limits or Limits()
         self.actions: tuple[str, ...] = scenario.actions
         self.rule: Rule = scenario.predictor.on_paradox
         self.params: dict[str, Any] = dict(scenario.parameters)
+        self.symbols = tuple(symbols)
+        if self.symbols:
+            import sympy  # only symbolic analysis pays for sympy's import
+
+            for name in self.symbols:
+                if name not in self.params:
+                    raise ScenarioError(
+                        f"no parameter named {name!r} to leave symbolic "
+                        f"(parameters: {', '.join(self.params) or 'none'})",
+                        ("parameters",),
+                    )
+                self.params[name] = sympy.Symbol(name, real=True)
         self.nodes = self._stages(scenario)
         self.unknowns: tuple[Prediction | Select, ...] = tuple(
             n.var
@@ -312,14 +330,18 @@ class Model:
             if isinstance(p, str) or not is_number(p):
                 raise ScenarioError(f"expected a probability, got {p!r}", e.path)
             p = to_number(p)
-            if not isinstance(p, Fraction):
-                raise ScenarioError("a probability must be a number here", e.path)
+            if not isinstance(p, Fraction):  # symbolic: checked by the sum below
+                total += p
+                out.append((label, p))
+                continue
             if p < 0 or p > 1:
                 raise ScenarioError(
                     f"probability {p} is outside [0, 1]{_where(env, self.params)}", e.path
                 )
             total += p
             out.append((label, p))
+        if not isinstance(total, Fraction) and _symbolic_zero(total - 1):
+            return out
         if total != 1:
             path = pairs[0][1].path[:-1] if pairs and pairs[0][1].path else ()
             raise ScenarioError(
@@ -333,7 +355,9 @@ class Model:
         if isinstance(q, str) or not is_number(q):
             raise ScenarioError(f"expected an accuracy in [0, 1], got {q!r}", v.accuracy.path)
         q = to_number(q)
-        if not isinstance(q, Fraction) or q < 0 or q > 1:
+        if not isinstance(q, Fraction):  # symbolic accuracy
+            return q, (1 - q) / (len(self.actions) - 1)
+        if q < 0 or q > 1:
             raise ScenarioError(f"expected an accuracy in [0, 1], got {q}", v.accuracy.path)
         others = len(self.actions) - 1
         if q == 1:
@@ -631,8 +655,15 @@ class Model:
                 settled.append(branches)
             ok_idx = [i for i, att in enumerate(attempts) if att.consistent]
             if ok_idx and prefer is not None:
-                best = max(attempts[i].preference for i in ok_idx)  # type: ignore[type-var]
-                ok_idx = [i for i in ok_idx if attempts[i].preference == best]
+                try:
+                    best = max(attempts[i].preference for i in ok_idx)  # type: ignore[type-var]
+                    ok_idx = [i for i in ok_idx if attempts[i].preference == best]
+                except TypeError:
+                    raise ScenarioError(
+                        "the predictor's preference depends on a symbolic parameter, so its "
+                        "choice cannot be decided symbolically",
+                        ("predictor", "prefer"),
+                    ) from None
             d = len(draws)
             draws.append(Draw(key, w1, tuple(attempts), tuple(ok_idx)))
             if ok_idx:
@@ -727,6 +758,12 @@ class Model:
 
     def observation_dict(self, index: int) -> dict[str, Label]:
         return dict(zip(self.observes, self.observations[index], strict=True))
+
+
+def _symbolic_zero(x: Any) -> bool:
+    import sympy
+
+    return bool(sympy.simplify(x) == 0)
 
 
 def _label_key(obs: Sequence[Label]) -> tuple[tuple[type, Label], ...]:

@@ -1,0 +1,134 @@
+"""Rich renderables for reports. Only this module and :mod:`newcomb.cli` import rich."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from .check import Consistency, describe_label
+from .report import PolicyReport, ScenarioReport, TheoryReport
+from .series import Num, leading
+from .world import Behaviour, Model
+
+__all__ = ["report_renderable", "number", "policy_text"]
+
+
+def number(x: Num | None) -> str:
+    """An exact value for the table: ``1001000``, ``2003000/3 ≈ 667666.7``; ``—`` if undefined."""
+    if x is None:
+        return "—"
+    v = leading(x)
+    if v.denominator == 1:
+        return str(v)
+    return f"{v} ≈ {float(v):.7g}"
+
+
+def _prob(p: Fraction) -> str:
+    return str(p)
+
+
+def policy_text(model: Model, pi: Behaviour) -> str:
+    """A policy in short form: ``coincide=true → two_box; coincide=false → one_box``."""
+    parts = []
+    for o, row in enumerate(pi):
+        acts = [(model.actions[a], p) for a, p in enumerate(row) if p]
+        what = (
+            acts[0][0]
+            if len(acts) == 1
+            else ", ".join(f"{a} {_prob(p)}" for a, p in acts)
+        )
+        obs = model.observation_dict(o)
+        cond = ", ".join(f"{k}={describe_label(v)}" for k, v in obs.items())
+        parts.append(f"{cond} → {what}" if cond else what)
+    if len(parts) > 1 and len({p.split(" → ")[-1] for p in parts}) == 1:
+        return f"always {parts[0].split(' → ')[-1]}"
+    return "\n".join(parts)
+
+
+def consistency_text(c: Consistency) -> Text:
+    """Fixed points per chance draw, with paradoxes marked."""
+    if not c.has_predictor:
+        return Text("no self-referential predictor", style="dim")
+    out = Text()
+    for i, d in enumerate(c.draws):
+        if i:
+            out.append("\n")
+        key = ", ".join(f"{k}={describe_label(v)}" for k, v in d.chance.items()) or "every draw"
+        if d.agent is not None:
+            key += " [drawn: " + "; ".join(f"{k}→{v}" for k, v in d.agent.items()) + "]"
+        if d.paradox:
+            out.append(f"{key}: 0 — paradox", style="bold red")
+            continue
+        chosen = "; ".join(
+            ", ".join(f"{k}={describe_label(v)}" for k, v in x.items()) for x in d.chosen
+        )
+        label = f"{key}: {d.consistent}"
+        if d.consistent > 1:
+            label += f" (chose {chosen})" if not d.ambiguous else f" (ambiguous: {chosen})"
+        out.append(label, style="yellow" if d.ambiguous else "")
+    return out
+
+
+def _realized(model: Model, p: PolicyReport) -> Text:
+    out = Text(number(p.value), style="bold red" if p.value is None else "bold")
+    f = p.formula or {}
+    if f.get(model.rule) is not None:
+        out.append(f" = {f[model.rule]}", style="cyan")
+    for r, v in p.realized.items():
+        if r != model.rule:
+            out.append(f"\n{r}: {number(v)}", style="dim")
+            if f.get(r) is not None and str(f[r]) != number(v):
+                out.append(f" = {f[r]}", style="dim cyan")
+    return out
+
+
+def _row_cells(model: Model, t: TheoryReport, p: PolicyReport, first: bool) -> list[RenderableType]:
+    return [
+        Text(t.theory if first else "", style="bold"),
+        Text(policy_text(model, p.behaviour)),
+        consistency_text(p.consistency),
+        Text(number(p.expected)),
+        _realized(model, p),
+    ]
+
+
+def report_renderable(report: ScenarioReport) -> RenderableType:
+    """The table of one scenario: one row per theory (per policy when several)."""
+    m = report.model
+    s = report.scenario
+    params = ", ".join(f"{k} = {v}" for k, v in s.parameters.items())
+    title = s.name + (f"  ({params})" if params else "")
+    table = Table(title=title, title_justify="left", show_lines=True, expand=False)
+    table.add_column("theory")
+    table.add_column("policy")
+    table.add_column("consistency (fixed points per draw)")
+    table.add_column("expected", no_wrap=True)
+    table.add_column(f"realized ({m.rule})")
+    notes: list[Text] = []
+    for t in report.theories:
+        if not t.policies:
+            table.add_row(
+                Text(t.theory, style="bold"), Text("none", style="bold red"), "", "", "—"
+            )
+        for i, p in enumerate(t.policies):
+            table.add_row(*_row_cells(m, t, p, i == 0))
+            for reason in p.consistency.reasons:
+                notes.append(Text(f"{t.theory}: {reason}", style="red"))
+        if t.note:
+            notes.append(Text(f"{t.theory}: {t.note}", style="yellow"))
+        if len(t.policies) > 1:
+            notes.append(Text(f"{t.theory}: {len(t.policies)} policies qualify; each is shown"))
+    parts: list[RenderableType] = [table]
+    if report.file:
+        parts.insert(0, Text(report.file, style="dim"))
+    parts.extend(notes)
+    verdict = (
+        Text("paradox: some theory's policy meets a predictor that cannot exist", style="bold red")
+        if report.paradox
+        else Text("consistent: every theory's policy admits an accurate predictor", style="green")
+    )
+    parts.append(verdict)
+    return Group(*parts)

@@ -1,0 +1,305 @@
+"""Analyse a scenario with several theories and assemble the findings.
+
+:func:`analyse` is the library's front door: scenario in, :class:`ScenarioReport` out. Each
+theory's policies are checked for consistency and valued under every paradox rule; the report
+turns into plain JSON-ready data with :meth:`ScenarioReport.to_json` (schema in
+``docs/reference/json.md``). Nothing here prints; :mod:`newcomb.render` draws reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .check import Consistency, check
+from .errors import UsageError
+from .model import PARADOX_RULES, Label, Policy, Scenario
+from .series import Num, leading
+from .theories import Decision, Theory, builtin_theories, eu_table, theory_name
+from .world import Behaviour, Limits, Model
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "PolicyReport",
+    "TheoryReport",
+    "ScenarioReport",
+    "analyse",
+    "exact",
+    "label_json",
+]
+
+SCHEMA_VERSION = 1
+
+
+def exact(x: Num | None) -> str | None:
+    """An exact value as a string (``"2003000/3"``); the value at ε = 0 for ε-polynomials."""
+    if x is None:
+        return None
+    return str(leading(x))
+
+
+def label_json(x: Label) -> Label:
+    return x
+
+
+@dataclass(frozen=True)
+class PolicyReport:
+    """One policy of one theory, checked and valued.
+
+    Attributes
+    ----------
+    expected:
+        What the theory expects the policy to get. CDT and EDT believe the predictor is right,
+        so they take expectations over consistent worlds only; FDT uses the paradox rule.
+    value:
+        What the policy realizes under the scenario's paradox rule (``None`` if undefined).
+    realized:
+        What it realizes under each paradox rule.
+    eu:
+        The theory's expected utility of each act at each observation, or ``None`` for a
+        theory without a query.
+    """
+
+    policy: Policy
+    behaviour: Behaviour
+    expected: Num | None
+    value: Num | None
+    realized: dict[str, Num | None]
+    consistency: Consistency
+    eu: tuple[tuple[Num | None, ...], ...] | None
+    formula: dict[str, str | None] | None = None
+
+    @property
+    def paradox(self) -> bool:
+        return self.consistency.paradox
+
+
+@dataclass(frozen=True)
+class TheoryReport:
+    """What one theory decided, with a report per policy."""
+
+    theory: str
+    query: str | None
+    policies: tuple[PolicyReport, ...]
+    note: str | None
+    total: int
+
+    @property
+    def paradox(self) -> bool:
+        return any(p.paradox for p in self.policies)
+
+
+@dataclass(frozen=True)
+class ScenarioReport:
+    """Every theory's findings on one scenario."""
+
+    scenario: Scenario
+    model: Model = field(compare=False, repr=False)
+    theories: tuple[TheoryReport, ...]
+    file: str | None = None
+
+    @property
+    def paradox(self) -> bool:
+        """True when any reported policy of any theory meets a paradox."""
+        return any(t.paradox for t in self.theories)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data: strings for exact numbers, ``null`` for undefined values."""
+        m = self.model
+        s = self.scenario
+        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        if self.file is not None:
+            out["file"] = self.file
+        out["name"] = s.name
+        out["parameters"] = {k: str(v) for k, v in s.parameters.items()}
+        out["actions"] = list(s.actions)
+        out["observes"] = list(s.observes)
+        out["on_paradox"] = m.rule
+        out["paradox"] = self.paradox
+        out["theories"] = [_theory_json(m, t) for t in self.theories]
+        return out
+
+
+def _policy_json(m: Model, pi: Behaviour) -> list[dict[str, Any]]:
+    return [
+        {
+            "observation": {k: label_json(v) for k, v in m.observation_dict(o).items()},
+            "action": {m.actions[a]: str(p) for a, p in enumerate(row) if p},
+        }
+        for o, row in enumerate(pi)
+    ]
+
+
+def _consistency_json(c: Consistency) -> list[dict[str, Any]]:
+    rows = []
+    for d in c.draws:
+        row: dict[str, Any] = {
+            "chance": {k: label_json(v) for k, v in d.chance.items()},
+            "probability": str(d.probability),
+            "consistent": d.consistent,
+            "chosen": [dict(x) for x in d.chosen],
+            "ambiguous": d.ambiguous,
+            "paradox": d.paradox,
+            "best_accuracy": str(d.best_accuracy),
+            "reason": d.reason,
+        }
+        if d.agent is not None:
+            row["agent"] = dict(d.agent)
+        rows.append(row)
+    return rows
+
+
+def _policy_detail(m: Model, p: PolicyReport) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "policy": _policy_json(m, p.behaviour),
+        "value": exact(p.value),
+        "expected": exact(p.expected),
+        "realized": {r: exact(v) for r, v in p.realized.items()},
+        "paradox": p.paradox,
+        "paradox_probability": str(p.consistency.paradox_probability),
+        "best_accuracy": str(p.consistency.best_accuracy),
+        "consistency": _consistency_json(p.consistency),
+    }
+    if p.formula is not None:
+        out["formula"] = dict(p.formula)
+    if p.eu is not None:
+        out["expected_utility"] = [
+            {
+                "observation": {k: label_json(v) for k, v in m.observation_dict(o).items()},
+                "actions": {m.actions[a]: exact(x) for a, x in enumerate(row)},
+            }
+            for o, row in enumerate(p.eu)
+        ]
+    return out
+
+
+def _theory_json(m: Model, t: TheoryReport) -> dict[str, Any]:
+    first = t.policies[0] if t.policies else None
+    out: dict[str, Any] = {
+        "theory": t.theory,
+        "query": t.query,
+        "policies": [_policy_json(m, p.behaviour) for p in t.policies],
+        "count": t.total,
+        "note": t.note,
+        "value": exact(first.value) if first else None,
+        "expected": exact(first.expected) if first else None,
+        "realized": {r: exact(v) for r, v in first.realized.items()} if first else None,
+        "formula": dict(first.formula) if first and first.formula is not None else None,
+        "paradox": t.paradox,
+        "consistency": [
+            {k: v for k, v in row.items() if k in ("chance", "consistent", "paradox", "agent")}
+            for row in _consistency_json(first.consistency)
+        ]
+        if first
+        else [],
+        "details": [_policy_detail(m, p) for p in t.policies],
+    }
+    return out
+
+
+def _normalise(model: Model, theory: Theory, out: object) -> Decision:
+    name = theory_name(theory)
+    if isinstance(out, Decision):
+        return Decision(
+            tuple(model.behaviour(p) if isinstance(p, Policy) else p for p in out.policies),
+            out.note,
+            out.total if out.total is not None else len(out.policies),
+            out.extra,
+        )
+    if isinstance(out, Policy):
+        return Decision((model.behaviour(out),), total=1)
+    if isinstance(out, Sequence) and all(isinstance(p, Policy) for p in out):
+        return Decision(tuple(model.behaviour(p) for p in out), total=len(out))
+    raise UsageError(
+        f"theory {name}: decide() returned {type(out).__name__}; expected a Decision, a Policy "
+        "or a list of Policies"
+    )
+
+
+def formulas(symbolic: Model, pi: Behaviour) -> dict[str, str | None]:
+    """V(π) under each paradox rule as a simplified formula in the model's symbols."""
+    import sympy
+
+    ws = symbolic.mixed_worlds(pi)
+    out: dict[str, str | None] = {}
+    for r in PARADOX_RULES:
+        v = ws.value(r)  # type: ignore[arg-type]
+        if v is None:
+            out[r] = None
+            continue
+        c = sympy.cancel(leading(v))
+        out[r] = str(sympy.expand(c) if c.is_polynomial() else sympy.factor_terms(c))
+    return out
+
+
+def analyse_theory(
+    model: Model, theory: Theory, symbolic: Model | None = None
+) -> TheoryReport:
+    """Run one theory on a compiled model and check and value each of its policies.
+
+    With ``symbolic`` (the same scenario compiled with some parameters left as symbols), each
+    policy's value is also given as a formula in them.
+    """
+    decision = _normalise(model, theory, theory.decide(model))
+    reports = []
+    query = theory.query
+    for pi in decision.policies:
+        ws = model.mixed_worlds(pi)
+        realized = {r: ws.value(r) for r in PARADOX_RULES}  # type: ignore[arg-type]
+        expected = realized[model.rule] if query in (None, "policy") else realized["retry"]
+        reports.append(
+            PolicyReport(
+                policy=model.policy(pi),
+                behaviour=pi,
+                expected=expected,
+                value=realized[model.rule],
+                realized=realized,
+                consistency=check(model, pi, ws),
+                eu=eu_table(model, pi, query) if query is not None else None,
+                formula=formulas(symbolic, pi) if symbolic is not None else None,
+            )
+        )
+    return TheoryReport(
+        theory=theory_name(theory),
+        query=query,
+        policies=tuple(reports),
+        note=decision.note,
+        total=decision.total if decision.total is not None else len(reports),
+    )
+
+
+def analyse(
+    scenario: Scenario,
+    theories: Sequence[Theory] | None = None,
+    *,
+    limits: Limits | None = None,
+    file: str | None = None,
+    symbols: Sequence[str] = (),
+) -> ScenarioReport:
+    """Compile ``scenario`` and run each theory (the built-ins by default) on it.
+
+    Policies are found at the parameters' values; with ``symbols``, each policy's value is also
+    reported as a formula in those parameters (valid wherever the policy stays the same).
+
+    Examples
+    --------
+    >>> import newcomb
+    >>> r = newcomb.analyse(newcomb.load("scenarios/omicron.yaml"))
+    >>> [(t.theory, t.paradox) for t in r.theories]
+    [('CDT', False), ('EDT', True), ('FDT', False)]
+    """
+    model = Model(scenario, limits=limits)
+    ts = list(theories) if theories is not None else builtin_theories()
+    names = [theory_name(t) for t in ts]
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup is not None:
+        raise UsageError(f"two theories are named {dup!r}; theory names must be unique")
+    symbolic = Model(scenario, limits=limits, symbols=symbols) if symbols else None
+    return ScenarioReport(
+        scenario=scenario,
+        model=model,
+        theories=tuple(analyse_theory(model, t, symbolic) for t in ts),
+        file=file,
+    )
+
