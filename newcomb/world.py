@@ -525,6 +525,9 @@ class Model:
 
         count = 0
         for env1, _w, _key in self._stage_one(None, None):
+            for u in self.unknowns:
+                if isinstance(u, Prediction):
+                    self._accuracy(u, env1)
             for assignment in self._assignments:
                 for env2, _p in self._stage_two(env1, assignment):
                     count += 1

@@ -1,0 +1,226 @@
+"""The command line: output, JSON and exit codes (stdout and stderr asserted separately)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newcomb.cli import app
+
+runner = CliRunner()
+ROOT = Path(__file__).parent.parent
+OMICRON = str(ROOT / "scenarios" / "omicron.yaml")
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    r = runner.invoke(app, list(args))
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_check_omicron_table_and_exit_code() -> None:
+    code, out, err = run("check", OMICRON)
+    assert code == 1
+    assert err == ""
+    for text in ("CDT", "EDT", "FDT", "always two_box", "always one_box", "1001000", "2000000"):
+        assert text in out
+    assert "coincide=false → one_box" in out and "coincide=true → two_box" in out
+    assert "omicron=prime: 0 — paradox" in out
+    assert "no choice of the predictor is consistent" in out
+
+
+def test_json_output() -> None:
+    code, out, err = run("check", OMICRON, "--json")
+    assert code == 1 and err == ""
+    doc = json.loads(out)
+    assert doc["schema_version"] == 1
+    assert doc["name"].startswith("Ultimate Newcomb")
+    assert doc["parameters"] == {"p": "1/2"}
+    t = {x["theory"]: x for x in doc["theories"]}
+    assert list(t) == ["CDT", "EDT", "FDT"]
+    assert t["CDT"]["value"] == "1001000" and t["FDT"]["value"] == "2000000"
+    assert t["EDT"]["value"] is None and t["EDT"]["paradox"] is True
+    assert t["EDT"]["realized"] == {"fail": None, "random": "1250750", "retry": "2001000"}
+    assert t["EDT"]["policies"] == [
+        [
+            {"observation": {"coincide": False}, "action": {"one_box": "1"}},
+            {"observation": {"coincide": True}, "action": {"two_box": "1"}},
+        ]
+    ]
+    assert t["EDT"]["consistency"] == [
+        {"chance": {"omicron": "composite"}, "consistent": 2, "paradox": False},
+        {"chance": {"omicron": "prime"}, "consistent": 0, "paradox": True},
+    ]
+    assert "omicron = prime" in t["EDT"]["details"][0]["consistency"][1]["reason"]
+
+
+def test_set_changes_numbers() -> None:
+    code, out, _ = run("check", OMICRON, "--set", "p=1/5", "--json")
+    doc = json.loads(out)
+    t = {x["theory"]: x for x in doc["theories"]}
+    assert doc["parameters"] == {"p": "1/5"}
+    assert t["CDT"]["value"] == "401000" and t["FDT"]["value"] == "1400000"
+    assert code == 1
+
+
+@pytest.mark.parametrize(("rule", "edt"), [("retry", "2001000"), ("random", "1250750")])
+def test_paradox_rule_override(rule: str, edt: str) -> None:
+    code, out, _ = run("check", OMICRON, "--paradox", rule, "--json")
+    doc = json.loads(out)
+    assert doc["on_paradox"] == rule
+    assert {x["theory"]: x["value"] for x in doc["theories"]}["EDT"] == edt
+    assert code == 1  # the paradox is still there; the rule only says what follows from it
+
+
+def test_consistent_file_exits_zero() -> None:
+    code, out, err = run("check", str(ROOT / "scenarios" / "omicron_consistent.yaml"))
+    assert code == 0 and err == ""
+    assert "paradox" not in out.split("\n")[-2]
+
+
+def test_symbolic_formula() -> None:
+    code, out, _ = run("check", OMICRON, "--symbolic", "p", "--json")
+    t = {x["theory"]: x for x in json.loads(out)["theories"]}
+    assert t["CDT"]["formula"]["fail"] == "2000000*p + 1000"
+    assert t["FDT"]["formula"]["fail"] == "2000000*p + 1000000"
+    assert t["EDT"]["formula"]["fail"] is None
+    assert t["EDT"]["formula"]["random"] == "1500500*p + 500500"
+
+
+def test_user_theory_file_and_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = run(
+        "check", OMICRON, "--theory", f"{FIXTURES / 'user_theories.py'}:Contrarian", "--json"
+    )
+    assert err == ""
+    t = {x["theory"]: x for x in json.loads(out)["theories"]}
+    assert list(t) == ["CDT", "EDT", "FDT", "Contrarian"]
+    assert t["Contrarian"]["value"] == "1001000"
+    monkeypatch.chdir(FIXTURES)
+    code, out, err = run("check", OMICRON, "--theory", "user_theories:RetryFDT", "--only", "RetryFDT", "--json")
+    t = {x["theory"]: x for x in json.loads(out)["theories"]}
+    # Conditioning paradoxes away, the best policy is EDT's: it only meets the days Omega
+    # can handle (the selection effect of the 'retry' reading); under the file's 'fail' rule
+    # its value is undefined.
+    assert list(t) == ["RetryFDT"]
+    assert t["RetryFDT"]["realized"] == {"fail": None, "random": "1250750", "retry": "2001000"}
+    assert t["RetryFDT"]["paradox"] is True
+    code, out, err = run(
+        "check", OMICRON, "--theory", "user_theories:one_box_if_coincide", "--json"
+    )
+    t = {x["theory"]: x for x in json.loads(out)["theories"]}
+    pol = t["one_box_if_coincide"]
+    assert pol["paradox"] is True  # one-boxing iff coincide refutes Omega on composite days
+    assert pol["consistency"][0] == {"chance": {"omicron": "composite"}, "consistent": 0, "paradox": True}
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--theory", "nosuchmodule_xyz:Thing"], "cannot import 'nosuchmodule_xyz'"),
+        (["--theory", "user_theories:Missing"], "has no attribute 'Missing'"),
+        (["--theory", "user_theories:NOT_A_THEORY"], "expected a Theory subclass"),
+        (["--theory", "user_theories:broken"], "returned 'three_box'"),
+        (["--theory", "no-colon"], "expected module:Name"),
+        (["--set", "p"], "expected NAME=VALUE"),
+        (["--set", "x=1"], "no parameter named 'x'"),
+        (["--set", "p=abc"], "expected an exact number"),
+        (["--paradox", "maybe"], "expected one of fail, random, retry"),
+        (["--only", "XDT"], "no such theory"),
+        (["--symbolic", "zz"], "no parameter named 'zz'"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    args: list[str], needle: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(FIXTURES)
+    code, out, err = run("check", OMICRON, *args)
+    assert code == 2
+    assert out == ""
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+BAD = {
+    "bad_yaml.yaml": ("newcomb: 1\nname: [unclosed\n", "malformed YAML"),
+    "unknown_key.yaml": (
+        "newcomb: 1\nname: x\nactions: [a, b]\nvariables: {}\nutility: 0\ncolour: red\n",
+        "colour: unknown key 'colour'",
+    ),
+    "unknown_name.yaml": (
+        "newcomb: 1\nname: x\nactions: [a, b]\nvariables: {}\nutility: money\n",
+        "utility: unknown name 'money'",
+    ),
+    "sum.yaml": (
+        "newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n  c: {chance: {h: 1/2, t: 1/3}}\nutility: 0\n",
+        "variables.c.chance: probabilities sum to 5/6, expected 1",
+    ),
+    "import.yaml": (
+        "newcomb: 1\nname: x\nactions: [a, b]\nvariables: {}\nutility: __import__('os').system('echo hi')\n",
+        "utility:",
+    ),
+    "attribute.yaml": (
+        "newcomb: 1\nname: x\nactions: [a, b]\nvariables: {}\nutility: action.upper\n",
+        "attribute access is not allowed",
+    ),
+    "call.yaml": (
+        "newcomb: 1\nname: x\nactions: [a, b]\nvariables: {}\nutility: open('f')\n",
+        "calling 'open' is not allowed",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_files_exit_2_naming_file_and_key(name: str, tmp_path: Path) -> None:
+    text, needle = BAD[name]
+    f = tmp_path / name
+    f.write_text(text)
+    code, out, err = run("check", str(f))
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"error: {f}:")
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_file_and_other_files_still_checked(tmp_path: Path) -> None:
+    code, out, err = run("check", str(tmp_path / "nope.yaml"), OMICRON)
+    assert code == 2
+    assert "nope.yaml: no such file" in err
+    assert "always two_box" in out  # the good file is still reported
+
+
+def test_several_files_json_is_a_list() -> None:
+    code, out, _ = run("check", OMICRON, str(ROOT / "scenarios" / "newcomb.yaml"), "--json")
+    doc = json.loads(out)
+    assert isinstance(doc, list) and [d["name"] for d in doc][1] == "Newcomb's problem"
+    assert code == 1
+
+
+def test_version_and_help() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and out.startswith("newcomb ")
+    code, out, _ = run()
+    assert "check" in out
+
+
+def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_bytes(b"\xff\xfe not utf-8")
+    r = subprocess.run(
+        [sys.executable, "-m", "newcomb", "check", str(f)], capture_output=True, text=True
+    )
+    assert r.returncode == 2
+    assert "not UTF-8" in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == ""
+
+
+def test_json_is_byte_identical_across_runs() -> None:
+    a = run("check", OMICRON, "--json")[1]
+    b = run("check", OMICRON, "--json")[1]
+    assert a == b
