@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .model import Label
-from .series import Num, is_zero, leading
+from .series import Num, is_zero, leading, ratio
 from .world import Behaviour, Draw, Model, WorldSet
 
-__all__ = ["DrawCheck", "Consistency", "check", "describe_label"]
+__all__ = ["Consistency", "DrawCheck", "check", "describe_label"]
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,6 @@ def check(model: Model, pi: Behaviour, worlds: WorldSet | None = None) -> Consis
         draws=tuple(out),
         paradox_probability=leading(mass),
         paradox=not is_zero(mass),
-        best_accuracy=leading(acc / total) if not is_zero(total) else Fraction(0),
+        best_accuracy=leading(ratio(acc, total)) if not is_zero(total) else Fraction(0),
         has_predictor=bool(model.unknowns),
     )

@@ -112,23 +112,39 @@ def check(
     files: Annotated[list[Path], typer.Argument(help="Scenario files (YAML).", show_default=False)],
     set_: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--set", help="Override a parameter: NAME=VALUE (exact, e.g. p=1/5).", metavar="NAME=VALUE"),
+        typer.Option(
+            "--set",
+            help="Override a parameter: NAME=VALUE (exact, e.g. p=1/5).",
+            metavar="NAME=VALUE",
+        ),
     ] = None,
     paradox: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--paradox", help="Override the paradox rule: fail, random or retry.", metavar="RULE"),
+        typer.Option(
+            "--paradox", help="Override the paradox rule: fail, random or retry.", metavar="RULE"
+        ),
     ] = None,
     theory: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--theory", help="Add a theory, policy or policy function: module:Name or file.py:Name.", metavar="SPEC"),
+        typer.Option(
+            "--theory",
+            help="Add a theory, policy or policy function: module:Name or file.py:Name.",
+            metavar="SPEC",
+        ),
     ] = None,
     only: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--only", help="Run only the named theories (built-in or added).", metavar="NAME"),
+        typer.Option(
+            "--only", help="Run only the named theories (built-in or added).", metavar="NAME"
+        ),
     ] = None,
     symbolic: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--symbolic", help="Also give each value as a formula in this parameter.", metavar="NAME"),
+        typer.Option(
+            "--symbolic",
+            help="Also give each value as a formula in this parameter.",
+            metavar="NAME",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
     max_policies: Annotated[

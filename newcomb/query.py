@@ -21,7 +21,7 @@ from typing import Literal
 from .series import Num, is_zero, ratio
 from .world import Behaviour, Model, Rule
 
-__all__ = ["Query", "expected_utility", "value", "deviate", "act_distribution"]
+__all__ = ["Query", "act_distribution", "deviate", "expected_utility", "value"]
 
 Query = Literal["condition", "intervene", "policy"]
 

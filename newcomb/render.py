@@ -13,7 +13,7 @@ from .report import PolicyReport, ScenarioReport, TheoryReport
 from .series import Num, leading
 from .world import Behaviour, Model
 
-__all__ = ["report_renderable", "number", "policy_text"]
+__all__ = ["number", "policy_text", "report_renderable"]
 
 
 def number(x: Num | None) -> str:
@@ -35,11 +35,7 @@ def policy_text(model: Model, pi: Behaviour) -> str:
     parts = []
     for o, row in enumerate(pi):
         acts = [(model.actions[a], p) for a, p in enumerate(row) if p]
-        what = (
-            acts[0][0]
-            if len(acts) == 1
-            else ", ".join(f"{a} {_prob(p)}" for a, p in acts)
-        )
+        what = acts[0][0] if len(acts) == 1 else ", ".join(f"{a} {_prob(p)}" for a, p in acts)
         obs = model.observation_dict(o)
         cond = ", ".join(f"{k}={describe_label(v)}" for k, v in obs.items())
         parts.append(f"{cond} → {what}" if cond else what)
@@ -110,9 +106,7 @@ def report_renderable(report: ScenarioReport) -> RenderableType:
     notes: list[Text] = []
     for t in report.theories:
         if not t.policies:
-            table.add_row(
-                Text(t.theory, style="bold"), Text("none", style="bold red"), "", "", "—"
-            )
+            table.add_row(Text(t.theory, style="bold"), Text("none", style="bold red"), "", "", "—")
         for i, p in enumerate(t.policies):
             table.add_row(*_row_cells(m, t, p, i == 0))
             for reason in p.consistency.reasons:

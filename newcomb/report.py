@@ -22,8 +22,8 @@ from .world import Behaviour, Limits, Model
 __all__ = [
     "SCHEMA_VERSION",
     "PolicyReport",
-    "TheoryReport",
     "ScenarioReport",
+    "TheoryReport",
     "analyse",
     "exact",
     "label_json",
@@ -233,9 +233,7 @@ def formulas(symbolic: Model, pi: Behaviour) -> dict[str, str | None]:
     return out
 
 
-def analyse_theory(
-    model: Model, theory: Theory, symbolic: Model | None = None
-) -> TheoryReport:
+def analyse_theory(model: Model, theory: Theory, symbolic: Model | None = None) -> TheoryReport:
     """Run one theory on a compiled model and check and value each of its policies.
 
     With ``symbolic`` (the same scenario compiled with some parameters left as symbols), each
@@ -302,4 +300,3 @@ def analyse(
         theories=tuple(analyse_theory(model, t, symbolic) for t in ts),
         file=file,
     )
-

@@ -15,7 +15,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Union
 
-__all__ = ["Eps", "Num", "ratio", "leading", "sign", "is_zero", "EPSILON"]
+__all__ = ["EPSILON", "Eps", "Num", "is_zero", "leading", "ratio", "sign"]
 
 Num = Union[Fraction, "Eps"]
 
@@ -49,9 +49,7 @@ class Eps:
         a = self.c
         n = max(len(a), len(o))
         return Eps(
-            tuple(
-                (a[i] if i < len(a) else 0) + (o[i] if i < len(o) else 0) for i in range(n)
-            )  # type: ignore[misc]
+            tuple((a[i] if i < len(a) else 0) + (o[i] if i < len(o) else 0) for i in range(n))  # type: ignore[misc]
         )
 
     __radd__ = __add__
@@ -86,7 +84,7 @@ class Eps:
         f = Fraction(other) if isinstance(other, int) else other
         return Eps(tuple(x / f for x in self.c))
 
-    def _cmp(self, other: object) -> int:
+    def _cmp(self, other: Num | int) -> int:
         d = (self - other).c
         for x in d:
             if x:
@@ -94,7 +92,7 @@ class Eps:
         return 0
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, (Eps, Fraction, int)):
+        if not isinstance(other, Eps | Fraction | int):
             return NotImplemented
         return self._cmp(other) == 0
 

@@ -34,19 +34,20 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from .errors import LimitError, ScenarioError
-from .expr import Expr, Value as ExprValue, is_number, to_number
+from .expr import Expr, is_number, to_number
+from .expr import Value as ExprValue
 from .model import Chance, Correlate, Label, Policy, Prediction, Scenario, Select, Value, Variable
 from .series import EPSILON, Eps, Num, is_zero, ratio
 
 __all__ = [
+    "Attempt",
+    "Behaviour",
+    "CorrelateMode",
+    "Draw",
+    "Limits",
     "Model",
     "World",
-    "Draw",
-    "Attempt",
     "WorldSet",
-    "Behaviour",
-    "Limits",
-    "CorrelateMode",
 ]
 
 Env = dict[str, Any]
@@ -248,19 +249,14 @@ class Model:
             or (isinstance(n.var, Prediction) and n.var.self_referential)
         )
         self.unknown_names = tuple(u.name for u in self.unknowns)
-        self.self_names = frozenset(
-            u.name for u in self.unknowns if isinstance(u, Prediction)
-        )
+        self.self_names = frozenset(u.name for u in self.unknowns if isinstance(u, Prediction))
         self.has_correlates = any(isinstance(n.var, Correlate) for n in self.nodes)
         self._stage1 = [n.var for n in self.nodes if n.stage == 1]
         self._stage2 = [n.var for n in self.nodes if n.stage == 2]
         self._stage3 = [n.var for n in self.nodes if n.stage == 3]
         self._assignments: list[tuple[Label, ...]] = list(
             itertools.product(
-                *[
-                    self.actions if isinstance(u, Prediction) else u.options
-                    for u in self.unknowns
-                ]
+                *[self.actions if isinstance(u, Prediction) else u.options for u in self.unknowns]
             )
         )
         self._check_size()
@@ -417,8 +413,7 @@ class Model:
                     else:
                         target = sigma[self._given_index[v.name]]
                         branches = [
-                            (a, right if i == target else wrong)
-                            for i, a in enumerate(self.actions)
+                            (a, right if i == target else wrong) for i, a in enumerate(self.actions)
                         ]
                 else:  # pragma: no cover - selects are never exogenous
                     raise AssertionError(v)
@@ -442,7 +437,7 @@ class Model:
             env[name] = value
         states: list[tuple[Env, Num]] = [(env, Fraction(1))]
         for v in self._stage2:
-            if isinstance(v, Select) or isinstance(v, Prediction):
+            if isinstance(v, Select | Prediction):
                 continue
             nxt: list[tuple[Env, Num]] = []
             for e, w in states:
@@ -617,7 +612,9 @@ class Model:
                 draws.append(Draw(d.key, d.weight * weight, d.attempts, d.chosen, sigma))
             for w in ws.worlds:
                 worlds.append(
-                    World(w.weight * weight, w.draw + offset, w.kind, w.env, w.obs, w.act, w.utility)
+                    World(
+                        w.weight * weight, w.draw + offset, w.kind, w.env, w.obs, w.act, w.utility
+                    )
                 )
         return WorldSet(worlds, draws, frozenset(touched))
 
@@ -745,7 +742,8 @@ class Model:
         seq = list(policy)
         if seq and isinstance(seq[0], int):
             return tuple(
-                tuple(Fraction(int(i == a)) for i in range(n)) for a in seq  # type: ignore[misc]
+                tuple(Fraction(int(i == a)) for i in range(n))
+                for a in seq
             )
         return tuple(tuple(r) for r in seq)  # type: ignore[arg-type]
 
@@ -754,9 +752,7 @@ class Model:
         b = self.behaviour(pi)
         rules = []
         for obs, row in zip(self.observations, b, strict=True):
-            rules.append(
-                (obs, tuple((self.actions[i], p) for i, p in enumerate(row) if p))
-            )
+            rules.append((obs, tuple((self.actions[i], p) for i, p in enumerate(row) if p)))
         return Policy(self.observes, tuple(rules))
 
     def observation_dict(self, index: int) -> dict[str, Label]:
@@ -789,4 +785,3 @@ def is_pure(pi: Behaviour) -> bool:
 
 def as_pure(pi: Behaviour) -> tuple[int, ...]:
     return tuple(next(i for i, p in enumerate(row) if p) for row in pi)
-

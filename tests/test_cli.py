@@ -84,7 +84,7 @@ def test_consistent_file_exits_zero() -> None:
 
 
 def test_symbolic_formula() -> None:
-    code, out, _ = run("check", OMICRON, "--symbolic", "p", "--json")
+    _, out, _ = run("check", OMICRON, "--symbolic", "p", "--json")
     t = {x["theory"]: x for x in json.loads(out)["theories"]}
     assert t["CDT"]["formula"]["fail"] == "2000000*p + 1000"
     assert t["FDT"]["formula"]["fail"] == "2000000*p + 1000000"
@@ -101,7 +101,10 @@ def test_user_theory_file_and_module(monkeypatch: pytest.MonkeyPatch) -> None:
     assert list(t) == ["CDT", "EDT", "FDT", "Contrarian"]
     assert t["Contrarian"]["value"] == "1001000"
     monkeypatch.chdir(FIXTURES)
-    code, out, err = run("check", OMICRON, "--theory", "user_theories:RetryFDT", "--only", "RetryFDT", "--json")
+    _, out, err = run(
+        "check", OMICRON, "--theory", "user_theories:RetryFDT", "--only", "RetryFDT", "--json"
+    )
+    assert err == ""
     t = {x["theory"]: x for x in json.loads(out)["theories"]}
     # Conditioning paradoxes away, the best policy is EDT's: it only meets the days Omega
     # can handle (the selection effect of the 'retry' reading); under the file's 'fail' rule
@@ -109,13 +112,16 @@ def test_user_theory_file_and_module(monkeypatch: pytest.MonkeyPatch) -> None:
     assert list(t) == ["RetryFDT"]
     assert t["RetryFDT"]["realized"] == {"fail": None, "random": "1250750", "retry": "2001000"}
     assert t["RetryFDT"]["paradox"] is True
-    code, out, err = run(
-        "check", OMICRON, "--theory", "user_theories:one_box_if_coincide", "--json"
-    )
+    _, out, err = run("check", OMICRON, "--theory", "user_theories:one_box_if_coincide", "--json")
+    assert err == ""
     t = {x["theory"]: x for x in json.loads(out)["theories"]}
     pol = t["one_box_if_coincide"]
     assert pol["paradox"] is True  # one-boxing iff coincide refutes Omega on composite days
-    assert pol["consistency"][0] == {"chance": {"omicron": "composite"}, "consistent": 0, "paradox": True}
+    assert pol["consistency"][0] == {
+        "chance": {"omicron": "composite"},
+        "consistent": 0,
+        "paradox": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -157,11 +163,13 @@ BAD = {
         "utility: unknown name 'money'",
     ),
     "sum.yaml": (
-        "newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n  c: {chance: {h: 1/2, t: 1/3}}\nutility: 0\n",
+        "newcomb: 1\nname: x\nactions: [a, b]\n"
+        "variables:\n  c: {chance: {h: 1/2, t: 1/3}}\nutility: 0\n",
         "variables.c.chance: probabilities sum to 5/6, expected 1",
     ),
     "import.yaml": (
-        "newcomb: 1\nname: x\nactions: [a, b]\nvariables: {}\nutility: __import__('os').system('echo hi')\n",
+        "newcomb: 1\nname: x\nactions: [a, b]\nvariables: {}\n"
+        "utility: __import__('os').system('echo hi')\n",
         "utility:",
     ),
     "attribute.yaml": (

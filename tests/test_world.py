@@ -127,7 +127,10 @@ def test_paradox_rules() -> None:
     assert leading(ws.value("retry")) == 10
     # random: heads days guess a or b: said=a → b (0), said=b → a (1): 1/2
     assert leading(ws.value("random")) == F(3, 4) * 10 + F(1, 4) * F(1, 2)
-    assert "coin = h" in rows["h"].reason and "pred = a, then said = a and the agent takes b" in rows["h"].reason
+    assert (
+        "coin = h" in rows["h"].reason
+        and "pred = a, then said = a and the agent takes b" in rows["h"].reason
+    )
     assert rows["h"].best_accuracy == 0
 
 
@@ -137,7 +140,10 @@ def test_chance_that_depends_on_the_prediction_must_be_consistent_in_every_draw(
         actions=["a", "b"],
         variables=[
             Prediction(name="pred", accuracy=1),
-            Chance(name="flip", outcomes={"keep": "1/2 if pred == 'a' else 1", "swap": "1/2 if pred == 'a' else 0"}),
+            Chance(
+                name="flip",
+                outcomes={"keep": "1/2 if pred == 'a' else 1", "swap": "1/2 if pred == 'a' else 0"},
+            ),
             Value(name="seen", expr="pred if flip == 'keep' else ('b' if pred == 'a' else 'a')"),
         ],
         observes=["seen"],
@@ -161,7 +167,10 @@ def test_correlates_follow_the_query() -> None:
         variables=[
             Correlate(
                 name="lesion",
-                table={"smoke": {"yes": "9/10", "no": "1/10"}, "abstain": {"yes": "1/10", "no": "9/10"}},
+                table={
+                    "smoke": {"yes": "9/10", "no": "1/10"},
+                    "abstain": {"yes": "1/10", "no": "9/10"},
+                },
                 prior={"yes": "1/2", "no": "1/2"},
             ),
             Value(name="cancer", expr="lesion == 'yes'"),

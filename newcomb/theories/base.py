@@ -22,7 +22,7 @@ from ..query import Query, expected_utility
 from ..series import Num
 from ..world import Behaviour, Model
 
-__all__ = ["Theory", "Decision", "FixedPolicy", "as_theory", "eu_table"]
+__all__ = ["Decision", "FixedPolicy", "Theory", "as_theory", "eu_table"]
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,9 @@ def as_theory(obj: Any, label: str) -> Theory:
         try:
             return obj()
         except TypeError as e:
-            raise UsageError(f"{label}: cannot create {obj.__name__}() without arguments: {e}") from None
+            raise UsageError(
+                f"{label}: cannot create {obj.__name__}() without arguments: {e}"
+            ) from None
     if isinstance(obj, Theory):
         return obj
     if isinstance(obj, Policy):

@@ -16,7 +16,7 @@ from ..query import Query, expected_utility
 from ..world import Behaviour, Model, pure
 from .base import Decision
 
-__all__ = ["ratifiable_pure", "is_ratifiable"]
+__all__ = ["is_ratifiable", "ratifiable_pure"]
 
 
 def is_ratifiable(model: Model, pi: Behaviour, how: Query) -> bool:
@@ -30,7 +30,7 @@ def is_ratifiable(model: Model, pi: Behaviour, how: Query) -> bool:
             if support != [0]:
                 return False
             continue
-        best = max(defined)  # type: ignore[type-var]
+        best = max(defined)
         for a in support:
             e = eus[a]
             if e is None or e < best:
