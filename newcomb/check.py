@@ -131,8 +131,7 @@ def check(model: Model, pi: Behaviour, worlds: WorldSet | None = None) -> Consis
         agent = None
         if d.agent is not None:
             agent = {
-                _phrase(model.observation_dict(o)) or "always": model.actions[a]
-                for o, a in enumerate(d.agent)
+                _phrase(model.observation_dict(o)): model.actions[a] for o, a in enumerate(d.agent)
             }
         out.append(
             DrawCheck(

@@ -52,9 +52,11 @@ def consistency_text(c: Consistency) -> Text:
     for i, d in enumerate(c.draws):
         if i:
             out.append("\n")
-        key = ", ".join(f"{k}={describe_label(v)}" for k, v in d.chance.items()) or "every draw"
+        key = ", ".join(f"{k}={describe_label(v)}" for k, v in d.chance.items())
         if d.agent is not None:
-            key += " [drawn: " + "; ".join(f"{k}→{v}" for k, v in d.agent.items()) + "]"
+            drawn = "; ".join(f"{k} → {v}" if k else v for k, v in d.agent.items())
+            key = (key + " " if key else "") + f"[agent draws {drawn}]"
+        key = key or "every draw"
         if d.paradox:
             out.append(f"{key}: 0 — paradox", style="bold red")
             continue

@@ -24,6 +24,19 @@ Num = Union[Fraction, "Eps"]
 SERIES_ORDER = 8
 
 
+def _zero(x: object) -> bool:
+    """Exact zero test for rationals, and for sympy expressions (mixed-equilibrium solving)."""
+    if isinstance(x, Fraction | int):
+        return x == 0
+    import sympy
+
+    e = sympy.expand(x)
+    z = e.is_zero
+    if z is None:
+        z = sympy.simplify(e) == 0
+    return bool(z)
+
+
 class Eps:
     """A polynomial ``c0 + c1·ε + c2·ε² + ...`` with exact rational coefficients.
 
@@ -34,7 +47,7 @@ class Eps:
 
     def __init__(self, coefficients: tuple[Fraction, ...]) -> None:
         c = list(coefficients)
-        while c and c[-1] == 0:
+        while c and _zero(c[-1]):
             c.pop()
         self.c: tuple[Fraction, ...] = tuple(c)
 
@@ -71,7 +84,7 @@ class Eps:
             return Eps(())
         out = [Fraction(0)] * (len(a) + len(b) - 1)
         for i, x in enumerate(a):
-            if x:
+            if not _zero(x):
                 for j, y in enumerate(b):
                     out[i + j] += x * y
         return Eps(tuple(out))
@@ -87,7 +100,7 @@ class Eps:
     def _cmp(self, other: Num | int) -> int:
         d = (self - other).c
         for x in d:
-            if x:
+            if not _zero(x):
                 return 1 if x > 0 else -1
         return 0
 
@@ -123,7 +136,7 @@ class Eps:
     def order(self) -> int:
         """Index of the first non-zero coefficient (-1 for the zero polynomial)."""
         for i, x in enumerate(self.c):
-            if x:
+            if not _zero(x):
                 return i
         return -1
 
@@ -137,14 +150,18 @@ EPSILON = Eps((Fraction(0), Fraction(1)))
 
 def is_zero(x: Num) -> bool:
     """True when ``x`` is exactly zero (every order of ε)."""
-    return not x
+    if isinstance(x, Eps):
+        return not x.c
+    return _zero(x)
 
 
 def sign(x: Num) -> int:
     """Sign of ``x`` as ε → 0⁺."""
     if isinstance(x, Eps):
         return x._cmp(0)
-    return (x > 0) - (x < 0)
+    if _zero(x):
+        return 0
+    return 1 if x > 0 else -1
 
 
 def leading(x: Num) -> Fraction:
@@ -167,7 +184,7 @@ def ratio(num: Num, den: Num) -> Num:
     if k < 0:
         raise ZeroDivisionError("division by an ε-polynomial that is zero")
     n_shift = list(n[k:]) if len(n) > k else []
-    if any(n[:k]):
+    if not all(_zero(x) for x in n[:k]):
         raise ZeroDivisionError("ratio diverges as ε → 0")
     d_shift = list(d[k:])
     out: list[Fraction] = []
@@ -175,7 +192,7 @@ def ratio(num: Num, den: Num) -> Num:
     for i in range(SERIES_ORDER + 1):
         q = rem[i] / d_shift[0] if i < len(rem) else Fraction(0)
         out.append(q)
-        if q:
+        if not _zero(q):
             for j, y in enumerate(d_shift):
                 if i + j < len(rem):
                     rem[i + j] -= q * y

@@ -209,7 +209,14 @@ def test_mixed_policy_is_seen_through_by_the_predictor() -> None:
     assert leading(eu_stay) == leading(eu_flee) == F(999000, 2) + 0 * 1  # indifferent
     r = newcomb.analyse(death)
     cdt = next(t for t in r.theories if t.theory == "CDT")
-    assert cdt.policies == () and "no ratifiable pure policy" in (cdt.note or "")
+    assert "no ratifiable pure policy; one mixed equilibrium" in (cdt.note or "")
+    (eq,) = cdt.policies
+    assert eq.behaviour == ((F(1001, 2000), F(999, 2000)),)  # (M + K) / 2M
+    assert leading(eq.value) == F(-999, 2)
+    assert [d.agent for d in eq.consistency.draws] == [{"": "stay"}, {"": "flee"}]
+    edt = next(t for t in r.theories if t.theory == "EDT")
+    assert [p.policy.act(()) for p in edt.policies] == [{"stay": 1}]  # 0 either way; ties listed
+    assert edt.total == 1
 
 
 def test_bounds_are_checked_before_work() -> None:

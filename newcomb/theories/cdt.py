@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..world import Model
 from .base import Decision, Theory
-from .ratify import ratifiable_pure
+from .ratify import ratifiable
 
 __all__ = ["CDT"]
 
@@ -22,4 +22,4 @@ class CDT(Theory):
     query = "intervene"
 
     def decide(self, model: Model) -> Decision:
-        return ratifiable_pure(model, "intervene")
+        return ratifiable(model, "intervene")

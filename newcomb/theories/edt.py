@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..world import Model
 from .base import Decision, Theory
-from .ratify import ratifiable_pure
+from .ratify import ratifiable
 
 __all__ = ["EDT"]
 
@@ -22,4 +22,4 @@ class EDT(Theory):
     query = "condition"
 
     def decide(self, model: Model) -> Decision:
-        return ratifiable_pure(model, "condition")
+        return ratifiable(model, "condition")

@@ -46,3 +46,30 @@ def ratifiable_pure(model: Model, how: Query) -> Decision:
     )
     note = None if found else "no ratifiable pure policy: every pure policy regrets some act"
     return Decision(found, note=note, total=len(found))
+
+
+def ratifiable(model: Model, how: Query) -> Decision:
+    """Ratifiable pure policies; when there is none, the mixed equilibria (DESIGN.md §2)."""
+    pure_decision = ratifiable_pure(model, how)
+    if pure_decision.policies:
+        return pure_decision
+    from .mixed import mixed_equilibria  # sympy is imported only when this search runs
+
+    search = mixed_equilibria(model, how)
+    found = tuple(search.equilibria)
+    if found:
+        note = (
+            "no ratifiable pure policy; "
+            + ("one mixed equilibrium" if len(found) == 1 else f"{len(found)} mixed equilibria")
+            + " (deliberational: every act played is among the best against the policy itself)"
+        )
+    else:
+        note = "no ratifiable policy, pure or mixed (isolated)"
+    skipped = []
+    if search.continua:
+        skipped.append(f"{search.continua} support profiles with a continuum of solutions")
+    if search.unsolved:
+        skipped.append(f"{search.unsolved} profiles sympy could not solve")
+    if skipped:
+        note += "; skipped " + " and ".join(skipped)
+    return Decision(found, note=note, total=len(found))

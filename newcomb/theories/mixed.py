@@ -1,0 +1,196 @@
+"""Mixed ratifiable policies: deliberational equilibria when no pure policy is ratifiable.
+
+A mixed policy π is ratifiable when, at every observation o, every act it plays with positive
+probability has the highest expected utility against π itself (Jeffrey 1983; Skyrms 1990;
+Joyce 2012; Arntzenius 2008). The search enumerates **supports** (a non-empty set of acts per
+observation), as support enumeration does for Nash equilibria:
+
+1. For a support profile, give each mixed observation's probabilities unknowns x (the last
+   act's probability is 1 − Σ x).
+2. Compute every act's expected utility against π(x) with the theory's query, exactly, as a
+   rational function of x (the world model runs unchanged with symbolic weights; at accuracy 1
+   the value at ε = 0 is taken).
+3. Solve "equal expected utility across each support" with sympy; keep the solutions strictly
+   inside the simplex.
+4. Keep a solution only if it is ratifiable at ε = 0: no act outside a support does better.
+
+Solutions are exact: rationals where the equations allow (Death in Damascus: P(stay) =
+1001/2000), otherwise algebraic numbers in sympy's exact form. Profiles with a continuum of
+solutions are skipped and counted. The number of profiles is (2^|A| − 1)^|O|; it is bounded by
+:attr:`~newcomb.world.Limits.max_policies`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from ..errors import LimitError
+from ..query import Query, expected_utility
+from ..series import leading
+from ..world import Behaviour, Model
+
+__all__ = ["mixed_equilibria", "MixedSearch"]
+
+
+class MixedSearch:
+    """The result of a mixed search: equilibria and what was skipped."""
+
+    def __init__(self) -> None:
+        self.equilibria: list[Behaviour] = []
+        self.continua = 0
+        self.unsolved = 0
+
+
+def _subsets(n: int) -> list[tuple[int, ...]]:
+    out: list[tuple[int, ...]] = []
+    for k in range(1, n + 1):
+        out.extend(itertools.combinations(range(n), k))
+    return out
+
+
+def _exact(x: Any) -> Any:
+    """A sympy number as a Fraction when rational; otherwise left exact in sympy."""
+    import sympy
+
+    x = sympy.nsimplify(x) if not isinstance(x, sympy.Basic) else sympy.simplify(x)
+    if x.is_Rational:
+        return Fraction(int(x.p), int(x.q))
+    return x
+
+
+def _eu_table(model: Model, pi: Behaviour, how: Query) -> list[list[Any]]:
+    return [
+        [
+            None if (e := expected_utility(model, pi, o, a, how=how)) is None else leading(e)
+            for a in range(len(model.actions))
+        ]
+        for o in range(len(model.observations))
+    ]
+
+
+def ratifiable_in_the_limit(model: Model, pi: Behaviour, how: Query) -> bool:
+    """Whether ``pi`` is ratifiable comparing expected utilities at ε = 0."""
+    import sympy
+
+    table = _eu_table(model, pi, how)
+    for row, probs in zip(table, pi, strict=True):
+        support = [a for a, p in enumerate(probs) if p != 0]
+        defined = [(a, e) for a, e in enumerate(row) if e is not None]
+        if not defined:
+            if support != [0]:
+                return False
+            continue
+        for a in support:
+            if row[a] is None:
+                return False
+            for _, e in defined:
+                d = (
+                    sympy.nsimplify(sympy.simplify(e - row[a]))
+                    if not _rational(e, row[a])
+                    else e - row[a]
+                )
+                if d > 0:
+                    return False
+    return True
+
+
+def _rational(*xs: Any) -> bool:
+    return all(isinstance(x, Fraction | int) for x in xs)
+
+
+def mixed_equilibria(model: Model, how: Query) -> MixedSearch:
+    """Every isolated mixed ratifiable policy with at least one mixed observation."""
+    import sympy
+
+    n_a, n_o = len(model.actions), len(model.observations)
+    subsets = _subsets(n_a)
+    count = len(subsets) ** n_o
+    if count > model.limits.max_policies:
+        raise LimitError(
+            f"{count} support profiles to search for mixed equilibria, more than the bound of "
+            f"{model.limits.max_policies} (raise it with --max-policies)"
+        )
+    result = MixedSearch()
+    seen: set[tuple[tuple[str, ...], ...]] = set()
+    for profile in itertools.product(subsets, repeat=n_o):
+        if all(len(s) == 1 for s in profile):
+            continue
+        xs: list[Any] = []
+        rows: list[tuple[Any, ...]] = []
+        for o, support in enumerate(profile):
+            row: list[Any] = [Fraction(0)] * n_a
+            if len(support) == 1:
+                row[support[0]] = Fraction(1)
+            else:
+                own = [sympy.Symbol(f"x_{o}_{a}", positive=True) for a in support[:-1]]
+                xs.extend(own)
+                for a, x in zip(support[:-1], own, strict=True):
+                    row[a] = x
+                row[support[-1]] = 1 - sum(own)
+            rows.append(tuple(row))
+        pi = tuple(rows)
+        table = _eu_table(model, pi, how)
+        equations = []
+        ok = True
+        for o, support in enumerate(profile):
+            if len(support) == 1:
+                continue
+            base = table[o][support[0]]
+            for a in support[1:]:
+                if base is None or table[o][a] is None:
+                    ok = False
+                    break
+                num, _den = sympy.together(sympy.sympify(table[o][a] - base)).as_numer_denom()
+                equations.append(sympy.expand(num))
+            if not ok:
+                break
+        if not ok:
+            continue
+        equations = [e for e in equations if e != 0]
+        if not equations:
+            result.continua += 1  # indifferent everywhere on the support: not isolated
+            continue
+        try:
+            solutions = sympy.solve(equations, xs, dict=True)
+        except (NotImplementedError, ValueError):
+            result.unsolved += 1
+            continue
+        for sol in solutions:
+            if len(sol) < len(xs) or any(
+                (v.free_symbols if hasattr(v, "free_symbols") else set()) for v in sol.values()
+            ):
+                result.continua += 1
+                continue
+            candidate = _substitute(pi, sol)
+            if candidate is None:
+                continue
+            key = tuple(tuple(str(p) for p in row) for row in candidate)
+            if key in seen:
+                continue
+            if ratifiable_in_the_limit(model, candidate, how):
+                seen.add(key)
+                result.equilibria.append(candidate)
+    return result
+
+
+def _substitute(pi: Sequence[Sequence[Any]], sol: dict[Any, Any]) -> Behaviour | None:
+    """π with the solution substituted; ``None`` unless every probability is real, > 0 where
+    the support says so, and the rows are distributions."""
+    import sympy
+
+    rows = []
+    for row in pi:
+        out = []
+        for p in row:
+            if isinstance(p, Fraction):
+                out.append(p)
+                continue
+            v = sympy.simplify(sympy.sympify(p).subs(sol))
+            if not v.is_real or not (v > 0):
+                return None
+            out.append(_exact(v))
+        rows.append(tuple(out))
+    return tuple(rows)
