@@ -32,7 +32,7 @@ from ..query import Query, expected_utility
 from ..series import leading
 from ..world import Behaviour, Model
 
-__all__ = ["mixed_equilibria", "MixedSearch"]
+__all__ = ["MixedSearch", "mixed_equilibria"]
 
 
 class MixedSearch:
