@@ -11,6 +11,7 @@ from rich.text import Text
 from .check import Consistency, describe_label
 from .report import PolicyReport, ScenarioReport, TheoryReport
 from .series import Num, leading
+from .thresholds import Region, Thresholds
 from .world import Behaviour, Model
 
 __all__ = ["number", "policy_text", "report_renderable"]
@@ -93,6 +94,34 @@ def _row_cells(model: Model, t: TheoryReport, p: PolicyReport, first: bool) -> l
     ]
 
 
+def _interval(name: str, r: Region) -> str:
+    if r.point:
+        return f"{name} = {r.lo}"
+    lo = "" if r.lo is None else f"{r.lo} {'≤' if r.lo_closed else '<'} "
+    hi = "" if r.hi is None else f" {'≤' if r.hi_closed else '<'} {r.hi}"
+    if r.lo is None and r.hi is None:
+        return f"every {name}"
+    return f"{lo}{name}{hi}"
+
+
+def thresholds_text(model: Model, theory: str, th: Thresholds) -> Text:
+    """Each valid region of the parameter with the theory's policies there."""
+    out = Text(f"{theory} as {th.parameter} varies: ", style="bold")
+    parts = []
+    for r in th.regions:
+        if r.policies is None:
+            continue
+        pols = " | ".join(policy_text(model, pi).replace("\n", "; ") for pi in r.policies) or "none"
+        parts.append(f"{_interval(th.parameter, r)}: {pols}")
+    out.append("  ·  ".join(parts))
+    if th.points:
+        out.append(
+            f"  (changes at {th.parameter} = " + ", ".join(str(x) for x in th.points) + ")",
+            style="cyan",
+        )
+    return out
+
+
 def report_renderable(report: ScenarioReport) -> RenderableType:
     """The table of one scenario: one row per theory (per policy when several)."""
     m = report.model
@@ -121,6 +150,9 @@ def report_renderable(report: ScenarioReport) -> RenderableType:
     if report.file:
         parts.insert(0, Text(report.file, style="dim"))
     parts.extend(notes)
+    for t in report.theories:
+        if t.thresholds is not None:
+            parts.append(thresholds_text(m, t.theory, t.thresholds))
     verdict = (
         Text("paradox: some theory's policy meets a predictor that cannot exist", style="bold red")
         if report.paradox

@@ -9,7 +9,7 @@ turns into plain JSON-ready data with :meth:`ScenarioReport.to_json` (schema in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .check import Consistency, check
@@ -17,6 +17,7 @@ from .errors import UsageError
 from .model import PARADOX_RULES, Label, Policy, Scenario
 from .series import Num, leading
 from .theories import Decision, Theory, builtin_theories, eu_table, theory_name
+from .thresholds import Thresholds, thresholds
 from .world import Behaviour, Limits, Model
 
 __all__ = [
@@ -84,6 +85,7 @@ class TheoryReport:
     policies: tuple[PolicyReport, ...]
     note: str | None
     total: int
+    thresholds: Thresholds | None = None
 
     @property
     def paradox(self) -> bool:
@@ -195,7 +197,32 @@ def _theory_json(m: Model, t: TheoryReport) -> dict[str, Any]:
         else [],
         "details": [_policy_detail(m, p) for p in t.policies],
     }
+    if t.thresholds is not None:
+        out["thresholds"] = _thresholds_json(m, t.thresholds)
     return out
+
+
+def _thresholds_json(m: Model, th: Thresholds) -> dict[str, Any]:
+    def bound(x: Any) -> str | None:
+        return None if x is None else str(x)
+
+    return {
+        "parameter": th.parameter,
+        "points": [str(x) for x in th.points],
+        "regions": [
+            {
+                "from": bound(r.lo),
+                "to": bound(r.hi),
+                "from_closed": r.lo_closed,
+                "to_closed": r.hi_closed,
+                "valid": r.policies is not None,
+                "policies": None
+                if r.policies is None
+                else [_policy_json(m, pi) for pi in r.policies],
+            }
+            for r in th.regions
+        ],
+    }
 
 
 def _normalise(model: Model, theory: Theory, out: object) -> Decision:
@@ -278,7 +305,8 @@ def analyse(
     """Compile ``scenario`` and run each theory (the built-ins by default) on it.
 
     Policies are found at the parameters' values; with ``symbols``, each policy's value is also
-    reported as a formula in those parameters (valid wherever the policy stays the same).
+    reported as a formula in those parameters (valid wherever the policy stays the same), and
+    with exactly one symbol, each theory's thresholds in it (:mod:`newcomb.thresholds`).
 
     Examples
     --------
@@ -294,9 +322,15 @@ def analyse(
     if dup is not None:
         raise UsageError(f"two theories are named {dup!r}; theory names must be unique")
     symbolic = Model(scenario, limits=limits, symbols=symbols) if symbols else None
+    reports = []
+    for t in ts:
+        r = analyse_theory(model, t, symbolic)
+        if len(symbols) == 1 and t.query is not None:
+            r = replace(r, thresholds=thresholds(scenario, t, symbols[0], limits=limits))
+        reports.append(r)
     return ScenarioReport(
         scenario=scenario,
         model=model,
-        theories=tuple(analyse_theory(model, t, symbolic) for t in ts),
+        theories=tuple(reports),
         file=file,
     )

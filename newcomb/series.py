@@ -30,7 +30,14 @@ def _zero(x: object) -> bool:
         return x == 0
     import sympy
 
-    e = sympy.expand(x)
+    if x == 0:
+        return True
+    num, _den = sympy.together(x).as_numer_denom()
+    e = sympy.expand(num)
+    if e == 0:
+        return True
+    if not e.has(sympy.Pow) or all(p.exp.is_Integer for p in e.atoms(sympy.Pow)):
+        return False  # a non-zero polynomial in the symbols with rational coefficients
     z = e.is_zero
     if z is None:
         z = sympy.simplify(e) == 0
@@ -188,8 +195,10 @@ def ratio(num: Num, den: Num) -> Num:
         raise ZeroDivisionError("ratio diverges as ε → 0")
     d_shift = list(d[k:])
     out: list[Fraction] = []
-    rem = n_shift + [Fraction(0)] * (SERIES_ORDER + len(d_shift))
-    for i in range(SERIES_ORDER + 1):
+    # Symbolic coefficients (formulas, mixed-equilibrium solving) only ever need the limit.
+    orders = SERIES_ORDER if all(isinstance(x, Fraction | int) for x in (*n, *d)) else 0
+    rem = n_shift + [Fraction(0)] * (orders + len(d_shift))
+    for i in range(orders + 1):
         q = rem[i] / d_shift[0] if i < len(rem) else Fraction(0)
         out.append(q)
         if not _zero(q):

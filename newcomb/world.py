@@ -230,6 +230,8 @@ class Model:
         self.rule: Rule = scenario.predictor.on_paradox
         self.params: dict[str, Any] = dict(scenario.parameters)
         self.symbols = tuple(symbols)
+        self.symbolic_probabilities: set[Any] = set()
+        """Symbolic probabilities and accuracies met while compiling (their valid range)."""
         if self.symbols:
             import sympy  # only symbolic analysis pays for sympy's import
 
@@ -327,6 +329,7 @@ class Model:
                 raise ScenarioError(f"expected a probability, got {p!r}", e.path)
             p = to_number(p)
             if not isinstance(p, Fraction):  # symbolic: checked by the sum below
+                self.symbolic_probabilities.add(p)
                 total += p
                 out.append((label, p))
                 continue
@@ -352,6 +355,7 @@ class Model:
             raise ScenarioError(f"expected an accuracy in [0, 1], got {q!r}", v.accuracy.path)
         q = to_number(q)
         if not isinstance(q, Fraction):  # symbolic accuracy
+            self.symbolic_probabilities.add(q)
             return q, (1 - q) / (len(self.actions) - 1)
         if q < 0 or q > 1:
             raise ScenarioError(f"expected an accuracy in [0, 1], got {q}", v.accuracy.path)
@@ -741,10 +745,7 @@ class Model:
             return tuple(rows)
         seq = list(policy)
         if seq and isinstance(seq[0], int):
-            return tuple(
-                tuple(Fraction(int(i == a)) for i in range(n))
-                for a in seq
-            )
+            return tuple(tuple(Fraction(int(i == a)) for i in range(n)) for a in seq)
         return tuple(tuple(r) for r in seq)  # type: ignore[arg-type]
 
     def policy(self, pi: Behaviour | Sequence[int]) -> Policy:

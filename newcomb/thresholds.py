@@ -1,0 +1,233 @@
+"""Exact thresholds: where a theory's policy changes as one parameter moves.
+
+A theory's choice depends on the sign of differences of expected utilities: V(σ) − V(σ') for
+FDT, EU(a | o; σ) − EU(b | o; σ) for EDT and CDT. With the parameter left as a symbol, each
+difference is a rational function of it (the fixed points themselves depend only on labels), so
+its numerator's real roots are the only places the choice can change. :func:`thresholds`
+
+1. computes every such difference symbolically, over every pure policy,
+2. collects the real roots of their numerators (exact: rationals or algebraic numbers),
+3. solves the scenario exactly at each root and at a rational point inside each interval
+   between them (the choice is constant on each open interval), and
+4. merges neighbouring intervals with the same verdict; the boundaries left are the thresholds.
+
+Points where the scenario is invalid (say an accuracy outside [0, 1]) are reported as such, so
+the regions also show the parameter's valid range.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from .errors import LimitError, ScenarioError
+from .model import Scenario
+from .query import expected_utility, value
+from .series import leading
+from .theories import Theory
+from .world import Behaviour, Limits, Model, pure
+
+__all__ = ["Region", "Thresholds", "thresholds", "verdict_key"]
+
+Solver = Callable[[Model], Sequence[Behaviour]]
+
+
+@dataclass(frozen=True)
+class Region:
+    """An interval of the parameter (or a single point) with the theory's policies there.
+
+    ``lo``/``hi`` are exact (``None`` for ±∞), each end closed or open. ``policies`` is
+    ``None`` where the scenario is invalid at these values; ``sample`` is the value the
+    policies were computed at.
+    """
+
+    lo: Any
+    hi: Any
+    lo_closed: bool
+    hi_closed: bool
+    policies: tuple[Behaviour, ...] | None
+    sample: Any
+
+    @property
+    def point(self) -> bool:
+        return self.lo is not None and self.lo_closed and self.hi_closed and self.lo == self.hi
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Regions of one parameter, in increasing order, and the values where the verdict flips."""
+
+    parameter: str
+    regions: tuple[Region, ...]
+
+    @property
+    def points(self) -> tuple[Any, ...]:
+        """Values where the verdict changes, between valid regions (the valid range's own ends
+        are not counted)."""
+        out: list[Any] = []
+        for a, b in itertools.pairwise(self.regions):
+            if a.policies is None or b.policies is None:
+                continue
+            x = a.hi
+            if not out or out[-1] != x:
+                out.append(x)
+        return tuple(out)
+
+
+def verdict_key(policies: tuple[Behaviour, ...] | None) -> Any:
+    """What counts as "the same verdict": pure policies exactly, mixed ones by their support."""
+    if policies is None:
+        return None
+    return tuple(
+        tuple(
+            tuple(p != 0 for p in row) if any(0 < p < 1 for p in row) else tuple(row) for row in pi
+        )
+        for pi in policies
+    )
+
+
+def _differences(model: Model, query: str) -> list[Any]:
+    n_a = len(model.actions)
+    out = []
+    if query == "policy":
+        values = []
+        for sigma in model.pure_policies():
+            v = value(model, pure(sigma, n_a))
+            if v is not None:
+                values.append(leading(v))
+        out = [a - b for a, b in itertools.combinations(values, 2)]
+    else:
+        for sigma in model.pure_policies():
+            pi = pure(sigma, n_a)
+            for o in range(len(model.observations)):
+                eus = [expected_utility(model, pi, o, a, how=query) for a in range(n_a)]  # type: ignore[arg-type]
+                vals = [leading(e) for e in eus if e is not None]
+                out.extend(a - b for a, b in itertools.combinations(vals, 2))
+    return out
+
+
+def _roots(diffs: Sequence[Any], symbol: Any) -> list[Any]:
+    import sympy
+
+    roots: set[Any] = set()
+    for d in diffs:
+        num, _ = sympy.together(sympy.sympify(d)).as_numer_denom()
+        num = sympy.expand(num)
+        if num == 0 or symbol not in num.free_symbols:
+            continue
+        if num.free_symbols - {symbol}:
+            continue
+        poly = sympy.Poly(num, symbol)
+        for r in poly.real_roots():
+            roots.add(sympy.nsimplify(r) if r.is_Rational else r)
+    return sorted(roots, key=lambda r: float(r))
+
+
+def _between(lo: Any, hi: Any) -> Fraction:
+    """A simple rational strictly between two exact reals (either may be None for ±∞)."""
+    if lo is None and hi is None:
+        return Fraction(0)
+    if lo is None:
+        return Fraction(int(_floor(hi)) - 1)
+    if hi is None:
+        return Fraction(int(_floor(lo)) + 1)
+    a, b = float(lo), float(hi)
+    # Stern–Brocot style search for the simplest fraction in (lo, hi), exactly checked.
+    for den in range(1, 10_000):
+        num = int(a * den) + 1
+        f = Fraction(num, den)
+        if _less(lo, f) and _less(f, hi):
+            return f
+    return Fraction((a + b) / 2).limit_denominator(10**12)
+
+
+def _floor(x: Any) -> int:
+    import math
+
+    return math.floor(float(x))
+
+
+def _less(a: Any, b: Any) -> bool:
+    import sympy
+
+    return (
+        bool(sympy.Rational(str(a)) < sympy.Rational(str(b)))
+        if _rational(a, b)
+        else bool(sympy.nsimplify(a) < sympy.nsimplify(b))
+    )
+
+
+def _rational(*xs: Any) -> bool:
+    import sympy
+
+    return all(isinstance(x, Fraction | int) or getattr(x, "is_Rational", False) for x in xs)
+
+
+def _as_number(x: Any) -> Any:
+    if getattr(x, "is_Rational", False):
+        return Fraction(int(x.p), int(x.q))
+    return x
+
+
+def thresholds(
+    scenario: Scenario,
+    theory: Theory,
+    parameter: str,
+    *,
+    limits: Limits | None = None,
+) -> Thresholds:
+    """The regions of ``parameter`` where ``theory`` (which must have a query) keeps a verdict.
+
+    Raises
+    ------
+    ScenarioError
+        If ``parameter`` is not a parameter of the scenario.
+    """
+    if parameter not in scenario.parameters:
+        raise ScenarioError(
+            f"no parameter named {parameter!r} (parameters: {', '.join(scenario.parameters) or 'none'})",
+            ("parameters",),
+        )
+    query = theory.query
+    if query is None:
+        raise ScenarioError(f"theory {theory.name} has no query to find thresholds with")
+    symbolic = Model(scenario, limits=limits, symbols=[parameter])
+    symbol = symbolic.params[parameter]
+    diffs = _differences(symbolic, query)
+    edges = [p for p in symbolic.symbolic_probabilities] + [
+        p - 1 for p in symbolic.symbolic_probabilities
+    ]
+    roots = _roots([*diffs, *edges], symbol)
+
+    def solve_at(x: Any) -> tuple[Behaviour, ...] | None:
+        if not isinstance(x, Fraction):
+            # An irrational threshold: the model is exact only at rationals, so the verdict
+            # at the point itself is left open (it lies between its neighbours').
+            return None
+        try:
+            m = Model(scenario.with_parameters(**{parameter: x}), limits=limits)
+            return tuple(theory.decide(m).policies)  # type: ignore[union-attr]
+        except (ScenarioError, LimitError):
+            return None
+
+    regions: list[Region] = []
+    bounds = [None, *[_as_number(r) for r in roots], None]
+    for i in range(len(bounds) - 1):
+        lo, hi = bounds[i], bounds[i + 1]
+        x = _between(lo, hi)
+        regions.append(Region(lo, hi, False, False, solve_at(x), x))
+        if hi is not None:
+            regions.append(Region(hi, hi, True, True, solve_at(hi), hi))
+    # Merge runs with the same verdict (a root that changes nothing disappears).
+    out: list[Region] = []
+    for r in regions:
+        if out and verdict_key(out[-1].policies) == verdict_key(r.policies):
+            prev = out[-1]
+            sample = r.sample if prev.point else prev.sample
+            out[-1] = Region(prev.lo, r.hi, prev.lo_closed, r.hi_closed, prev.policies, sample)
+        else:
+            out.append(r)
+    return Thresholds(parameter, tuple(out))
