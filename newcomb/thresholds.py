@@ -161,8 +161,6 @@ def _less(a: Any, b: Any) -> bool:
 
 
 def _rational(*xs: Any) -> bool:
-    import sympy
-
     return all(isinstance(x, Fraction | int) or getattr(x, "is_Rational", False) for x in xs)
 
 
@@ -187,9 +185,9 @@ def thresholds(
         If ``parameter`` is not a parameter of the scenario.
     """
     if parameter not in scenario.parameters:
+        known = ", ".join(scenario.parameters) or "none"
         raise ScenarioError(
-            f"no parameter named {parameter!r} (parameters: {', '.join(scenario.parameters) or 'none'})",
-            ("parameters",),
+            f"no parameter named {parameter!r} (parameters: {known})", ("parameters",)
         )
     query = theory.query
     if query is None:
