@@ -1,4 +1,4 @@
-"""The command line: ``newcomb check FILE...``.
+"""The command line: ``newcomb check``, ``newcomb compare`` and ``newcomb explain``.
 
 A thin typer app over :func:`newcomb.report.analyse` and :mod:`newcomb.render`. Exit codes:
 0 when every theory's policy is consistent, 1 when a paradox was found, 2 for a bad file, bad
@@ -11,6 +11,8 @@ import importlib.util
 import json
 import os
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -21,8 +23,8 @@ from . import __version__
 from .errors import LimitError, NewcombError, ScenarioError, UsageError
 from .io import load
 from .model import PARADOX_RULES, parse_number
-from .report import analyse
-from .theories import BUILTINS, Theory
+from .report import ScenarioReport, analyse
+from .theories import BUILTINS, Theory, theory_name
 from .theories import load as load_theory
 from .world import Limits
 
@@ -107,58 +109,94 @@ def _load_user_theory(spec: str) -> Theory:
     return load_theory(spec)
 
 
-@app.command()
-def check(
-    files: Annotated[list[Path], typer.Argument(help="Scenario files (YAML).", show_default=False)],
-    set_: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--set",
-            help="Override a parameter: NAME=VALUE (exact, e.g. p=1/5).",
-            metavar="NAME=VALUE",
-        ),
-    ] = None,
-    paradox: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--paradox", help="Override the paradox rule: fail, random or retry.", metavar="RULE"
-        ),
-    ] = None,
-    theory: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--theory",
-            help="Add a theory, policy or policy function: module:Name or file.py:Name.",
-            metavar="SPEC",
-        ),
-    ] = None,
-    only: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--only", help="Run only the named theories (built-in or added).", metavar="NAME"
-        ),
-    ] = None,
-    symbolic: Annotated[
-        Optional[list[str]],  # noqa: UP045
-        typer.Option(
-            "--symbolic",
-            help="Also give each value as a formula in this parameter.",
-            metavar="NAME",
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
-    max_policies: Annotated[
-        int, typer.Option("--max-policies", help="Bound on pure policies a theory may search.")
-    ] = Limits.max_policies,
-    max_worlds: Annotated[
-        int, typer.Option("--max-worlds", help="Bound on worlds in one enumeration.")
-    ] = Limits.max_worlds,
-    max_mixed: Annotated[
-        int, typer.Option("--max-mixed", help="Bound on pure policies a mixed policy draws.")
-    ] = Limits.max_mixed,
-) -> None:
-    """Run CDT, EDT, FDT (and your theories) on each scenario and check its predictor."""
-    err = _err()
+SetOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045 - typer needs Optional here
+    typer.Option(
+        "--set", help="Override a parameter: NAME=VALUE (exact, e.g. p=1/5).", metavar="NAME=VALUE"
+    ),
+]
+ParadoxOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--paradox", help="Override the paradox rule: fail, random or retry.", metavar="RULE"
+    ),
+]
+TheoryOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--theory",
+        help="Add a theory, policy or policy function: module:Name or file.py:Name.",
+        metavar="SPEC",
+    ),
+]
+OnlyOpt = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--only", help="Run only the named theories (built-in or added).", metavar="NAME"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON only.")]
+MaxPoliciesOpt = Annotated[
+    int, typer.Option("--max-policies", help="Bound on pure policies a theory may search.")
+]
+MaxWorldsOpt = Annotated[
+    int, typer.Option("--max-worlds", help="Bound on worlds in one enumeration.")
+]
+MaxMixedOpt = Annotated[
+    int, typer.Option("--max-mixed", help="Bound on pure policies a mixed policy draws.")
+]
+FilesArg = Annotated[list[Path], typer.Argument(help="Scenario files (YAML).", show_default=False)]
+
+
+@dataclass
+class _Run:
+    """What every command shares: options turned into theories, overrides and limits, and the
+    exit code so far."""
+
+    overrides: dict[str, Any]
+    paradox: str | None
+    theories: list[Theory]
+    limits: Limits
+    code: int = EXIT_OK
+
+    def analyse(self, files: list[Path], symbols: tuple[str, ...] = ()) -> Iterator[ScenarioReport]:
+        """Each file's report; a bad file is reported on stderr (exit 2) and the rest go on."""
+        err = _err()
+        for path in files:
+            name = str(path)
+            try:
+                scenario = load(path)
+                if self.overrides:
+                    try:
+                        scenario = scenario.with_parameters(**self.overrides)
+                    except ScenarioError as e:
+                        raise ScenarioError(f"--set: {e.message}", file=name) from None
+                if self.paradox is not None:
+                    scenario = scenario.with_paradox(self.paradox)
+                report = analyse(
+                    scenario, self.theories, limits=self.limits, file=name, symbols=symbols
+                )
+            except ScenarioError as e:
+                err.print(f"error: {e.located(file=name)}", markup=False)
+                self.code = EXIT_ERROR
+                continue
+            except (UsageError, LimitError) as e:
+                err.print(f"error: {name}: {e}", markup=False)
+                self.code = EXIT_ERROR
+                continue
+            if report.paradox and self.code == EXIT_OK:
+                self.code = EXIT_PARADOX
+            yield report
+
+
+def _setup(
+    set_: list[str] | None,
+    paradox: str | None,
+    theory: list[str] | None,
+    only: list[str] | None,
+    max_policies: int,
+    max_worlds: int,
+    max_mixed: int,
+) -> _Run:
+    """Check the options; on a mistake print one line and exit 2."""
     try:
         overrides = _parse_sets(set_ or [])
         if paradox is not None and paradox not in PARADOX_RULES:
@@ -167,8 +205,6 @@ def check(
         for spec in theory or []:
             theories.append(_load_user_theory(spec))
         if only:
-            from .theories import theory_name
-
             names = [theory_name(t) for t in theories]
             missing = [n for n in only if n not in names]
             if missing:
@@ -180,48 +216,122 @@ def check(
             raise UsageError("--max-policies, --max-worlds and --max-mixed must be at least 1")
         limits = Limits(max_policies=max_policies, max_worlds=max_worlds, max_mixed=max_mixed)
     except NewcombError as e:
-        err.print(f"error: {e}", markup=False)
+        _err().print(f"error: {e}", markup=False)
         raise typer.Exit(EXIT_ERROR) from None
+    return _Run(overrides, paradox, theories, limits)
 
-    code = EXIT_OK
+
+def _print_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def check(
+    files: FilesArg,
+    set_: SetOpt = None,
+    paradox: ParadoxOpt = None,
+    theory: TheoryOpt = None,
+    only: OnlyOpt = None,
+    symbolic: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--symbolic",
+            help="Give values as formulas in this parameter (and, for one, its thresholds).",
+            metavar="NAME",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+    max_policies: MaxPoliciesOpt = Limits.max_policies,
+    max_worlds: MaxWorldsOpt = Limits.max_worlds,
+    max_mixed: MaxMixedOpt = Limits.max_mixed,
+) -> None:
+    """Run CDT, EDT, FDT (and your theories) on each scenario and check its predictor."""
+    run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     results: list[dict[str, Any]] = []
     out = _out()
-    for path in files:
-        name = str(path)
-        try:
-            scenario = load(path)
-            if overrides:
-                try:
-                    scenario = scenario.with_parameters(**overrides)
-                except ScenarioError as e:
-                    raise ScenarioError(f"--set: {e.message}", file=name) from None
-            if paradox is not None:
-                scenario = scenario.with_paradox(paradox)
-            report = analyse(
-                scenario, theories, limits=limits, file=name, symbols=tuple(symbolic or ())
-            )
-        except ScenarioError as e:
-            err.print(f"error: {e.located(file=name)}", markup=False)
-            code = EXIT_ERROR
-            continue
-        except (UsageError, LimitError) as e:
-            err.print(f"error: {name}: {e}", markup=False)
-            code = EXIT_ERROR
-            continue
-        if report.paradox and code == EXIT_OK:
-            code = EXIT_PARADOX
+    for report in run.analyse(files, tuple(symbolic or ())):
         if as_json:
             results.append(report.to_json())
-        else:
-            from .render import report_renderable
+            continue
+        from .render import report_renderable
 
-            out.print(report_renderable(report))
-            if len(files) > 1:
-                out.print()
+        out.print(report_renderable(report))
+        if len(files) > 1:
+            out.print()
     if as_json and results:
-        doc: Any = results[0] if len(files) == 1 else results
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-    raise typer.Exit(code)
+        _print_json(results[0] if len(files) == 1 else results)
+    raise typer.Exit(run.code)
+
+
+@app.command()
+def compare(
+    files: FilesArg,
+    set_: SetOpt = None,
+    paradox: ParadoxOpt = None,
+    theory: TheoryOpt = None,
+    only: OnlyOpt = None,
+    as_json: JsonOpt = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+    max_policies: MaxPoliciesOpt = Limits.max_policies,
+    max_worlds: MaxWorldsOpt = Limits.max_worlds,
+    max_mixed: MaxMixedOpt = Limits.max_mixed,
+) -> None:
+    """One table: problems as rows, theories as columns (policy and value in each cell)."""
+    from .render import compare_json, compare_markdown, compare_renderable
+
+    run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    reports = list(run.analyse(files))
+    if as_json:
+        _print_json(compare_json(reports))
+    elif markdown:
+        sys.stdout.write(compare_markdown(reports))
+    elif reports:
+        _out().print(compare_renderable(reports))
+    raise typer.Exit(run.code)
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(help="A scenario file (YAML).", show_default=False)],
+    theory_name_: Annotated[
+        str,
+        typer.Option("--theory", help="The theory to explain: CDT, EDT, FDT or module:Name."),
+    ] = "EDT",
+    set_: SetOpt = None,
+    paradox: ParadoxOpt = None,
+    max_policies: MaxPoliciesOpt = Limits.max_policies,
+    max_worlds: MaxWorldsOpt = Limits.max_worlds,
+    max_mixed: MaxMixedOpt = Limits.max_mixed,
+) -> None:
+    """Show a theory's reasoning: each act's expected utility at each observation, the worlds
+    behind it, why the chosen act wins, and the cycle behind each paradox."""
+    from .explain import explain as explain_policy
+    from .render import explanation_renderable
+
+    run = _setup(set_, paradox, None, None, max_policies, max_worlds, max_mixed)
+    try:
+        chosen = load_theory(theory_name_) if theory_name_ in BUILTINS else None
+        chosen = chosen or _load_user_theory(theory_name_)
+        if chosen.query is None:
+            raise UsageError(
+                f"--theory {theory_name_!r}: this theory has no query (condition, intervene or "
+                "policy) to explain"
+            )
+    except NewcombError as e:
+        _err().print(f"error: {e}", markup=False)
+        raise typer.Exit(EXIT_ERROR) from None
+    run.theories = [chosen]
+    out = _out()
+    for report in run.analyse([file]):
+        (t,) = report.theories
+        if not t.policies:
+            out.print(f"{t.theory}: {t.note or 'no policy'}")
+        for p in t.policies:
+            e = explain_policy(report.model, t.theory, t.query or "policy", p.behaviour)
+            out.print(explanation_renderable(report.model, e))
+        if t.note and t.policies:
+            out.print(t.note)
+    raise typer.Exit(run.code)
 
 
 def main() -> None:

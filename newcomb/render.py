@@ -7,14 +7,24 @@ from fractions import Fraction
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from rich.tree import Tree
 
 from .check import Consistency, describe_label
+from .explain import Explanation
 from .report import PolicyReport, ScenarioReport, TheoryReport
 from .series import Num, leading
 from .thresholds import Region, Thresholds
 from .world import Behaviour, Model
 
-__all__ = ["number", "policy_text", "report_renderable"]
+__all__ = [
+    "compare_json",
+    "compare_markdown",
+    "compare_renderable",
+    "explanation_renderable",
+    "number",
+    "policy_text",
+    "report_renderable",
+]
 
 
 def number(x: Num | None) -> str:
@@ -160,3 +170,128 @@ def report_renderable(report: ScenarioReport) -> RenderableType:
     )
     parts.append(verdict)
     return Group(*parts)
+
+
+def explanation_renderable(model: Model, e: Explanation) -> RenderableType:
+    """A theory's reasoning, observation by observation."""
+    how = {
+        "condition": "conditions on the act (worlds of the policy with this act here, "
+        "given the observation)",
+        "intervene": "intervenes on the act (worlds of its policy, act set, predictions fixed)",
+        "policy": "intervenes on the policy (all worlds of the policy with this act here)",
+    }[e.query]
+    tree = Tree(
+        Text(f"{e.theory}: {policy_text(model, e.policy).replace(chr(10), '; ')}", style="bold")
+    )
+    tree.add(Text(f"{e.theory} {how}", style="dim"))
+    for row in e.observations:
+        obs = ", ".join(f"{k} = {describe_label(v)}" for k, v in row.observation.items())
+        played = ", ".join(a if p == 1 else f"{a} {p}" for a, p in row.policy.items())
+        node = tree.add(Text(f"{'on ' + obs if obs else 'always'}: {played} — {row.verdict}"))
+        for act in row.acts:
+            branch = node.add(
+                Text(
+                    f"{act.action}: {number(act.eu)}",
+                    style="bold" if act.action in row.policy else "",
+                )
+            )
+            for w in act.worlds:
+                vals = ", ".join(f"{k}={describe_label(v)}" for k, v in w.values.items())
+                tag = (
+                    ""
+                    if w.kind == "settled"
+                    else f" ({'prediction erred' if w.kind == 'error' else 'predictor guessed'})"
+                )
+                branch.add(
+                    Text(f"p = {w.probability}: {vals}{tag} → {number(w.utility)}", style="dim")
+                )
+            if act.more:
+                branch.add(Text(f"… {act.more} more worlds", style="dim"))
+    parts: list[RenderableType] = [tree]
+    for reason in e.paradoxes:
+        parts.append(Text(f"paradox: {reason}", style="red"))
+    return Group(*parts)
+
+
+def _cell_text(model: Model, t: TheoryReport, sep: str) -> tuple[str, str]:
+    if not t.policies:
+        return "none", "—"
+    p = t.policies[0]
+    text = policy_text(model, p.behaviour).replace("\n", sep)
+    marks = []
+    if len(t.policies) > 1:
+        marks.append(f"{len(t.policies)} policies")
+    if not all(x in (0, 1) for row in p.behaviour for x in row):
+        marks.append("mixed")
+    if t.paradox:
+        marks.append("paradox")
+    if marks:
+        text += f" [{', '.join(marks)}]"
+    return text, number(p.value)
+
+
+def compare_renderable(reports: list[ScenarioReport]) -> RenderableType:
+    """Problems as rows, theories as columns: each cell the policy and its value."""
+    names: list[str] = []
+    for r in reports:
+        for t in r.theories:
+            if t.theory not in names:
+                names.append(t.theory)
+    table = Table(show_lines=True)
+    table.add_column("problem")
+    for n in names:
+        table.add_column(n)
+    for r in reports:
+        cells: list[RenderableType] = [Text(r.scenario.name)]
+        by = {t.theory: t for t in r.theories}
+        for n in names:
+            if n not in by:
+                cells.append(Text(""))
+                continue
+            text, val = _cell_text(r.model, by[n], "\n")
+            cells.append(Text(f"{text}\n{val}", style="red" if by[n].paradox else ""))
+        table.add_row(*cells)
+    return table
+
+
+def compare_markdown(reports: list[ScenarioReport]) -> str:
+    """The comparison as a Markdown table (policy; value), ready for a paper or a README."""
+    names: list[str] = []
+    for r in reports:
+        for t in r.theories:
+            if t.theory not in names:
+                names.append(t.theory)
+    lines = ["| problem | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for r in reports:
+        by = {t.theory: t for t in r.theories}
+        cells = []
+        for n in names:
+            if n not in by:
+                cells.append("")
+                continue
+            text, val = _cell_text(r.model, by[n], "; ")
+            cells.append(f"{text}: {val}".replace("|", "\\|"))
+        lines.append(f"| {r.scenario.name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def compare_json(reports: list[ScenarioReport]) -> dict[str, object]:
+    """The comparison as plain data."""
+    rows = []
+    for r in reports:
+        cells = {}
+        for t in r.theories:
+            text, _ = _cell_text(r.model, t, "; ")
+            first = t.policies[0] if t.policies else None
+            cells[t.theory] = {
+                "policy": text,
+                "value": None
+                if first is None or first.value is None
+                else str(leading(first.value)),
+                "policies": len(t.policies),
+                "paradox": t.paradox,
+                "mixed": bool(first)
+                and not all(x in (0, 1) for row in first.behaviour for x in row),
+            }
+        rows.append({"file": r.file, "name": r.scenario.name, "theories": cells})
+    return {"schema_version": 1, "rows": rows}

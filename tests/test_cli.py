@@ -232,3 +232,44 @@ def test_json_is_byte_identical_across_runs() -> None:
     a = run("check", OMICRON, "--json")[1]
     b = run("check", OMICRON, "--json")[1]
     assert a == b
+
+
+def test_compare_table_markdown_and_json() -> None:
+    files = [str(p) for p in sorted((ROOT / "scenarios").glob("*.yaml"))]
+    code, out, err = run("compare", *files, "--markdown")
+    assert err == "" and code == 1  # omicron.yaml has a paradox
+    lines = out.strip().splitlines()
+    assert lines[0] == "| problem | CDT | EDT | FDT |"
+    assert len(lines) == 2 + len(files)
+    row = next(x for x in lines if x.startswith("| Newcomb's problem |"))
+    assert row == "| Newcomb's problem | two_box: 11000 | one_box: 990000 | one_box: 990000 |"
+    omicron = next(x for x in lines if x.startswith("| Ultimate Newcomb's problem (Omega"))
+    assert "[paradox]: —" in omicron
+    code, out, _ = run("compare", *files, "--json")
+    doc = json.loads(out)
+    cells = {r["name"]: r["theories"] for r in doc["rows"]}
+    assert cells["Newcomb's problem"]["CDT"]["value"] == "11000"
+    assert cells["Ultimate Newcomb's problem (Omega and Omicron)"]["EDT"]["paradox"] is True
+    code, out, _ = run("compare", *files)
+    assert "Transparent Newcomb's problem" in out
+
+
+def test_explain_edt_on_omicron() -> None:
+    code, out, err = run("explain", OMICRON, "--theory", "EDT")
+    assert code == 1 and err == ""
+    assert "on coincide = true: two_box — two_box wins with 2001000 against one_box 1000000" in out
+    assert "on coincide = false: one_box — one_box wins with 3000000 against two_box 1000" in out
+    assert "(prediction erred)" in out  # the tremble EDT conditions on
+    assert "paradox: When omicron = prime" in out
+
+
+def test_explain_fdt_tie_broken_by_trembles() -> None:
+    path = str(ROOT / "scenarios" / "transparent_newcomb.yaml")
+    code, out, _ = run("explain", path, "--theory", "FDT", "--set", "q=1")
+    assert code == 0
+    assert "tie at 1000000 in the limit of perfect accuracy; two_box wins on the trembles" in out
+
+
+def test_explain_rejects_unknown_theory() -> None:
+    code, out, err = run("explain", OMICRON, "--theory", "XDT")
+    assert code == 2 and out == "" and "expected a built-in theory (CDT, EDT, FDT)" in err

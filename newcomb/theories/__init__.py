@@ -49,7 +49,10 @@ def load(spec: str) -> Theory:
     if spec in BUILTINS:
         return BUILTINS[spec]()
     if not _SPEC.match(spec):
-        raise UsageError(f"--theory {spec!r}: expected module:Name, e.g. mytheories:Cautious")
+        raise UsageError(
+            f"--theory {spec!r}: expected a built-in theory ({', '.join(BUILTINS)}) or "
+            "module:Name, e.g. mytheories:Cautious"
+        )
     module_name, attr = spec.split(":", 1)
     try:
         module = importlib.import_module(module_name)
