@@ -18,8 +18,8 @@ OMICRON = str(ROOT / "scenarios" / "omicron.yaml")
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    r = runner.invoke(app, list(args))
+def run(*args: str, width: int | None = None) -> tuple[int, str, str]:
+    r = runner.invoke(app, list(args), env={"COLUMNS": str(width)} if width else None)
     return r.exit_code, r.stdout, r.stderr
 
 
@@ -131,7 +131,7 @@ def test_user_theory_file_and_module(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--theory", "user_theories:Missing"], "has no attribute 'Missing'"),
         (["--theory", "user_theories:NOT_A_THEORY"], "expected a Theory subclass"),
         (["--theory", "user_theories:broken"], "returned 'three_box'"),
-        (["--theory", "no-colon"], "expected module:Name"),
+        (["--theory", "no-colon"], "or module:Name"),
         (["--set", "p"], "expected NAME=VALUE"),
         (["--set", "x=1"], "no parameter named 'x'"),
         (["--set", "p=abc"], "expected an exact number"),
@@ -265,7 +265,7 @@ def test_explain_edt_on_omicron() -> None:
 
 def test_explain_fdt_tie_broken_by_trembles() -> None:
     path = str(ROOT / "scenarios" / "transparent_newcomb.yaml")
-    code, out, _ = run("explain", path, "--theory", "FDT", "--set", "q=1")
+    code, out, _ = run("explain", path, "--theory", "FDT", "--set", "q=1", width=400)
     assert code == 0
     assert "tie at 1000000 in the limit of perfect accuracy; two_box wins on the trembles" in out
 
