@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -26,7 +27,7 @@ from .model import PARADOX_RULES, parse_number
 from .report import ScenarioReport, analyse
 from .theories import BUILTINS, Theory, theory_name
 from .theories import load as load_theory
-from .world import Limits
+from .world import Limits, Progress
 
 __all__ = ["app", "main"]
 
@@ -157,8 +158,14 @@ class _Run:
     limits: Limits
     code: int = EXIT_OK
 
-    def analyse(self, files: list[Path], symbols: tuple[str, ...] = ()) -> Iterator[ScenarioReport]:
-        """Each file's report; a bad file is reported on stderr (exit 2) and the rest go on."""
+    def analyse(
+        self, files: list[Path], symbols: tuple[str, ...] = (), *, quiet: bool = False
+    ) -> Iterator[ScenarioReport]:
+        """Each file's report; a bad file is reported on stderr (exit 2) and the rest go on.
+
+        A progress bar is drawn on stderr for long searches when stderr is a terminal and the
+        output is not JSON (``quiet``).
+        """
         err = _err()
         for path in files:
             name = str(path)
@@ -171,9 +178,15 @@ class _Run:
                         raise ScenarioError(f"--set: {e.message}", file=name) from None
                 if self.paradox is not None:
                     scenario = scenario.with_paradox(self.paradox)
-                report = analyse(
-                    scenario, self.theories, limits=self.limits, file=name, symbols=symbols
-                )
+                with _progress(err, name, enabled=not quiet) as progress:
+                    report = analyse(
+                        scenario,
+                        self.theories,
+                        limits=self.limits,
+                        file=name,
+                        symbols=symbols,
+                        progress=progress,
+                    )
             except ScenarioError as e:
                 err.print(f"error: {e.located(file=name)}", markup=False)
                 self.code = EXIT_ERROR
@@ -185,6 +198,23 @@ class _Run:
             if report.paradox and self.code == EXIT_OK:
                 self.code = EXIT_PARADOX
             yield report
+
+
+@contextmanager
+def _progress(err: Console, name: str, *, enabled: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on stderr, only on a terminal; yields the callback or None."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress as Bar
+
+    with Bar(console=err, transient=True) as bar:
+        task = bar.add_task(f"{name}: searching policies", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def _setup(
@@ -249,7 +279,7 @@ def check(
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     results: list[dict[str, Any]] = []
     out = _out()
-    for report in run.analyse(files, tuple(symbolic or ())):
+    for report in run.analyse(files, tuple(symbolic or ()), quiet=as_json):
         if as_json:
             results.append(report.to_json())
             continue
@@ -280,7 +310,7 @@ def compare(
     from .render import compare_json, compare_markdown, compare_renderable
 
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
-    reports = list(run.analyse(files))
+    reports = list(run.analyse(files, quiet=as_json or markdown))
     if as_json:
         _print_json(compare_json(reports))
     elif markdown:

@@ -18,7 +18,7 @@ from .model import PARADOX_RULES, Label, Policy, Scenario
 from .series import Num, leading
 from .theories import Decision, Theory, builtin_theories, eu_table, theory_name
 from .thresholds import Thresholds, thresholds
-from .world import Behaviour, Limits, Model
+from .world import Behaviour, Limits, Model, Progress
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -301,6 +301,7 @@ def analyse(
     limits: Limits | None = None,
     file: str | None = None,
     symbols: Sequence[str] = (),
+    progress: Progress | None = None,
 ) -> ScenarioReport:
     """Compile ``scenario`` and run each theory (the built-ins by default) on it.
 
@@ -315,7 +316,7 @@ def analyse(
     >>> [(t.theory, t.paradox) for t in r.theories]
     [('CDT', False), ('EDT', True), ('FDT', False)]
     """
-    model = Model(scenario, limits=limits)
+    model = Model(scenario, limits=limits, progress=progress)
     ts = list(theories) if theories is not None else builtin_theories()
     names = [theory_name(t) for t in ts]
     dup = next((n for n in names if names.count(n) > 1), None)

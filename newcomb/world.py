@@ -28,7 +28,7 @@ mixed policy is the mixture of W(σ) over the pure policies σ it draws.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
@@ -60,6 +60,9 @@ CorrelateMode = tuple[Fraction, ...] | None
 distribution over actions b, mixing P(value | b) (EDT: the act itself; CDT: its credence)."""
 
 Rule = Literal["fail", "random", "retry"]
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` while pure policies are enumerated (for a progress bar)."""
 
 
 @dataclass(frozen=True)
@@ -223,9 +226,11 @@ class Model:
         *,
         limits: Limits | None = None,
         symbols: Sequence[str] = (),
+        progress: Progress | None = None,
     ) -> None:
         self.scenario = scenario
         self.limits = limits or Limits()
+        self.progress = progress
         self.actions: tuple[str, ...] = scenario.actions
         self.rule: Rule = scenario.predictor.on_paradox
         self.params: dict[str, Any] = dict(scenario.parameters)
@@ -575,7 +580,20 @@ class Model:
                 f"{n} pure policies, more than the bound of {self.limits.max_policies} "
                 "(raise it with --max-policies)"
             )
-        return itertools.product(range(len(self.actions)), repeat=len(self.observations))
+        policies = itertools.product(range(len(self.actions)), repeat=len(self.observations))
+        if self.progress is None or n < 64:
+            return policies
+        return self._reporting(policies, n)
+
+    def _reporting(self, policies: Iterator[tuple[int, ...]], n: int) -> Iterator[tuple[int, ...]]:
+        report = self.progress
+        assert report is not None
+        step = max(1, n // 200)
+        for i, sigma in enumerate(policies):
+            if i % step == 0:
+                report(i, n)
+            yield sigma
+        report(n, n)
 
     def worlds(self, sigma: Sequence[int], corr: CorrelateMode = None) -> WorldSet:
         """W(σ) for a pure policy ``sigma`` (action index per observation). Cached."""
