@@ -38,7 +38,7 @@ def act_distribution(model: Model, act: int) -> tuple[Fraction, ...]:
 
 def value(model: Model, pi: Behaviour, rule: Rule | None = None) -> Num | None:
     """V(π): expected utility over W(π) under a paradox rule (the scenario's by default)."""
-    return model.mixed_worlds(pi).value(rule or model.rule)
+    return model.mixed_summary(pi).value(rule or model.rule)
 
 
 def expected_utility(
@@ -63,21 +63,11 @@ def expected_utility(
     if how == "policy":
         return value(model, deviate(pi, obs, act), rule)
     if how == "condition":
-        ws = model.mixed_worlds(deviate(pi, obs, act), act_distribution(model, act))
-        num: Num = Fraction(0)
-        den: Num = Fraction(0)
-        for w in ws.consistent():
-            if w.obs == obs:
-                num = num + w.weight * w.utility
-                den = den + w.weight
-        return None if is_zero(den) else ratio(num, den)
-    if how == "intervene":
-        ws = model.mixed_worlds(pi, pi[obs])
-        num = Fraction(0)
-        den = Fraction(0)
-        for w in ws.consistent():
-            if w.obs == obs:
-                num = num + w.weight * model.utility(w.env, act)
-                den = den + w.weight
-        return None if is_zero(den) else ratio(num, den)
-    raise ValueError(f"unknown query {how!r}")
+        s = model.mixed_summary(deviate(pi, obs, act), act_distribution(model, act))
+        num, den = s.obs_num[obs], s.obs_den[obs]
+    elif how == "intervene":
+        s = model.mixed_summary(pi, pi[obs])
+        num, den = s.obs_act[obs][act], s.obs_den[obs]
+    else:
+        raise ValueError(f"unknown query {how!r}")
+    return None if is_zero(den) else ratio(num, den)

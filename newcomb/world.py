@@ -197,6 +197,91 @@ class WorldSet:
         return total
 
 
+@dataclass
+class Summary:
+    """The sums the theories need from W(σ), without the worlds themselves.
+
+    Everything here is linear in the worlds' weights, so the summary of a mixed policy is the
+    weighted sum of its pure policies' summaries. ``num``/``den`` sum w·U and w over consistent
+    worlds; ``guess_*`` over the worlds a guessing predictor produces on paradox draws;
+    ``obs_den[o]``, ``obs_num[o]`` the same restricted to observation o, and ``obs_act[o][a]``
+    sums w·U(world with the act set to a) there (CDT's intervention).
+    """
+
+    paradox: Num
+    num: Num
+    den: Num
+    guess_num: Num
+    guess_den: Num
+    obs_den: list[Num]
+    obs_num: list[Num]
+    obs_act: list[list[Num]]
+    touched: frozenset[int]
+
+    @staticmethod
+    def zero(n_obs: int, n_act: int) -> Summary:
+        z = Fraction(0)
+        return Summary(
+            z,
+            z,
+            z,
+            z,
+            z,
+            [z] * n_obs,
+            [z] * n_obs,
+            [[z] * n_act for _ in range(n_obs)],
+            frozenset(),
+        )
+
+    def add(self, other: Summary, weight: Num) -> None:
+        """``self += weight · other``."""
+        self.paradox = self.paradox + weight * other.paradox
+        self.num = self.num + weight * other.num
+        self.den = self.den + weight * other.den
+        self.guess_num = self.guess_num + weight * other.guess_num
+        self.guess_den = self.guess_den + weight * other.guess_den
+        for o in range(len(self.obs_den)):
+            self.obs_den[o] = self.obs_den[o] + weight * other.obs_den[o]
+            self.obs_num[o] = self.obs_num[o] + weight * other.obs_num[o]
+            row, orow = self.obs_act[o], other.obs_act[o]
+            for a in range(len(row)):
+                row[a] = row[a] + weight * orow[a]
+        self.touched = self.touched | other.touched
+
+    def value(self, rule: Rule) -> Num | None:
+        """As :meth:`WorldSet.value`."""
+        if rule == "fail" and not is_zero(self.paradox):
+            return None
+        if rule == "random":
+            num, den = self.num + self.guess_num, self.den + self.guess_den
+        else:
+            num, den = self.num, self.den
+        if is_zero(den):
+            return None
+        return ratio(num, den) if rule == "retry" else num
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    """A pre-act state reached by the predictor's choice in a draw, with what any act gets."""
+
+    obs: int
+    utility: tuple[Num, ...]
+    prefer: tuple[Num, ...] | None
+
+
+@dataclass(frozen=True)
+class _Draw0:
+    """One exogenous draw, compiled: its weight's parts and each assignment's leaves."""
+
+    key: tuple[tuple[str, Label], ...]
+    chance: Num
+    correlates: tuple[tuple[Num, tuple[Num, ...]], ...]  # (prior p, P(label | each action))
+    given: tuple[tuple[int, int, Num, Num], ...]  # (value index, obs index, right, wrong)
+    attempts: tuple[tuple[tuple[int, Num], ...], ...]  # per assignment: (leaf, p)
+    errors: tuple[tuple[tuple[int, Num], ...], ...]  # per assignment: (actual assignment, p)
+
+
 @dataclass(frozen=True)
 class _Node:
     var: Variable
@@ -227,10 +312,12 @@ class Model:
         limits: Limits | None = None,
         symbols: Sequence[str] = (),
         progress: Progress | None = None,
+        exhaustive: bool = False,
     ) -> None:
         self.scenario = scenario
         self.limits = limits or Limits()
         self.progress = progress
+        self.exhaustive = exhaustive
         self.actions: tuple[str, ...] = scenario.actions
         self.rule: Rule = scenario.predictor.on_paradox
         self.params: dict[str, Any] = dict(scenario.parameters)
@@ -276,6 +363,9 @@ class Model:
             if isinstance(v, Prediction) and v.given is not None
         }
         self._cache: dict[tuple[Any, ...], WorldSet] = {}
+        self._summaries: dict[tuple[Any, ...], Summary] = {}
+        self._draws0: list[_Draw0] | None = None
+        self._leaves: list[_Leaf] = []
 
     # -- static analysis ----------------------------------------------------------------------
     @staticmethod
@@ -738,6 +828,266 @@ class Model:
                 touched.add(o)
                 a = sigma[o]
                 out.append(World(weight * p_err * p, d, kind, env2, o, a, self.utility(env2, a)))
+
+    # -- the compiled path -----------------------------------------------------------------------
+    def _stage_one_free(
+        self,
+    ) -> Iterator[
+        tuple[
+            Env,
+            Num,
+            tuple[tuple[str, Label], ...],
+            tuple[tuple[Num, tuple[Num, ...]], ...],
+            tuple[tuple[int, int, Num, Num], ...],
+        ]
+    ]:
+        """Every exogenous draw whatever the policy: ``given`` predictions range over all
+        actions and correlates over all their values, with the factors their weights need."""
+        State = tuple[
+            Env,
+            Num,
+            tuple[tuple[str, Label], ...],
+            tuple[tuple[Num, tuple[Num, ...]], ...],
+            tuple[tuple[int, int, Num, Num], ...],
+        ]
+        states: list[State] = [(self._env(), Fraction(1), (), (), ())]
+        for v in self._stage1:
+            nxt: list[State] = []
+            for env, w, key, corr, given in states:
+                if isinstance(v, Value):
+                    env[v.name] = self._value(v, env)
+                    nxt.append((env, w, key, corr, given))
+                    continue
+                if isinstance(v, Chance):
+                    for label, p in self._distribution(v.outcomes, env, v):
+                        if not is_zero(p):
+                            e2 = dict(env)
+                            e2[v.name] = label
+                            nxt.append((e2, w * p, (*key, (v.name, label)), corr, given))
+                elif isinstance(v, Correlate):
+                    prior = self._distribution(v.prior, env, v)
+                    rows = dict(v.table)
+                    table = [self._distribution(rows[a], env, v) for a in self.actions]
+                    for i, (label, p) in enumerate(prior):
+                        per_act = tuple(row[i][1] for row in table)
+                        if is_zero(p) and all(is_zero(x) for x in per_act):
+                            continue
+                        e2 = dict(env)
+                        e2[v.name] = label
+                        part = (p, per_act)
+                        nxt.append((e2, w, (*key, (v.name, label)), (*corr, part), given))
+                elif isinstance(v, Prediction):
+                    right, wrong = self._accuracy(v, env)
+                    o = self._given_index[v.name]
+                    for i, a in enumerate(self.actions):
+                        e2 = dict(env)
+                        e2[v.name] = a
+                        part2 = (i, o, right, wrong)
+                        nxt.append((e2, w, (*key, (v.name, a)), corr, (*given, part2)))
+                else:  # pragma: no cover - selects are never exogenous
+                    raise AssertionError(v)
+            states = nxt
+            if len(states) > self.limits.max_worlds:
+                raise LimitError(
+                    f"more than {self.limits.max_worlds} chance draws (raise the bound with "
+                    "--max-worlds)"
+                )
+        yield from states
+
+    def _compile(self) -> list[_Draw0]:
+        """Evaluate every expression once, into tables that any policy can be run on."""
+        if self._draws0 is not None:
+            return self._draws0
+        n_a = len(self.actions)
+        prefer = self.scenario.predictor.prefer
+        index = {a: i for i, a in enumerate(self._assignments)}
+        self._predicted = [
+            tuple(
+                self.actions.index(str(v))
+                for n, v in zip(self.unknown_names, a, strict=True)
+                if n in self.self_names
+            )
+            for a in self._assignments
+        ]
+        leaves: list[_Leaf] = []
+        draws: list[_Draw0] = []
+        for env1, chance, key, corr, given in self._stage_one_free():
+            attempts = []
+            for assignment in self._assignments:
+                branches = []
+                for env2, p in self._stage_two(env1, assignment):
+                    util = tuple(self.utility(env2, a) for a in range(n_a))
+                    pref = (
+                        tuple(self.expect(prefer, env2, a) for a in range(n_a))
+                        if prefer is not None
+                        else None
+                    )
+                    leaves.append(_Leaf(self.observation_of(env2), util, pref))
+                    branches.append((len(leaves) - 1, p))
+                attempts.append(tuple(branches))
+                if len(leaves) > self.limits.max_worlds:
+                    raise LimitError(
+                        f"more than {self.limits.max_worlds} worlds to enumerate (raise the "
+                        "bound with --max-worlds)"
+                    )
+            accuracy = {
+                u.name: self._accuracy(u, env1) for u in self.unknowns if isinstance(u, Prediction)
+            }
+            errors = []
+            for assignment in self._assignments:
+                options: list[list[tuple[Label, Num]]] = []
+                for name, value in zip(self.unknown_names, assignment, strict=True):
+                    if name not in self.self_names:
+                        options.append([(value, Fraction(1))])
+                        continue
+                    right, wrong = accuracy[name]
+                    opts = [(a, right if a == value else wrong) for a in self.actions]
+                    options.append([(a, p) for a, p in opts if not is_zero(p)])
+                row = []
+                for combo in itertools.product(*options):
+                    pe: Num = Fraction(1)
+                    for _, p in combo:
+                        pe = pe * p
+                    row.append((index[tuple(v for v, _ in combo)], pe))
+                errors.append(tuple(row))
+            draws.append(_Draw0(key, chance, corr, given, tuple(attempts), tuple(errors)))
+        self._leaves = leaves
+        self._draws0 = draws
+        return draws
+
+    def summary(self, sigma: Sequence[int], corr: CorrelateMode = None) -> Summary:
+        """The sums of W(σ) for a pure policy (cached). With ``exhaustive`` set, they are taken
+        from the enumerated worlds instead of the compiled tables, for checking."""
+        key = (tuple(sigma), corr if self.has_correlates else None)
+        hit = self._summaries.get(key)
+        if hit is None:
+            if self.exhaustive:
+                hit = self._summary_of(self.worlds(sigma, corr))
+            else:
+                hit = self._run(tuple(sigma), key[1])
+            if len(self._summaries) > 200_000:
+                self._summaries.clear()
+            self._summaries[key] = hit
+        return hit
+
+    def mixed_summary(self, pi: Behaviour, corr: CorrelateMode = None) -> Summary:
+        """The sums of W(π) for a behaviour policy: the mixture of its pure policies' sums."""
+        choices = [[(a, p) for a, p in enumerate(row) if not is_zero(p)] for row in pi]
+        n = 1
+        for c in choices:
+            n *= len(c)
+        if n == 1:
+            return self.summary(tuple(c[0][0] for c in choices), corr)
+        if n > self.limits.max_mixed:
+            raise LimitError(
+                f"this mixed policy draws {n} pure policies, more than the bound of "
+                f"{self.limits.max_mixed} (raise it with --max-mixed)"
+            )
+        total = Summary.zero(len(self.observations), len(self.actions))
+        for combo in itertools.product(*choices):
+            weight: Num = Fraction(1)
+            for _, p in combo:
+                weight = weight * p
+            total.add(self.summary(tuple(a for a, _ in combo), corr), weight)
+        return total
+
+    def _summary_of(self, ws: WorldSet) -> Summary:
+        s = Summary.zero(len(self.observations), len(self.actions))
+        s.paradox = ws.paradox_mass()
+        s.touched = ws.touched
+        for w in ws.worlds:
+            wu = w.weight * w.utility
+            if w.kind == "guess":
+                s.guess_num = s.guess_num + wu
+                s.guess_den = s.guess_den + w.weight
+                continue
+            s.num = s.num + wu
+            s.den = s.den + w.weight
+            s.obs_num[w.obs] = s.obs_num[w.obs] + wu
+            s.obs_den[w.obs] = s.obs_den[w.obs] + w.weight
+            row = s.obs_act[w.obs]
+            for a in range(len(row)):
+                row[a] = row[a] + w.weight * self.utility(w.env, a)
+        return s
+
+    def _run(self, sigma: tuple[int, ...], corr: CorrelateMode) -> Summary:
+        """W(σ)'s sums from the compiled tables: the same semantics as :meth:`_enumerate`."""
+        draws = self._compile()
+        leaves = self._leaves
+        predicted = self._predicted
+        n_a = len(self.actions)
+        s = Summary.zero(len(self.observations), n_a)
+        touched = set(self._given_index.values())
+        has_prefer = self.scenario.predictor.prefer is not None
+        uniform = Fraction(1, len(self._assignments))
+        for d in draws:
+            w: Num = d.chance
+            for prior, per_act in d.correlates:
+                if corr is None:
+                    w = w * prior
+                else:
+                    mix: Num = Fraction(0)
+                    for pb, pa in zip(corr, per_act, strict=True):
+                        mix = mix + pb * pa
+                    w = w * mix
+            for value_i, obs_i, right, wrong in d.given:
+                w = w * (right if value_i == sigma[obs_i] else wrong)
+            if is_zero(w):
+                continue
+            ok: list[int] = []
+            for u, branches in enumerate(d.attempts):
+                pred = predicted[u]
+                good = True
+                for leaf_i, _p in branches:
+                    o = leaves[leaf_i].obs
+                    touched.add(o)
+                    if good:
+                        a = sigma[o]
+                        for x in pred:
+                            if x != a:
+                                good = False
+                                break
+                if good:
+                    ok.append(u)
+            if ok and has_prefer and len(ok) > 1:
+                prefs = []
+                for u in ok:
+                    pr: Num = Fraction(0)
+                    for leaf_i, p in d.attempts[u]:
+                        leaf = leaves[leaf_i]
+                        pr = pr + p * leaf.prefer[sigma[leaf.obs]]  # type: ignore[index]
+                    prefs.append(pr)
+                best = max(prefs)
+                ok = [u for u, pr in zip(ok, prefs, strict=True) if pr == best]
+            if not ok:
+                s.paradox = s.paradox + w
+                ws = w * uniform
+                for branches in d.attempts:
+                    for leaf_i, p in branches:
+                        leaf = leaves[leaf_i]
+                        ww = ws * p
+                        s.guess_den = s.guess_den + ww
+                        s.guess_num = s.guess_num + ww * leaf.utility[sigma[leaf.obs]]
+                continue
+            share = w * Fraction(1, len(ok))
+            for u in ok:
+                for u2, pe in d.errors[u]:
+                    base = share * pe
+                    for leaf_i, p in d.attempts[u2]:
+                        leaf = leaves[leaf_i]
+                        o = leaf.obs
+                        ww = base * p
+                        util = leaf.utility
+                        wu = ww * util[sigma[o]]
+                        s.den = s.den + ww
+                        s.num = s.num + wu
+                        s.obs_den[o] = s.obs_den[o] + ww
+                        s.obs_num[o] = s.obs_num[o] + wu
+                        row = s.obs_act[o]
+                        for b in range(n_a):
+                            row[b] = row[b] + ww * util[b]
+        s.touched = frozenset(touched)
+        return s
 
     # -- conversions --------------------------------------------------------------------------
     def behaviour(self, policy: Policy | Sequence[int] | Behaviour) -> Behaviour:

@@ -32,10 +32,10 @@ class FDT(Theory):
         chosen: list[Behaviour] = []
         feasible = 0
         for sigma in model.pure_policies():
-            ws = model.worlds(sigma)
-            if any(sigma[o] != 0 for o in range(len(sigma)) if o not in ws.touched):
+            s = model.summary(sigma)
+            if any(sigma[o] != 0 for o in range(len(sigma)) if o not in s.touched):
                 continue
-            v = ws.value(model.rule)
+            v = s.value(model.rule)
             if v is None:
                 continue
             feasible += 1
