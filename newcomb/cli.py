@@ -144,6 +144,13 @@ MaxWorldsOpt = Annotated[
 MaxMixedOpt = Annotated[
     int, typer.Option("--max-mixed", help="Bound on pure policies a mixed policy draws.")
 ]
+ExhaustiveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--exhaustive",
+        help="Enumerate every world for every policy (the plain path, for checking the fast one).",
+    ),
+]
 FilesArg = Annotated[list[Path], typer.Argument(help="Scenario files (YAML).", show_default=False)]
 
 
@@ -156,6 +163,7 @@ class _Run:
     paradox: str | None
     theories: list[Theory]
     limits: Limits
+    exhaustive: bool = False
     code: int = EXIT_OK
 
     def analyse(
@@ -186,6 +194,7 @@ class _Run:
                         file=name,
                         symbols=symbols,
                         progress=progress,
+                        exhaustive=self.exhaustive,
                     )
             except ScenarioError as e:
                 err.print(f"error: {e.located(file=name)}", markup=False)
@@ -274,9 +283,11 @@ def check(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    exhaustive: ExhaustiveOpt = False,
 ) -> None:
     """Run CDT, EDT, FDT (and your theories) on each scenario and check its predictor."""
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    run.exhaustive = exhaustive
     results: list[dict[str, Any]] = []
     out = _out()
     for report in run.analyse(files, tuple(symbolic or ()), quiet=as_json):
@@ -305,11 +316,13 @@ def compare(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    exhaustive: ExhaustiveOpt = False,
 ) -> None:
     """One table: problems as rows, theories as columns (policy and value in each cell)."""
     from .render import compare_json, compare_markdown, compare_renderable
 
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    run.exhaustive = exhaustive
     reports = list(run.analyse(files, quiet=as_json or markdown))
     if as_json:
         _print_json(compare_json(reports))
@@ -332,6 +345,7 @@ def explain(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    exhaustive: ExhaustiveOpt = False,
 ) -> None:
     """Show a theory's reasoning: each act's expected utility at each observation, the worlds
     behind it, why the chosen act wins, and the cycle behind each paradox."""
@@ -339,6 +353,7 @@ def explain(
     from .render import explanation_renderable
 
     run = _setup(set_, paradox, None, None, max_policies, max_worlds, max_mixed)
+    run.exhaustive = exhaustive
     try:
         chosen = load_theory(theory_name_) if theory_name_ in BUILTINS else None
         chosen = chosen or _load_user_theory(theory_name_)

@@ -302,6 +302,7 @@ def analyse(
     file: str | None = None,
     symbols: Sequence[str] = (),
     progress: Progress | None = None,
+    exhaustive: bool = False,
 ) -> ScenarioReport:
     """Compile ``scenario`` and run each theory (the built-ins by default) on it.
 
@@ -316,7 +317,7 @@ def analyse(
     >>> [(t.theory, t.paradox) for t in r.theories]
     [('CDT', False), ('EDT', True), ('FDT', False)]
     """
-    model = Model(scenario, limits=limits, progress=progress)
+    model = Model(scenario, limits=limits, progress=progress, exhaustive=exhaustive)
     ts = list(theories) if theories is not None else builtin_theories()
     names = [theory_name(t) for t in ts]
     dup = next((n for n in names if names.count(n) > 1), None)

@@ -273,3 +273,10 @@ def test_explain_fdt_tie_broken_by_trembles() -> None:
 def test_explain_rejects_unknown_theory() -> None:
     code, out, err = run("explain", OMICRON, "--theory", "XDT")
     assert code == 2 and out == "" and "expected a built-in theory (CDT, EDT, FDT)" in err
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.name)
+def test_exhaustive_path_prints_the_same_json(path: Path) -> None:
+    fast = run("check", str(path), "--json")
+    slow = run("check", str(path), "--json", "--exhaustive")
+    assert fast == slow
