@@ -13,6 +13,7 @@ accepted there, so that policies differing only where nothing can happen are not
 from __future__ import annotations
 
 from ..query import Query, expected_utility
+from ..search import ratifiable_policies
 from ..world import Behaviour, Model, pure
 from .base import Decision
 
@@ -39,13 +40,20 @@ def is_ratifiable(model: Model, pi: Behaviour, how: Query) -> bool:
 
 
 def ratifiable_pure(model: Model, how: Query) -> Decision:
-    """Every ratifiable pure policy, in the order of :meth:`Model.pure_policies`."""
+    """Every ratifiable pure policy (structured search; exhaustive when the model says so)."""
     n = len(model.actions)
-    found = tuple(
-        pi for sigma in model.pure_policies() if is_ratifiable(model, pi := pure(sigma, n), how)
-    )
+    if model.exhaustive:
+        found = tuple(
+            pi for sigma in model.pure_policies() if is_ratifiable(model, pi := pure(sigma, n), how)
+        )
+        total = len(found)
+    else:
+        result = ratifiable_policies(model, how)
+        found, total = result.policies, result.total
     note = None if found else "no ratifiable pure policy: every pure policy regrets some act"
-    return Decision(found, note=note, total=len(found))
+    if total > len(found):
+        note = f"{total} ratifiable pure policies; the first {len(found)} are listed"
+    return Decision(found, note=note, total=total)
 
 
 def ratifiable(model: Model, how: Query) -> Decision:

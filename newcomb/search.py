@@ -1,0 +1,308 @@
+"""Structured policy search: split the observations into coupled groups, search each alone.
+
+W(σ)'s sums are a sum over compiled draws, and each draw's share depends on σ only within its
+**scope** (:meth:`~newcomb.world.Model.draw_scope`): the observations its worlds can show under
+any choice of the predictor, and those its ``given`` predictions ask about. Observations that
+share a scope are **coupled** (through self-referential predictions, selected values or
+``given`` predictions); the connected components are the groups. Then
+
+* **FDT** under ``fail`` or ``random``: V(σ) = Σ over groups of the group's sums, so each group
+  is maximised on its own (under ``fail`` a group whose slice meets a paradox is infeasible, and
+  the search backtracks as soon as a draw's scope is assigned). Under ``retry``, V is a ratio
+  of sums, maximised exactly by Dinkelbach's method (Dinkelbach 1967): maximise
+  Σ (num − λ·den) group by group, set λ to the value reached, repeat until it stops rising.
+* **EDT / CDT**: ratifiability at observation o depends on σ within the union of the scopes of
+  the draws that can show o; groups are linked through those unions, and each group's slices are
+  found by backtracking, checking each observation's condition as soon as its variables are set.
+
+The policies are the products of the groups' optimal slices. Their number can be exponential,
+so at most ``limit`` are listed and the total is counted. Each group's own search is bounded by
+:attr:`~newcomb.world.Limits.max_policies` (|A|^|group|), not the whole policy space.
+Every draw's share is memoised per slice, so a slice is evaluated once however many policies
+contain it. The plain exhaustive search stays in :mod:`newcomb.theories` for checking.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import LimitError
+from .query import Query
+from .series import Num, is_zero, ratio
+from .world import Behaviour, CorrelateMode, Model, Rule, pure
+
+__all__ = ["REPORT_LIMIT", "Found", "groups", "optimal_policies", "ratifiable_policies"]
+
+REPORT_LIMIT = 64
+"""At most this many policies are listed when ties or ratifiable policies multiply; the total
+is still counted."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """Policies found by a structured search: up to ``limit`` of them, and how many in all."""
+
+    policies: tuple[Behaviour, ...]
+    total: int
+    groups: int
+
+
+def _union_find(n: int, links: Sequence[Sequence[int]]) -> list[tuple[int, ...]]:
+    parent = list(range(n))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for members in links:
+        for a, b in itertools.pairwise(members):
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    out: dict[int, list[int]] = {}
+    for x in range(n):
+        out.setdefault(root(x), []).append(x)
+    return [tuple(v) for _, v in sorted(out.items())]
+
+
+def groups(model: Model) -> list[tuple[int, ...]]:
+    """The coupled groups of observations for FDT (observation indices, each group sorted)."""
+    return _union_find(len(model.observations), model.draw_scope())
+
+
+def _slices(
+    model: Model,
+    members: tuple[int, ...],
+    checks: Sequence[tuple[tuple[int, ...], Callable[[list[int]], bool]]],
+) -> Iterator[list[int]]:
+    """Assignments of the group's observations (as a full-length σ, zeros elsewhere) passing
+    every check; a check runs as soon as all observations it reads are assigned."""
+    n_a = len(model.actions)
+    count = n_a ** len(members)
+    if count > model.limits.max_policies:
+        raise LimitError(
+            f"{len(members)} coupled observations with {n_a} actions make {count} slices to "
+            f"search, more than the bound of {model.limits.max_policies} (raise it with "
+            "--max-policies)"
+        )
+    position = {o: i for i, o in enumerate(members)}
+    at_depth: list[list[Callable[[list[int]], bool]]] = [[] for _ in members]
+    for reads, fn in checks:
+        depth = max((position[o] for o in reads if o in position), default=0)
+        at_depth[depth].append(fn)
+    sigma = [0] * len(model.observations)
+
+    def walk(depth: int) -> Iterator[list[int]]:
+        if depth == len(members):
+            yield sigma
+            return
+        o = members[depth]
+        for a in range(n_a):
+            sigma[o] = a
+            if all(fn(sigma) for fn in at_depth[depth]):
+                yield from walk(depth + 1)
+        sigma[o] = 0
+
+    if not members:
+        if all(fn(sigma) for fns in at_depth for fn in fns):
+            yield sigma
+        return
+    yield from walk(0)
+
+
+def _product(
+    model: Model, per_group: Sequence[tuple[tuple[int, ...], list[tuple[int, ...]]]], limit: int
+) -> Found:
+    total = 1
+    for _, options in per_group:
+        total *= len(options)
+    n_a = len(model.actions)
+    listed: list[Behaviour] = []
+    if total:
+        for combo in itertools.islice(itertools.product(*[opts for _, opts in per_group]), limit):
+            sigma = [0] * len(model.observations)
+            for (members, _), values in zip(per_group, combo, strict=True):
+                for o, a in zip(members, values, strict=True):
+                    sigma[o] = a
+            listed.append(pure(sigma, n_a))
+    listed.sort(key=lambda pi: [row.index(1) for row in pi])
+    return Found(tuple(listed), total, len(per_group))
+
+
+@dataclass
+class _GroupSums:
+    slice_: tuple[int, ...]
+    paradox: Num
+    num: Num
+    den: Num
+    guess_num: Num
+    guess_den: Num
+
+
+def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Found:
+    """FDT's policies: every pure policy of highest V(σ) under ``rule`` (none if none is
+    feasible), with policies that differ only where they are never consulted counted once."""
+    scopes = model.draw_scope()
+    draw_groups = groups(model)
+    given = set(model._given_index.values())
+    group_of = {o: g for g, members in enumerate(draw_groups) for o in members}
+    draws_in: list[list[int]] = [[] for _ in draw_groups]
+    constant: list[int] = []
+    for d, scope in enumerate(scopes):
+        if scope:
+            draws_in[group_of[scope[0]]].append(d)
+        else:
+            constant.append(d)
+
+    def sums_of(ds: Sequence[int], sigma: Sequence[int]) -> tuple[_GroupSums, set[int]]:
+        g = _GroupSums((), Fraction(0), Fraction(0), Fraction(0), Fraction(0), Fraction(0))
+        touched: set[int] = set()
+        for d in ds:
+            part = model.draw_sums(d, sigma, None)
+            g.paradox = g.paradox + part.paradox
+            g.num = g.num + part.num
+            g.den = g.den + part.den
+            g.guess_num = g.guess_num + part.guess_num
+            g.guess_den = g.guess_den + part.guess_den
+            touched |= part.touched
+        return g, touched
+
+    base, _ = sums_of(constant, [0] * len(model.observations))
+    if rule == "fail" and not is_zero(base.paradox):
+        return Found((), 0, len(draw_groups))
+    tables: list[list[_GroupSums]] = []
+    for members, ds in zip(draw_groups, draws_in, strict=True):
+        checks = []
+        if rule == "fail":
+            for d in ds:
+                checks.append(
+                    (scopes[d], lambda s, d=d: is_zero(model.draw_sums(d, s, None).paradox))
+                )
+        rows = []
+        for sigma in _slices(model, members, checks):
+            g, touched = sums_of(ds, sigma)
+            touched |= given & set(members)
+            if any(sigma[o] != 0 for o in members if o not in touched):
+                continue  # the same policy as the one taking the first action there
+            g.slice_ = tuple(sigma[o] for o in members)
+            rows.append(g)
+        if not rows:
+            return Found((), 0, len(draw_groups))
+        tables.append(rows)
+
+    def gain(g: _GroupSums, lam: Num | None) -> Num:
+        if rule == "random":
+            return g.num + g.guess_num
+        if lam is None:
+            return g.num
+        return g.num - lam * g.den
+
+    def best(lam: Num | None) -> list[list[_GroupSums]]:
+        out = []
+        for rows in tables:
+            top = max(gain(r, lam) for r in rows)
+            out.append([r for r in rows if gain(r, lam) == top])
+        return out
+
+    if rule == "retry":
+        # Dinkelbach: start from any slice of each group, climb until the ratio stops rising.
+        pick = [rows[0] for rows in tables]
+        lam = _ratio(base, pick)
+        if lam is None:
+            pick = [max(rows, key=lambda r: r.den) for rows in tables]
+            lam = _ratio(base, pick)
+            if lam is None:
+                return Found((), 0, len(draw_groups))
+        for _ in range(10_000):
+            tops = best(lam)
+            pick = [t[0] for t in tops]
+            nxt = _ratio(base, pick)
+            if nxt is None or not nxt > lam:
+                break
+            lam = nxt
+        chosen = best(lam)
+    else:
+        chosen = best(None)
+    per_group = [
+        (members, [r.slice_ for r in rows])
+        for members, rows in zip(draw_groups, chosen, strict=True)
+    ]
+    return _product(model, per_group, limit)
+
+
+def _ratio(base: _GroupSums, pick: Sequence[_GroupSums]) -> Num | None:
+    num: Num = base.num
+    den: Num = base.den
+    for g in pick:
+        num = num + g.num
+        den = den + g.den
+    return None if is_zero(den) else ratio(num, den)
+
+
+def _eu(
+    model: Model, draws: Sequence[int], sigma: list[int], o: int, a: int, how: Query
+) -> Num | None:
+    n_a = len(model.actions)
+    if how == "condition":
+        keep = sigma[o]
+        sigma[o] = a
+        corr: CorrelateMode = tuple(Fraction(int(i == a)) for i in range(n_a))
+        parts = [model.draw_sums(d, sigma, corr).obs.get(o) for d in draws]
+        sigma[o] = keep
+        num: Num = Fraction(0)
+        den: Num = Fraction(0)
+        for row in parts:
+            if row is not None:
+                den = den + row[0]
+                num = num + row[1]
+    else:
+        corr = tuple(Fraction(int(i == sigma[o])) for i in range(n_a))
+        num = Fraction(0)
+        den = Fraction(0)
+        for d in draws:
+            row = model.draw_sums(d, sigma, corr).obs.get(o)
+            if row is not None:
+                den = den + row[0]
+                num = num + row[2][a]
+    return None if is_zero(den) else ratio(num, den)
+
+
+def _ratifiable_at(
+    model: Model, draws: Sequence[int], sigma: list[int], o: int, how: Query
+) -> bool:
+    eus = [_eu(model, draws, sigma, o, a, how) for a in range(len(model.actions))]
+    defined = [e for e in eus if e is not None]
+    if not defined:
+        return sigma[o] == 0
+    mine = eus[sigma[o]]
+    return mine is not None and not any(e > mine for e in defined)
+
+
+def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> Found:
+    """Every ratifiable pure policy for EDT (``condition``) or CDT (``intervene``)."""
+    scopes = model.draw_scope()
+    n_o = len(model.observations)
+    showing: list[list[int]] = [[] for _ in range(n_o)]
+    for d, scope in enumerate(scopes):
+        for o in scope:
+            showing[o].append(d)
+    reads: list[tuple[int, ...]] = []
+    for o in range(n_o):
+        r = {o}
+        for d in showing[o]:
+            r |= set(scopes[d])
+        reads.append(tuple(sorted(r)))
+    linked = _union_find(n_o, reads)
+    per_group = []
+    for members in linked:
+        checks = [
+            (reads[o], lambda s, o=o: _ratifiable_at(model, showing[o], s, o, how)) for o in members
+        ]
+        slices = [tuple(s[o] for o in members) for s in _slices(model, members, checks)]
+        per_group.append((members, slices))
+    return _product(model, per_group, limit)
