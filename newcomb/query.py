@@ -19,9 +19,16 @@ from fractions import Fraction
 from typing import Literal
 
 from .series import Num, is_zero, ratio
-from .world import Behaviour, Model, Rule
+from .world import Behaviour, Model, Rule, Summary
 
-__all__ = ["Query", "act_distribution", "deviate", "expected_utility", "value"]
+__all__ = [
+    "Query",
+    "act_distribution",
+    "deviate",
+    "expected_utility",
+    "pure_expected_utility",
+    "value",
+]
 
 Query = Literal["condition", "intervene", "policy"]
 
@@ -39,6 +46,52 @@ def act_distribution(model: Model, act: int) -> tuple[Fraction, ...]:
 def value(model: Model, pi: Behaviour, rule: Rule | None = None) -> Num | None:
     """V(π): expected utility over W(π) under a paradox rule (the scenario's by default)."""
     return model.mixed_summary(pi).value(rule or model.rule)
+
+
+def pure_expected_utility(
+    model: Model, sigma: list[int], obs: int, act: int, *, how: Query, rule: Rule | None = None
+) -> Num | None:
+    """:func:`expected_utility` for a pure policy given as a list of action indices (which is
+    restored after use): only the draws that can show ``obs`` add to its sums."""
+    n = len(model.actions)
+    if how == "condition":
+        keep = sigma[obs]
+        sigma[obs] = act
+        try:
+            den, num, _ = model.local_sums(sigma, obs, act_distribution(model, act))
+        finally:
+            sigma[obs] = keep
+    elif how == "intervene":
+        corr = tuple(Fraction(int(i == sigma[obs])) for i in range(n))
+        den, _, acts = model.local_sums(sigma, obs, corr)
+        num = acts[act]
+    else:
+        return _policy_value_with(model, sigma, obs, act, rule)
+    return None if is_zero(den) else ratio(num, den)
+
+
+def _policy_value_with(
+    model: Model, sigma: list[int], obs: int, act: int, rule: Rule | None
+) -> Num | None:
+    """V(σ with obs ↦ act): V(σ)'s sums, with the draws that can read obs redone."""
+    total = model.summary(tuple(sigma))
+    keep = sigma[obs]
+    s = Summary.zero(0, 0)
+    s.paradox, s.num, s.den = total.paradox, total.num, total.den
+    s.guess_num, s.guess_den = total.guess_num, total.guess_den
+    try:
+        for d in model.draws_showing(obs):
+            for sign, a in ((-1, keep), (1, act)):
+                sigma[obs] = a
+                part = model.draw_sums(d, sigma, None)
+                s.paradox = s.paradox + sign * part.paradox
+                s.num = s.num + sign * part.num
+                s.den = s.den + sign * part.den
+                s.guess_num = s.guess_num + sign * part.guess_num
+                s.guess_den = s.guess_den + sign * part.guess_den
+    finally:
+        sigma[obs] = keep
+    return s.value(rule or model.rule)
 
 
 def expected_utility(
@@ -62,6 +115,9 @@ def expected_utility(
     """
     if how == "policy":
         return value(model, deviate(pi, obs, act), rule)
+    if not model.exhaustive and all(sum(1 for p in row if not is_zero(p)) == 1 for row in pi):
+        sigma = [next(i for i, p in enumerate(row) if not is_zero(p)) for row in pi]
+        return pure_expected_utility(model, sigma, obs, act, how=how, rule=rule)
     if how == "condition":
         s = model.mixed_summary(deviate(pi, obs, act), act_distribution(model, act))
         num, den = s.obs_num[obs], s.obs_den[obs]

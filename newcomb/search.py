@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .errors import LimitError
-from .query import Query
+from .query import Query, pure_expected_utility
 from .series import Num, is_zero, ratio
-from .world import Behaviour, CorrelateMode, Model, Rule, pure
+from .world import Behaviour, Model, Rule, pure
 
 __all__ = ["REPORT_LIMIT", "Found", "groups", "optimal_policies", "ratifiable_policies"]
 
@@ -79,23 +79,24 @@ def _slices(
     model: Model,
     members: tuple[int, ...],
     checks: Sequence[tuple[tuple[int, ...], Callable[[list[int]], bool]]],
+    sigma: list[int],
 ) -> Iterator[list[int]]:
-    """Assignments of the group's observations (as a full-length σ, zeros elsewhere) passing
-    every check; a check runs as soon as all observations it reads are assigned."""
+    """Assignments of the group's observations, written into ``sigma`` (a full-length policy,
+    zeros outside the group, shared between groups and left as zeros) that pass every check; a
+    check runs as soon as all observations it reads are assigned."""
     n_a = len(model.actions)
     count = n_a ** len(members)
     if count > model.limits.max_policies:
         raise LimitError(
-            f"{len(members)} coupled observations with {n_a} actions make {count} slices to "
-            f"search, more than the bound of {model.limits.max_policies} (raise it with "
-            "--max-policies)"
+            f"{len(members)} coupled observations with {n_a} actions make {count} joint "
+            f"policies to search, more than the bound of {model.limits.max_policies} (raise it "
+            "with --max-policies)"
         )
     position = {o: i for i, o in enumerate(members)}
     at_depth: list[list[Callable[[list[int]], bool]]] = [[] for _ in members]
     for reads, fn in checks:
         depth = max((position[o] for o in reads if o in position), default=0)
         at_depth[depth].append(fn)
-    sigma = [0] * len(model.observations)
 
     def walk(depth: int) -> Iterator[list[int]]:
         if depth == len(members):
@@ -176,6 +177,7 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
     if rule == "fail" and not is_zero(base.paradox):
         return Found((), 0, len(draw_groups))
     tables: list[list[_GroupSums]] = []
+    buffer = [0] * len(model.observations)
     for members, ds in zip(draw_groups, draws_in, strict=True):
         checks = []
         if rule == "fail":
@@ -184,7 +186,7 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
                     (scopes[d], lambda s, d=d: is_zero(model.draw_sums(d, s, None).paradox))
                 )
         rows = []
-        for sigma in _slices(model, members, checks):
+        for sigma in _slices(model, members, checks, buffer):
             g, touched = sums_of(ds, sigma)
             touched |= given & set(members)
             if any(sigma[o] != 0 for o in members if o not in touched):
@@ -244,38 +246,9 @@ def _ratio(base: _GroupSums, pick: Sequence[_GroupSums]) -> Num | None:
     return None if is_zero(den) else ratio(num, den)
 
 
-def _eu(
-    model: Model, draws: Sequence[int], sigma: list[int], o: int, a: int, how: Query
-) -> Num | None:
-    n_a = len(model.actions)
-    if how == "condition":
-        keep = sigma[o]
-        sigma[o] = a
-        corr: CorrelateMode = tuple(Fraction(int(i == a)) for i in range(n_a))
-        parts = [model.draw_sums(d, sigma, corr).obs.get(o) for d in draws]
-        sigma[o] = keep
-        num: Num = Fraction(0)
-        den: Num = Fraction(0)
-        for row in parts:
-            if row is not None:
-                den = den + row[0]
-                num = num + row[1]
-    else:
-        corr = tuple(Fraction(int(i == sigma[o])) for i in range(n_a))
-        num = Fraction(0)
-        den = Fraction(0)
-        for d in draws:
-            row = model.draw_sums(d, sigma, corr).obs.get(o)
-            if row is not None:
-                den = den + row[0]
-                num = num + row[2][a]
-    return None if is_zero(den) else ratio(num, den)
-
-
-def _ratifiable_at(
-    model: Model, draws: Sequence[int], sigma: list[int], o: int, how: Query
-) -> bool:
-    eus = [_eu(model, draws, sigma, o, a, how) for a in range(len(model.actions))]
+def _ratifiable_at(model: Model, sigma: list[int], o: int, how: Query) -> bool:
+    n = len(model.actions)
+    eus = [pure_expected_utility(model, sigma, o, a, how=how) for a in range(n)]
     defined = [e for e in eus if e is not None]
     if not defined:
         return sigma[o] == 0
@@ -299,10 +272,11 @@ def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> 
         reads.append(tuple(sorted(r)))
     linked = _union_find(n_o, reads)
     per_group = []
+    buffer = [0] * n_o
     for members in linked:
         checks = [
-            (reads[o], lambda s, o=o: _ratifiable_at(model, showing[o], s, o, how)) for o in members
+            (reads[o], lambda s, o=o: _ratifiable_at(model, s, o, how)) for o in members
         ]
-        slices = [tuple(s[o] for o in members) for s in _slices(model, members, checks)]
+        slices = [tuple(s[o] for o in members) for s in _slices(model, members, checks, buffer)]
         per_group.append((members, slices))
     return _product(model, per_group, limit)

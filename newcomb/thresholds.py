@@ -89,6 +89,20 @@ def verdict_key(policies: tuple[Behaviour, ...] | None) -> Any:
     )
 
 
+def _translate(source: Model, target: Model, pi: Behaviour) -> Behaviour:
+    """``pi`` (indexed by ``source``'s observations) indexed by ``target``'s. The observations
+    a scenario can show may depend on the parameters; those ``source`` lacks get the first
+    action, as irrelevant observations do."""
+    by_label = {
+        tuple((type(x), x) for x in obs): row
+        for obs, row in zip(source.observations, pi, strict=True)
+    }
+    first = tuple(Fraction(int(i == 0)) for i in range(len(target.actions)))
+    return tuple(
+        by_label.get(tuple((type(x), x) for x in obs), first) for obs in target.observations
+    )
+
+
 def _differences(model: Model, query: str) -> list[Any]:
     n_a = len(model.actions)
     out = []
@@ -207,9 +221,10 @@ def thresholds(
             return None
         try:
             m = Model(scenario.with_parameters(**{parameter: x}), limits=limits)
-            return tuple(theory.decide(m).policies)  # type: ignore[union-attr]
+            found = tuple(theory.decide(m).policies)  # type: ignore[union-attr]
         except (ScenarioError, LimitError):
             return None
+        return tuple(_translate(m, symbolic, pi) for pi in found)
 
     regions: list[Region] = []
     bounds = [None, *[_as_number(r) for r in roots], None]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -261,6 +261,33 @@ class Summary:
         return ratio(num, den) if rule == "retry" else num
 
 
+@dataclass
+class DrawSums:
+    """One draw's share of a :class:`Summary` (``obs`` maps an observation to its
+    ``[den, num, per-act sums]``), and the observations its worlds showed."""
+
+    paradox: Num = Fraction(0)
+    num: Num = Fraction(0)
+    den: Num = Fraction(0)
+    guess_num: Num = Fraction(0)
+    guess_den: Num = Fraction(0)
+    obs: dict[int, list[Any]] = field(default_factory=dict)
+    touched: frozenset[int] = frozenset()
+
+    def add_to(self, s: Summary) -> None:
+        s.paradox = s.paradox + self.paradox
+        s.num = s.num + self.num
+        s.den = s.den + self.den
+        s.guess_num = s.guess_num + self.guess_num
+        s.guess_den = s.guess_den + self.guess_den
+        for o, (den, num, acts) in self.obs.items():
+            s.obs_den[o] = s.obs_den[o] + den
+            s.obs_num[o] = s.obs_num[o] + num
+            row = s.obs_act[o]
+            for b, x in enumerate(acts):
+                row[b] = row[b] + x
+
+
 @dataclass(frozen=True)
 class _Leaf:
     """A pre-act state reached by the predictor's choice in a draw, with what any act gets."""
@@ -348,12 +375,12 @@ class Model:
         self._stage1 = [n.var for n in self.nodes if n.stage == 1]
         self._stage2 = [n.var for n in self.nodes if n.stage == 2]
         self._stage3 = [n.var for n in self.nodes if n.stage == 3]
+        self._check_size()
         self._assignments: list[tuple[Label, ...]] = list(
             itertools.product(
                 *[self.actions if isinstance(u, Prediction) else u.options for u in self.unknowns]
             )
         )
-        self._check_size()
         self.observes = scenario.observes
         self.observations: tuple[tuple[Label, ...], ...] = self._observation_space()
         self._obs_index = {_label_key(o): i for i, o in enumerate(self.observations)}
@@ -366,6 +393,9 @@ class Model:
         self._summaries: dict[tuple[Any, ...], Summary] = {}
         self._draws0: list[_Draw0] | None = None
         self._leaves: list[_Leaf] = []
+        self._scopes: list[tuple[int, ...]] | None = None
+        self._showing: list[tuple[int, ...]] | None = None
+        self._draw_memo: dict[tuple[Any, ...], DrawSums] = {}
 
     # -- static analysis ----------------------------------------------------------------------
     @staticmethod
@@ -378,6 +408,13 @@ class Model:
             for e in v.expressions():
                 names |= e.names
             if "action" in names or names & after:
+                if not isinstance(v, Chance | Value):
+                    raise ScenarioError(
+                        f"a {v.kind} cannot depend on the act (it names "
+                        f"{', '.join(sorted(names & (after | {'action'})))}, which the act "
+                        "decides)",
+                        ("variables", v.name),
+                    )
                 after.add(v.name)
                 stage = 3
             elif (
@@ -385,6 +422,12 @@ class Model:
                 or (isinstance(v, Prediction) and v.self_referential)
                 or names & unknown
             ):
+                if isinstance(v, Correlate):
+                    raise ScenarioError(
+                        "a correlate cannot depend on what the predictor settles (it names "
+                        f"{', '.join(sorted(names & unknown))})",
+                        ("variables", v.name),
+                    )
                 unknown.add(v.name)
                 stage = 2
             else:
@@ -399,10 +442,30 @@ class Model:
         return tuple(out)
 
     def _check_size(self) -> None:
-        if len(self._assignments) > self.limits.max_worlds:
+        """Refuse, before any work, a problem whose worlds cannot fit the bound: the product of
+        the sizes of the chance variables, correlates, predictions and selected values."""
+        bound = self.limits.max_worlds
+        sizes: list[tuple[str, int]] = []
+        for v in self._stage1 + [u for u in self.unknowns]:
+            if isinstance(v, Chance):
+                sizes.append((v.name, len(v.outcomes)))
+            elif isinstance(v, Correlate):
+                sizes.append((v.name, len(v.prior)))
+            elif isinstance(v, Prediction):
+                sizes.append((v.name, len(self.actions)))
+            elif isinstance(v, Select):
+                sizes.append((v.name, len(v.options)))
+        total = 1
+        for _, n in sizes:
+            total *= n
+        if total > bound:
+            shown = " × ".join(str(n) for _, n in sizes[:12])
+            if len(sizes) > 12:
+                shown += " × ..."
             raise LimitError(
-                f"the predictor has {len(self._assignments)} joint choices of its unknowns, more "
-                f"than the bound of {self.limits.max_worlds} (raise it with --max-worlds)"
+                f"up to {total} worlds ({shown}, from {len(sizes)} chance variables, "
+                f"predictions and selected values), more than the bound of {bound} "
+                "(raise it with --max-worlds)"
             )
 
     def _given_tuple(self, v: Prediction) -> tuple[Label, ...]:
@@ -649,12 +712,35 @@ class Model:
                         )
                 note(g)
 
-        def rank(obs: tuple[Label, ...]) -> tuple[int, ...]:
-            return tuple(
-                [(type(y), y) for y in domains[i]].index((type(x), x)) for i, x in enumerate(obs)
-            )
+        orders = [self._natural_order(name) for name in self.observes]
+
+        def rank(obs: tuple[Label, ...]) -> tuple[Any, ...]:
+            out: list[Any] = []
+            for order, x in zip(orders, obs, strict=True):
+                k = (type(x), x)
+                if order is not None and k in order:
+                    out.append((0, order.index(k), ""))
+                else:
+                    out.append((1, *_canonical(x)))
+            return tuple(out)
 
         return tuple(sorted(found.values(), key=rank))
+
+    def _natural_order(self, name: str) -> list[tuple[type, Label]] | None:
+        """The order a variable's values are listed in the file (None for computed values), so
+        that observations are ordered the same whatever the parameters."""
+        v = self.scenario.variable(name)
+        if isinstance(v, Chance):
+            labels: Sequence[Label] = [label for label, _ in v.outcomes]
+        elif isinstance(v, Select):
+            labels = v.options
+        elif isinstance(v, Prediction):
+            labels = self.actions
+        elif isinstance(v, Correlate):
+            labels = v.labels()
+        else:
+            return None
+        return [(type(x), x) for x in labels]
 
     # -- W(π) -------------------------------------------------------------------------------------
     def pure_count(self) -> int:
@@ -1010,84 +1096,147 @@ class Model:
                 row[a] = row[a] + w.weight * self.utility(w.env, a)
         return s
 
+    def draw_scope(self) -> list[tuple[int, ...]]:
+        """For each compiled draw, the observations its sums can depend on: those its worlds
+        can show (under any choice of the predictor) and those its ``given`` predictions ask
+        about. Two observations in one scope are coupled."""
+        draws = self._compile()
+        if self._scopes is None:
+            scopes = []
+            for d in draws:
+                obs = {self._leaves[leaf].obs for branches in d.attempts for leaf, _ in branches}
+                obs |= {o for _, o, _, _ in d.given}
+                scopes.append(tuple(sorted(obs)))
+            self._scopes = scopes
+        return self._scopes
+
+    def draws_showing(self, obs: int) -> tuple[int, ...]:
+        """The compiled draws whose scope holds observation ``obs`` (the only ones that can
+        add to its sums)."""
+        if self._showing is None:
+            showing: list[list[int]] = [[] for _ in self.observations]
+            for d, scope in enumerate(self.draw_scope()):
+                for o in scope:
+                    showing[o].append(d)
+            self._showing = [tuple(x) for x in showing]
+        return self._showing[obs]
+
+    def local_sums(
+        self, sigma: Sequence[int], obs: int, corr: CorrelateMode
+    ) -> tuple[Num, Num, list[Num]]:
+        """(Σ w, Σ w·U, Σ w·U(act set to a) for each a) over the consistent worlds of W(σ) that
+        show ``obs``, from the draws that can show it only."""
+        den: Num = Fraction(0)
+        num: Num = Fraction(0)
+        acts: list[Num] = [Fraction(0)] * len(self.actions)
+        for d in self.draws_showing(obs):
+            row = self.draw_sums(d, sigma, corr).obs.get(obs)
+            if row is not None:
+                den = den + row[0]
+                num = num + row[1]
+                acts = [x + y for x, y in zip(acts, row[2], strict=True)]
+        return den, num, acts
+
+    def draw_sums(self, d_index: int, sigma: Sequence[int], corr: CorrelateMode) -> DrawSums:
+        """One draw's share of W(σ)'s sums; it depends on σ only within the draw's scope
+        (memoised per draw, slice of σ and correlate mode)."""
+        scope = self.draw_scope()[d_index]
+        key = (d_index, tuple(sigma[o] for o in scope), corr if self.has_correlates else None)
+        hit = self._draw_memo.get(key)
+        if hit is None:
+            hit = self._draw_run(self._compile()[d_index], sigma, key[2])
+            if len(self._draw_memo) > 1_000_000:
+                self._draw_memo.clear()
+            self._draw_memo[key] = hit
+        return hit
+
     def _run(self, sigma: tuple[int, ...], corr: CorrelateMode) -> Summary:
         """W(σ)'s sums from the compiled tables: the same semantics as :meth:`_enumerate`."""
-        draws = self._compile()
+        s = Summary.zero(len(self.observations), len(self.actions))
+        touched = set(self._given_index.values())
+        for d in range(len(self._compile())):
+            part = self.draw_sums(d, sigma, corr)
+            part.add_to(s)
+            touched |= part.touched
+        s.touched = frozenset(touched)
+        return s
+
+    def _draw_run(self, d: _Draw0, sigma: Sequence[int], corr: CorrelateMode) -> DrawSums:
         leaves = self._leaves
         predicted = self._predicted
         n_a = len(self.actions)
-        s = Summary.zero(len(self.observations), n_a)
-        touched = set(self._given_index.values())
-        has_prefer = self.scenario.predictor.prefer is not None
-        uniform = Fraction(1, len(self._assignments))
-        for d in draws:
-            w: Num = d.chance
-            for prior, per_act in d.correlates:
-                if corr is None:
-                    w = w * prior
-                else:
-                    mix: Num = Fraction(0)
-                    for pb, pa in zip(corr, per_act, strict=True):
-                        mix = mix + pb * pa
-                    w = w * mix
-            for value_i, obs_i, right, wrong in d.given:
-                w = w * (right if value_i == sigma[obs_i] else wrong)
-            if is_zero(w):
-                continue
-            ok: list[int] = []
-            for u, branches in enumerate(d.attempts):
-                pred = predicted[u]
-                good = True
-                for leaf_i, _p in branches:
-                    o = leaves[leaf_i].obs
-                    touched.add(o)
-                    if good:
-                        a = sigma[o]
-                        for x in pred:
-                            if x != a:
-                                good = False
-                                break
+        out = DrawSums()
+        w: Num = d.chance
+        for prior, per_act in d.correlates:
+            if corr is None:
+                w = w * prior
+            else:
+                mix: Num = Fraction(0)
+                for pb, pa in zip(corr, per_act, strict=True):
+                    mix = mix + pb * pa
+                w = w * mix
+        for value_i, obs_i, right, wrong in d.given:
+            w = w * (right if value_i == sigma[obs_i] else wrong)
+        if is_zero(w):
+            return out
+        ok: list[int] = []
+        touched = set()
+        for u, branches in enumerate(d.attempts):
+            pred = predicted[u]
+            good = True
+            for leaf_i, _p in branches:
+                o = leaves[leaf_i].obs
+                touched.add(o)
                 if good:
-                    ok.append(u)
-            if ok and has_prefer and len(ok) > 1:
-                prefs = []
-                for u in ok:
-                    pr: Num = Fraction(0)
-                    for leaf_i, p in d.attempts[u]:
-                        leaf = leaves[leaf_i]
-                        pr = pr + p * leaf.prefer[sigma[leaf.obs]]  # type: ignore[index]
-                    prefs.append(pr)
-                best = max(prefs)
-                ok = [u for u, pr in zip(ok, prefs, strict=True) if pr == best]
-            if not ok:
-                s.paradox = s.paradox + w
-                ws = w * uniform
-                for branches in d.attempts:
-                    for leaf_i, p in branches:
-                        leaf = leaves[leaf_i]
-                        ww = ws * p
-                        s.guess_den = s.guess_den + ww
-                        s.guess_num = s.guess_num + ww * leaf.utility[sigma[leaf.obs]]
-                continue
-            share = w * Fraction(1, len(ok))
+                    a = sigma[o]
+                    for x in pred:
+                        if x != a:
+                            good = False
+                            break
+            if good:
+                ok.append(u)
+        out.touched = frozenset(touched)
+        if ok and len(ok) > 1 and self.scenario.predictor.prefer is not None:
+            prefs = []
             for u in ok:
-                for u2, pe in d.errors[u]:
-                    base = share * pe
-                    for leaf_i, p in d.attempts[u2]:
-                        leaf = leaves[leaf_i]
-                        o = leaf.obs
-                        ww = base * p
-                        util = leaf.utility
-                        wu = ww * util[sigma[o]]
-                        s.den = s.den + ww
-                        s.num = s.num + wu
-                        s.obs_den[o] = s.obs_den[o] + ww
-                        s.obs_num[o] = s.obs_num[o] + wu
-                        row = s.obs_act[o]
-                        for b in range(n_a):
-                            row[b] = row[b] + ww * util[b]
-        s.touched = frozenset(touched)
-        return s
+                pr: Num = Fraction(0)
+                for leaf_i, p in d.attempts[u]:
+                    leaf = leaves[leaf_i]
+                    pr = pr + p * leaf.prefer[sigma[leaf.obs]]  # type: ignore[index]
+                prefs.append(pr)
+            best = max(prefs)
+            ok = [u for u, pr in zip(ok, prefs, strict=True) if pr == best]
+        if not ok:
+            out.paradox = w
+            ws = w * Fraction(1, len(self._assignments))
+            for branches in d.attempts:
+                for leaf_i, p in branches:
+                    leaf = leaves[leaf_i]
+                    ww = ws * p
+                    out.guess_den = out.guess_den + ww
+                    out.guess_num = out.guess_num + ww * leaf.utility[sigma[leaf.obs]]
+            return out
+        share = w * Fraction(1, len(ok))
+        for u in ok:
+            for u2, pe in d.errors[u]:
+                base = share * pe
+                for leaf_i, p in d.attempts[u2]:
+                    leaf = leaves[leaf_i]
+                    o = leaf.obs
+                    ww = base * p
+                    util = leaf.utility
+                    wu = ww * util[sigma[o]]
+                    out.den = out.den + ww
+                    out.num = out.num + wu
+                    row = out.obs.get(o)
+                    if row is None:
+                        row = out.obs[o] = [Fraction(0), Fraction(0), [Fraction(0)] * n_a]
+                    row[0] = row[0] + ww
+                    row[1] = row[1] + wu
+                    acts = row[2]
+                    for b in range(n_a):
+                        acts[b] = acts[b] + ww * util[b]
+        return out
 
     # -- conversions --------------------------------------------------------------------------
     def behaviour(self, policy: Policy | Sequence[int] | Behaviour) -> Behaviour:
@@ -1126,6 +1275,15 @@ class Model:
 
     def observation_dict(self, index: int) -> dict[str, Label]:
         return dict(zip(self.observes, self.observations[index], strict=True))
+
+
+def _canonical(x: Label) -> tuple[int, Any]:
+    """A sort key for computed labels: booleans, then numbers, then strings."""
+    if isinstance(x, bool):
+        return (0, int(x))
+    if isinstance(x, int | Fraction):
+        return (1, x)
+    return (2, str(x))
 
 
 def _symbolic_zero(x: Any) -> bool:

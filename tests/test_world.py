@@ -64,10 +64,10 @@ def test_accuracy_below_one_spreads_errors_uniformly_over_other_actions() -> Non
 
 def test_perfect_accuracy_is_a_limit_not_a_zero() -> None:
     m = Model(newcomb.load("scenarios/transparent_newcomb.yaml").with_parameters(q=1))
-    full, empty = 0, 1
-    assert m.observations == (("full",), ("empty",))
+    empty, full = 0, 1
+    assert m.observations == (("empty",), ("full",))  # computed labels sort canonically
     one_one = value(m, pure((0, 0), 2))
-    one_two = value(m, pure((0, 1), 2))
+    one_two = value(m, pure((1, 0), 2))  # two-box on empty, one-box on full
     assert leading(one_one) == leading(one_two) == 1000000
     assert one_two > one_one  # the tremble: two-boxing on the empty box it never sees
     # EDT conditions on the empty box, which has probability ε under the one-boxing policy.
@@ -220,17 +220,34 @@ def test_mixed_policy_is_seen_through_by_the_predictor() -> None:
 
 
 def test_bounds_are_checked_before_work() -> None:
-    s = Scenario(
-        name="wide",
-        actions=["a", "b"],
-        variables=[Chance(name=f"x{i}", outcomes={"0": "1/2", "1": "1/2"}) for i in range(12)],
-        observes=[f"x{i}" for i in range(12)],
-        utility="action == 'a'",
-    )
-    with pytest.raises(LimitError, match="more than the bound of 65536"):
-        newcomb.analyse(s)
-    with pytest.raises(LimitError, match="worlds"):
-        Model(s, limits=Limits(max_worlds=100))
+    def wide(n: int, coupled: bool) -> Scenario:
+        variables: list[object] = [
+            Chance(name=f"x{i}", outcomes={"0": "1/2", "1": "1/2"}) for i in range(n)
+        ]
+        utility = "action == 'a'"
+        if coupled:  # a prediction of the act on one observation couples them all
+            variables.append(
+                Prediction(name="pred", accuracy="9/10", given={f"x{i}": "0" for i in range(n)})
+            )
+            utility = "(action == 'a') + 10 * (pred == 'b')"
+        return Scenario(
+            name="wide",
+            actions=["a", "b"],
+            variables=variables,  # type: ignore[arg-type]
+            observes=[f"x{i}" for i in range(n)],
+            utility=utility,
+        )
+
+    # 2^10 observations, independent: each is its own group, searched alone.
+    r = newcomb.analyse(wide(10, coupled=False))
+    fdt = next(t for t in r.theories if t.theory == "FDT")
+    assert fdt.total == 1 and fdt.policies[0].policy.act(("0",) * 10) == {"a": 1}
+    # Coupled through the prediction: 2^(2^5) joint policies, past the bound.
+    with pytest.raises(LimitError, match="32 coupled observations with 2 actions"):
+        newcomb.analyse(wide(5, coupled=True))
+    # Far past the world bound: refused before any enumeration.
+    with pytest.raises(LimitError, match=r"up to 1073741824 worlds \(2 × 2 × 2"):
+        Model(wide(30, coupled=False))
 
 
 def test_select_values_are_part_of_the_fixed_point() -> None:
