@@ -20,7 +20,7 @@ from .model import (
     Value,
 )
 from .report import ScenarioReport, analyse
-from .theories import CDT, EDT, FDT, Decision, Theory
+from .theories import CDT, EDT, FDT, Decision, Theory, as_theory
 from .world import Limits, Model
 
 __version__ = "0.1.0"
@@ -48,6 +48,7 @@ __all__ = [
     "Value",
     "__version__",
     "analyse",
+    "as_theory",
     "dumps",
     "load",
     "loads",

@@ -31,7 +31,7 @@ class DrawCheck:
     chance:
         The draw: each exogenous random variable's value.
     agent:
-        For a mixed policy, the pure policy its lotteries drew (observation text → action).
+        For a mixed policy, the pure policy its lotteries drew: (observation, action) pairs.
     probability:
         Probability of the draw (at ε = 0 when an accuracy is 1).
     consistent:
@@ -45,7 +45,7 @@ class DrawCheck:
     """
 
     chance: Mapping[str, Label]
-    agent: Mapping[str, str] | None
+    agent: tuple[tuple[Mapping[str, Label], str], ...] | None
     probability: Fraction
     consistent: int
     choices: tuple[Mapping[str, Label], ...]
@@ -130,9 +130,9 @@ def check(model: Model, pi: Behaviour, worlds: WorldSet | None = None) -> Consis
             mass = mass + d.weight
         agent = None
         if d.agent is not None:
-            agent = {
-                _phrase(model.observation_dict(o)): model.actions[a] for o, a in enumerate(d.agent)
-            }
+            agent = tuple(
+                (model.observation_dict(o), model.actions[a]) for o, a in enumerate(d.agent)
+            )
         out.append(
             DrawCheck(
                 chance={k: v for k, v in d.key},

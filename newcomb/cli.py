@@ -104,7 +104,12 @@ def _load_user_theory(spec: str) -> Theory:
             raise UsageError(
                 f"--theory {spec!r}: importing {module_part!r} raised {type(e).__name__}: {e}"
             ) from None
-        return load_theory(f"{mod_name}:{attr}")
+        try:
+            return load_theory(f"{mod_name}:{attr}")
+        except UsageError as e:
+            raise UsageError(
+                str(e).replace(f"{mod_name}:{attr}", spec).replace(mod_name, module_part)
+            ) from None
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     return load_theory(spec)
@@ -167,8 +172,13 @@ class _Run:
     code: int = EXIT_OK
 
     def analyse(
-        self, files: list[Path], symbols: tuple[str, ...] = (), *, quiet: bool = False
-    ) -> Iterator[ScenarioReport]:
+        self,
+        files: list[Path],
+        symbols: tuple[str, ...] = (),
+        *,
+        quiet: bool = False,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> Iterator[ScenarioReport | None]:
         """Each file's report; a bad file is reported on stderr (exit 2) and the rest go on.
 
         A progress bar is drawn on stderr for long searches when stderr is a terminal and the
@@ -197,16 +207,30 @@ class _Run:
                         exhaustive=self.exhaustive,
                     )
             except ScenarioError as e:
-                err.print(f"error: {e.located(file=name)}", markup=False)
-                self.code = EXIT_ERROR
+                where = e.located(file=name)
+                message = str(where)
+                if self.overrides and where.path[:1] != ("parameters",):
+                    sets = ", ".join(f"{k}={v}" for k, v in self.overrides.items())
+                    message += f" (with --set {sets})"
+                self._fail(err, message, name, errors)
+                yield None
                 continue
             except (UsageError, LimitError) as e:
-                err.print(f"error: {name}: {e}", markup=False)
-                self.code = EXIT_ERROR
+                self._fail(err, f"{name}: {e}", name, errors)
+                yield None
                 continue
             if report.paradox and self.code == EXIT_OK:
                 self.code = EXIT_PARADOX
             yield report
+
+    def _fail(
+        self, err: Console, message: str, name: str, errors: list[dict[str, Any]] | None
+    ) -> None:
+        """One line on stderr; exit code 2; and an entry for JSON output when collecting."""
+        _fail_line(err, message)
+        self.code = EXIT_ERROR
+        if errors is not None:
+            errors.append({"schema_version": 1, "file": name, "error": message})
 
 
 @contextmanager
@@ -224,6 +248,10 @@ def _progress(err: Console, name: str, *, enabled: bool) -> Iterator[Progress | 
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+def _fail_line(err: Console, message: str) -> None:
+    err.print(f"error: {message}", markup=False)
 
 
 def _setup(
@@ -290,7 +318,9 @@ def check(
     run.exhaustive = exhaustive
     results: list[dict[str, Any]] = []
     out = _out()
-    for report in run.analyse(files, tuple(symbolic or ()), quiet=as_json):
+    for report in run.analyse(files, tuple(symbolic or ()), quiet=as_json, errors=results):
+        if report is None:
+            continue
         if as_json:
             results.append(report.to_json())
             continue
@@ -299,8 +329,10 @@ def check(
         out.print(report_renderable(report))
         if len(files) > 1:
             out.print()
-    if as_json and results:
-        _print_json(results[0] if len(files) == 1 else results)
+    if as_json and len(files) > 1:
+        _print_json(results)
+    elif as_json and results and "error" not in results[0]:
+        _print_json(results[0])
     raise typer.Exit(run.code)
 
 
@@ -323,7 +355,7 @@ def compare(
 
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     run.exhaustive = exhaustive
-    reports = list(run.analyse(files, quiet=as_json or markdown))
+    reports = [r for r in run.analyse(files, quiet=as_json or markdown) if r is not None]
     if as_json:
         _print_json(compare_json(reports))
     elif markdown:
@@ -368,6 +400,8 @@ def explain(
     run.theories = [chosen]
     out = _out()
     for report in run.analyse([file]):
+        if report is None:
+            continue
         (t,) = report.theories
         if not t.policies:
             out.print(f"{t.theory}: {t.note or 'no policy'}")
@@ -379,9 +413,31 @@ def explain(
     raise typer.Exit(run.code)
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: usage mistakes become one ``error:`` line and exit 2."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="newcomb", standalone_mode=False)
+    except Exception as e:
+        # click's exceptions (typer may vendor click, so they are recognised by their shape)
+        message = getattr(e, "format_message", None)
+        exit_code = getattr(e, "exit_code", None)
+        if message is None or exit_code is None:
+            raise
+        if type(e).__name__ == "NoArgsIsHelpError":
+            typer.echo(command.get_help(_context(command)))
+            sys.exit(EXIT_OK)
+        hint = " (see newcomb --help)" if exit_code == EXIT_ERROR else ""
+        _err().print(f"error: {message()}{hint}", markup=False)
+        sys.exit(exit_code)
+    except KeyboardInterrupt:
+        _err().print("interrupted", markup=False)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _context(command: Any) -> Any:
+    return command.make_context("newcomb", [], resilient_parsing=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

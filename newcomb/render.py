@@ -65,7 +65,12 @@ def consistency_text(c: Consistency) -> Text:
             out.append("\n")
         key = ", ".join(f"{k}={describe_label(v)}" for k, v in d.chance.items())
         if d.agent is not None:
-            drawn = "; ".join(f"{k} → {v}" if k else v for k, v in d.agent.items())
+            drawn = "; ".join(
+                f"{', '.join(f'{k}={describe_label(x)}' for k, x in obs.items())} → {act}"
+                if obs
+                else act
+                for obs, act in d.agent
+            )
             key = (key + " " if key else "") + f"[agent draws {drawn}]"
         key = key or "every draw"
         if d.paradox:
@@ -213,18 +218,26 @@ def explanation_renderable(model: Model, e: Explanation) -> RenderableType:
     return Group(*parts)
 
 
-def _cell_text(model: Model, t: TheoryReport, sep: str) -> tuple[str, str]:
-    if not t.policies:
-        return "none", "—"
-    p = t.policies[0]
-    text = policy_text(model, p.behaviour).replace("\n", sep)
+def _marks(t: TheoryReport) -> list[str]:
     marks = []
+    if not t.policies:
+        return marks
+    p = t.policies[0]
     if len(t.policies) > 1:
         marks.append(f"{len(t.policies)} policies")
     if not all(x in (0, 1) for row in p.behaviour for x in row):
         marks.append("mixed")
     if t.paradox:
         marks.append("paradox")
+    return marks
+
+
+def _cell_text(model: Model, t: TheoryReport, sep: str) -> tuple[str, str]:
+    if not t.policies:
+        return "none", "—"
+    p = t.policies[0]
+    text = policy_text(model, p.behaviour).replace("\n", sep)
+    marks = _marks(t)
     if marks:
         text += f" [{', '.join(marks)}]"
     return text, number(p.value)
@@ -281,10 +294,11 @@ def compare_json(reports: list[ScenarioReport]) -> dict[str, object]:
     for r in reports:
         cells = {}
         for t in r.theories:
-            text, _ = _cell_text(r.model, t, "; ")
             first = t.policies[0] if t.policies else None
+            text = policy_text(r.model, first.behaviour).replace("\n", "; ") if first else None
             cells[t.theory] = {
                 "policy": text,
+                "marks": _marks(t),
                 "value": None
                 if first is None or first.value is None
                 else str(leading(first.value)),
@@ -294,4 +308,4 @@ def compare_json(reports: list[ScenarioReport]) -> dict[str, object]:
                 and not all(x in (0, 1) for row in first.behaviour for x in row),
             }
         rows.append({"file": r.file, "name": r.scenario.name, "theories": cells})
-    return {"schema_version": 1, "rows": rows}
+    return {"schema_version": 1, "command": "compare", "rows": rows}

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any
 
 from .check import Consistency, check
 from .errors import UsageError
 from .model import PARADOX_RULES, Label, Policy, Scenario
 from .series import Num, leading
-from .theories import Decision, Theory, builtin_theories, eu_table, theory_name
+from .theories import Decision, Theory, as_theory, builtin_theories, eu_table, theory_name
 from .thresholds import Thresholds, thresholds
 from .world import Behaviour, Limits, Model, Progress
 
@@ -40,7 +41,11 @@ def exact(x: Num | None) -> str | None:
     return str(leading(x))
 
 
-def label_json(x: Label) -> Label:
+def label_json(x: Label) -> Label | str:
+    """A label as JSON: strings, booleans and integers as they are; other exact numbers (a
+    computed value such as 1/2) as exact strings."""
+    if isinstance(x, Fraction):
+        return int(x) if x.denominator == 1 else str(x)
     return x
 
 
@@ -147,7 +152,10 @@ def _consistency_json(c: Consistency) -> list[dict[str, Any]]:
             "reason": d.reason,
         }
         if d.agent is not None:
-            row["agent"] = dict(d.agent)
+            row["agent"] = [
+                {"observation": {k: label_json(v) for k, v in obs.items()}, "action": act}
+                for obs, act in d.agent
+            ]
         rows.append(row)
     return rows
 
@@ -294,9 +302,13 @@ def analyse_theory(model: Model, theory: Theory, symbolic: Model | None = None) 
     )
 
 
+def _label(obj: object) -> str:
+    return str(getattr(obj, "__name__", None) or type(obj).__name__)
+
+
 def analyse(
     scenario: Scenario,
-    theories: Sequence[Theory] | None = None,
+    theories: Sequence[Theory | Policy | Any] | None = None,
     *,
     limits: Limits | None = None,
     file: str | None = None,
@@ -306,9 +318,11 @@ def analyse(
 ) -> ScenarioReport:
     """Compile ``scenario`` and run each theory (the built-ins by default) on it.
 
-    Policies are found at the parameters' values; with ``symbols``, each policy's value is also
-    reported as a formula in those parameters (valid wherever the policy stays the same), and
-    with exactly one symbol, each theory's thresholds in it (:mod:`newcomb.thresholds`).
+    ``theories`` may hold Theory instances, Policies and policy functions (observation dict
+    to action), as ``--theory`` accepts. Policies are found at the parameters' values; with
+    ``symbols``, each policy's value is also reported as a formula in those parameters (valid
+    wherever the policy stays the same), and with exactly one symbol, each theory's
+    thresholds in it (:mod:`newcomb.thresholds`).
 
     Examples
     --------
@@ -318,7 +332,11 @@ def analyse(
     [('CDT', False), ('EDT', True), ('FDT', False)]
     """
     model = Model(scenario, limits=limits, progress=progress, exhaustive=exhaustive)
-    ts = list(theories) if theories is not None else builtin_theories()
+    ts = (
+        [t if isinstance(t, Theory) else as_theory(t, _label(t)) for t in theories]
+        if theories is not None
+        else builtin_theories()
+    )
     names = [theory_name(t) for t in ts]
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup is not None:

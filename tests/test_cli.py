@@ -280,3 +280,53 @@ def test_exhaustive_path_prints_the_same_json(path: Path) -> None:
     fast = run("check", str(path), "--json")
     slow = run("check", str(path), "--json", "--exhaustive")
     assert fast == slow
+
+
+def test_typer_usage_errors_are_one_line_too() -> None:
+    for args in (["check"], ["check", "--bogus"], ["explain", OMICRON, OMICRON]):
+        r = subprocess.run(
+            [sys.executable, "-m", "newcomb", *args], capture_output=True, text=True
+        )
+        assert r.returncode == 2, args
+        assert r.stdout == ""
+        assert r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_numeric_observations_serialise(tmp_path: Path) -> None:
+    f = tmp_path / "n.yaml"
+    f.write_text(
+        "newcomb: 1\nname: numbers\nactions: [a, b]\nvariables:\n"
+        "  c: {chance: {h: 1/2, t: 1/2}}\n  x: {value: \"3 if c == 'h' else 1/2\"}\n"
+        "observes: [x]\nutility: x * (action == 'a')\n"
+    )
+    code, out, err = run("check", str(f), "--json")
+    assert code == 0 and err == ""
+    obs = [r["observation"]["x"] for r in json.loads(out)["theories"][0]["policies"][0]]
+    assert obs == ["1/2", 3]
+
+
+def test_json_for_several_files_keeps_positions(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("newcomb: 2\nname: x\nactions: [a, b]\nvariables: {}\nutility: 0\n")
+    code, out, err = run("check", str(bad), OMICRON, "--json")
+    doc = json.loads(out)
+    assert code == 2 and len(doc) == 2
+    assert doc[0]["file"] == str(bad) and "unsupported format version" in doc[0]["error"]
+    assert doc[1]["name"].startswith("Ultimate Newcomb")
+    assert "unsupported format version" in err
+
+
+def test_set_is_named_when_it_makes_the_scenario_invalid() -> None:
+    code, out, err = run("check", OMICRON, "--set", "p=3/2")
+    assert code == 2 and out == ""
+    assert "probability 3/2 is outside [0, 1]" in err and "(with --set p=3/2)" in err
+
+
+def test_python_api_takes_policy_functions() -> None:
+    import newcomb
+
+    r = newcomb.analyse(
+        newcomb.load(OMICRON), [lambda obs: "two_box" if obs["coincide"] else "one_box"]
+    )
+    (t,) = r.theories
+    assert t.theory == "<lambda>" and t.paradox

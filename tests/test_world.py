@@ -213,7 +213,7 @@ def test_mixed_policy_is_seen_through_by_the_predictor() -> None:
     (eq,) = cdt.policies
     assert eq.behaviour == ((F(1001, 2000), F(999, 2000)),)  # (M + K) / 2M
     assert leading(eq.value) == F(-999, 2)
-    assert [d.agent for d in eq.consistency.draws] == [{"": "stay"}, {"": "flee"}]
+    assert [d.agent for d in eq.consistency.draws] == [(({}, "stay"),), (({}, "flee"),)]
     edt = next(t for t in r.theories if t.theory == "EDT")
     assert [p.policy.act(()) for p in edt.policies] == [{"stay": 1}]  # 0 either way; ties listed
     assert edt.total == 1
