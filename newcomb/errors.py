@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["NewcombError", "ScenarioError", "UsageError", "LimitError", "format_path"]
+__all__ = ["LimitError", "NewcombError", "ScenarioError", "UsageError", "format_path"]
 
 
 def format_path(path: Sequence[str | int]) -> str:
     """Render a key path such as ``("variables", "box", "value")`` as ``variables.box.value``."""
     out = ""
     for part in path:
+        text = str(part)
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not text or not text.isprintable() or any(c in text for c in ".[] "):
+            out += f"[{text!r}]"  # a key that cannot be written plainly (newlines, dots...)
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + text
     return out
 
 

@@ -16,6 +16,7 @@ literals, exponents), so an expression can neither hang nor exhaust memory.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -23,7 +24,16 @@ from typing import Any
 
 from .errors import ScenarioError
 
-__all__ = ["Expr", "parse_expr", "constant", "Value", "MAX_SOURCE", "to_number", "is_number"]
+__all__ = [
+    "MAX_SOURCE",
+    "Expr",
+    "Value",
+    "constant",
+    "is_number",
+    "parse_expr",
+    "read_number",
+    "to_number",
+]
 
 Value = Any  # Fraction | int | bool | str, or a sympy expression in symbolic mode
 
@@ -32,6 +42,7 @@ MAX_DEPTH = 60  # nesting depth of the syntax tree
 MAX_DIGITS = 200  # digits of one numeric literal
 MAX_EXPONENT = 256  # |n| in x ** n
 MAX_BITS = 20000  # bits of the numerator/denominator a power may produce
+MAX_DECIMAL_EXPONENT = 6000  # |n| in a literal such as 1e-n: 10**6000 has about 19932 bits
 
 _RESERVED = {"true": True, "false": False, "True": True, "False": False}
 _FUNCTIONS = {"min", "max", "abs"}
@@ -62,6 +73,28 @@ def to_number(x: Value) -> Any:
     raise _EvalError(f"expected a number, got {_show(x)}")
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_EXPONENT = re.compile(r"[eE]\s*([-+]?[0-9_]+)")
+
+
+def read_number(text: str) -> Fraction:
+    """Read a decimal literal (``0.99``, ``1e-2``) or a ratio (``"1/2"``) as an exact Fraction.
+
+    Raise :class:`ValueError` if it is malformed, divides by zero or has an exponent beyond
+    ``MAX_DECIMAL_EXPONENT``: :class:`~fractions.Fraction` would compute ``10**n`` for any
+    ``n``, so ``1e999999999`` would otherwise take minutes and gigabytes.
+    """
+    m = _EXPONENT.search(text)
+    if m is not None:
+        digits = m.group(1).replace("_", "")
+        if len(digits.lstrip("+-")) > 12 or abs(int(digits)) > MAX_DECIMAL_EXPONENT:
+            raise ValueError(f"the exponent of {text!r} is beyond {MAX_DECIMAL_EXPONENT}")
+    try:
+        return Fraction(text)
+    except ZeroDivisionError:
+        raise ValueError(f"{text!r} divides by zero") from None
+
+
 def clip(text: str, width: int = 60) -> str:
     """``text`` shortened to ``width`` characters for an error message."""
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -77,21 +110,32 @@ def _exact(x: Any) -> bool:
     return isinstance(x, (bool, int, Fraction))
 
 
+def _bounded(x: Any) -> Any:
+    """``x``, unless it is a number of more than MAX_BITS bits. Every value stays that small,
+    so each operation is cheap: without this, a few parameters each multiplying the previous
+    one sixteen times (``b: a*a*...*a``) reach billions of bits."""
+    if isinstance(x, Fraction):
+        bits = max(x.numerator.bit_length(), x.denominator.bit_length())
+        if bits > MAX_BITS:
+            raise _EvalError(f"the result is too large (about {bits} bits)")
+    return x
+
+
 def _arith(op: type[ast.operator]) -> Callable[[Value, Value], Value]:
     def add(a: Value, b: Value) -> Value:
-        return to_number(a) + to_number(b)
+        return _bounded(to_number(a) + to_number(b))
 
     def sub(a: Value, b: Value) -> Value:
-        return to_number(a) - to_number(b)
+        return _bounded(to_number(a) - to_number(b))
 
     def mul(a: Value, b: Value) -> Value:
-        return to_number(a) * to_number(b)
+        return _bounded(to_number(a) * to_number(b))
 
     def div(a: Value, b: Value) -> Value:
         x, y = to_number(a), to_number(b)
         if _exact(y) and y == 0:
             raise _EvalError("division by zero")
-        return x / y
+        return _bounded(x / y)
 
     def power(a: Value, b: Value) -> Value:
         x, y = to_number(a), to_number(b)
@@ -228,6 +272,19 @@ class _Builder:
         self.known = None if known is None else set(known)
         self.path = path
         self.names: set[str] = set()
+        self._lines: list[bytes] | None = None
+
+    def segment(self, node: ast.expr) -> str | None:
+        """The text of ``node``. :func:`ast.get_source_segment` splits the whole source on every
+        call, which made an expression with a thousand literals take seconds."""
+        if node.end_lineno != node.lineno or node.end_col_offset is None:
+            return ast.get_source_segment(self.source, node)
+        if self._lines is None:  # lines as the parser counts them; offsets are in UTF-8 bytes
+            self._lines = [ln.encode() for ln in _LINE.findall(self.source)]
+        if node.lineno > len(self._lines):
+            return ast.get_source_segment(self.source, node)
+        line = self._lines[node.lineno - 1]
+        return line[node.col_offset : node.end_col_offset].decode()
 
     def fail(self, message: str) -> ScenarioError:
         return ScenarioError(f"{message} in expression {clip(self.source)!r}", self.path)
@@ -308,13 +365,13 @@ class _Builder:
                 raise self.fail("a string literal longer than 200 characters")
             return lambda env: v
         if isinstance(v, (int, float)):
-            text = ast.get_source_segment(self.source, node) or repr(v)
+            text = self.segment(node) or repr(v)
             text = text.replace("_", "").strip()
             if len(text) > MAX_DIGITS:
                 raise self.fail(f"a number with more than {MAX_DIGITS} characters")
             try:
-                f = Fraction(text)
-            except (ValueError, ZeroDivisionError):
+                f = read_number(text)
+            except ValueError:
                 raise self.fail(f"cannot read the number {text!r} exactly") from None
             if max(f.numerator.bit_length(), f.denominator.bit_length()) > MAX_BITS:
                 raise self.fail(f"the number {text!r} is too large")

@@ -1,7 +1,7 @@
 """Scenario files: YAML 1.2 in, validated, and back out.
 
 A scenario file is untrusted. It is read as bytes (at most :data:`MAX_BYTES`), decoded as
-UTF-8, and composed by PyYAML's pure-Python composer into a node tree; nothing is constructed
+UTF-8, and composed by PyYAML (with libyaml when present) into a node tree; nothing is constructed
 from tags, so no code can run. Scalars are then resolved by the YAML 1.2 core schema: only
 ``true``/``false`` are booleans, so ``yes``/``no``/``on``/``off`` stay strings. Anchors and
 aliases, explicit tags, and duplicate keys are refused. Every mistake becomes a
@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from .errors import ScenarioError
-from .expr import Expr
+from .expr import Expr, read_number
 from .model import (
     Chance,
     Correlate,
@@ -32,7 +32,7 @@ from .model import (
     Variable,
 )
 
-__all__ = ["load", "loads", "from_dict", "to_dict", "dumps", "MAX_BYTES", "FORMAT_VERSION"]
+__all__ = ["FORMAT_VERSION", "MAX_BYTES", "dumps", "from_dict", "load", "loads", "to_dict"]
 
 MAX_BYTES = 1 << 20  # 1 MiB: far larger than any real scenario
 FORMAT_VERSION = 1
@@ -53,9 +53,14 @@ _STANDARD_TAGS = {
 }
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe, pure-Python loader with no implicit resolvers: every plain scalar comes
-    out as a string node, and this module resolves it by the YAML 1.2 core schema."""
+# libyaml's parser when PyYAML was built with it: the pure-Python one needs about a minute for a
+# hostile file of MAX_BYTES and has no nesting limit, libyaml takes seconds and stops at depth 1000.
+_SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeBase):  # type: ignore[misc]
+    """PyYAML's safe loader with no implicit resolvers: every plain scalar comes out as a
+    string node, and this module resolves it by the YAML 1.2 core schema."""
 
     yaml_implicit_resolvers: dict[Any, Any] = {}
 
@@ -86,15 +91,17 @@ class _Reader:
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
+            keys: dict[Any, str] = {}  # key -> its text; true and 1 are one key in a dict
             for knode, vnode in node.value:
                 if not isinstance(knode, yaml.ScalarNode):
                     raise self.fail("mapping keys must be plain values", path, knode)
                 key = self.scalar(knode, path)
                 if key is None or isinstance(key, float | Fraction):
                     raise self.fail(f"{knode.value!r} cannot be a key here", path, knode)
-                hk = (type(key), key)
-                if hk in {(type(k), k) for k in out}:
-                    raise self.fail(f"duplicate key {knode.value!r}", path, knode)
+                if key in keys:
+                    same = "" if keys[key] == knode.value else f" (the same as {keys[key]!r})"
+                    raise self.fail(f"duplicate key {knode.value!r}{same}", path, knode)
+                keys[key] = knode.value
                 sub = (*path, _key_text(key))
                 self.key_marks[sub] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
                 out[key] = self.convert(vnode, sub)
@@ -103,7 +110,7 @@ class _Reader:
 
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         text = node.value
-        if node.style is not None:  # quoted or block scalar: always a string
+        if node.style:  # quoted or block scalar: always a string (plain is None or "")
             return text
         if _NULL.match(text):
             return None
@@ -116,7 +123,10 @@ class _Reader:
         if _HEX.match(text) and len(text) <= 200:
             return int(text[2:], 16)
         if _FLOAT.match(text) and len(text) <= 200:
-            return Fraction(text)
+            try:
+                return read_number(text)
+            except ValueError:
+                raise self.fail(f"{text} is too large to be read exactly", path, node) from None
         if _SPECIAL.match(text):
             raise self.fail(f"{text} is not an exact number", path, node)
         return text
@@ -161,10 +171,12 @@ def loads(text: str | bytes, file: str = "<string>") -> Scenario:
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
-    except yaml.YAMLError as e:
-        raise ScenarioError(f"malformed YAML: {e}", file=file) from None
+    except yaml.YAMLError as e:  # e.g. a ReaderError, whose text spans two lines
+        raise ScenarioError(f"malformed YAML: {' '.join(str(e).split())}", file=file) from None
     except RecursionError:
         raise ScenarioError("YAML nested too deeply", file=file) from None
+    except UnicodeError:
+        raise ScenarioError("text is not valid Unicode (a lone surrogate)", file=file) from None
     if node is None:
         raise ScenarioError("the file is empty; expected a scenario mapping", file=file)
     try:
@@ -416,6 +428,21 @@ def to_dict(s: Scenario) -> dict[str, Any]:
     return out
 
 
+class _Dumper(yaml.SafeDumper):  # type: ignore[misc]
+    """PyYAML's safe dumper, which quotes the strings a YAML 1.1 reader would take for
+    something else, taught to quote those the YAML 1.2 core schema reads as numbers too
+    (``1e3``, ``0o17``), so that :func:`loads` reads every string back as a string."""
+
+
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:int", _OCT, ["0"])
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:int", _HEX, ["0"])
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:float", _SPECIAL, list("-+."))
+
+
 def dumps(s: Scenario) -> str:
     """The scenario as YAML text that :func:`loads` reads back to an equal scenario."""
-    return yaml.safe_dump(to_dict(s), sort_keys=False, allow_unicode=True, width=100)
+    data = to_dict(s)
+    text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return text

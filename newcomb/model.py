@@ -33,20 +33,20 @@ from fractions import Fraction
 from typing import Any, Literal, Union
 
 from .errors import ScenarioError
-from .expr import Expr, constant, parse_expr
+from .expr import Expr, parse_expr, read_number
 
 __all__ = [
-    "Label",
+    "PARADOX_RULES",
     "Chance",
-    "Value",
-    "Prediction",
-    "Select",
     "Correlate",
-    "Variable",
+    "Label",
+    "Policy",
+    "Prediction",
     "Predictor",
     "Scenario",
-    "Policy",
-    "PARADOX_RULES",
+    "Select",
+    "Value",
+    "Variable",
     "parse_number",
 ]
 
@@ -68,11 +68,14 @@ def parse_number(value: object, path: Sequence[str | int] = ()) -> Fraction:
     if isinstance(value, int | Fraction):
         return Fraction(value)
     if isinstance(value, float):
-        return Fraction(repr(value))
+        try:
+            return Fraction(repr(value))
+        except ValueError:  # inf and nan
+            pass
     if isinstance(value, str) and _FRACTION.match(value) and len(value) <= 200:
         try:
-            return Fraction(value.replace("_", "").replace(" ", ""))
-        except (ValueError, ZeroDivisionError):
+            return read_number(value.replace("_", "").replace(" ", ""))
+        except ValueError:
             pass
     raise ScenarioError(f"expected an exact number such as 1/2 or 0.99, got {value!r}", path)
 
@@ -86,6 +89,12 @@ def _check_name(name: object, path: Sequence[str | int], what: str) -> str:
     if name in _RESERVED:
         raise ScenarioError(f"{what} name {name!r} is reserved", path)
     return name
+
+
+def _check_variable_name(name: object) -> str:
+    # the path names the variable, so that a file's error points at its line
+    path: tuple[str | int, ...] = ("variables", name) if isinstance(name, str) else ("variables",)
+    return _check_name(name, path, "variable")
 
 
 def _check_label(label: object, path: Sequence[str | int]) -> Label:
@@ -111,16 +120,22 @@ def _labelled(
 ) -> tuple[tuple[Label, Expr], ...]:
     pairs = items.items() if isinstance(items, Mapping) else items
     out: list[tuple[Label, Expr]] = []
-    seen: set[tuple[type, Label]] = set()
+    seen: list[Label] = []
     for k, v in pairs:
         label = _check_label(k, path)
-        if (type(label), label) in seen:
-            raise ScenarioError(f"duplicate outcome {label!r}", path)
-        seen.add((type(label), label))
+        if label in seen:
+            raise ScenarioError(f"duplicate outcome {label!r}{_same(label, seen)}", path)
+        seen.append(label)
         out.append((label, _expr(v, (*path, _key(label)))))
     if not out:
         raise ScenarioError("expected at least one outcome", path)
     return tuple(out)
+
+
+def _same(label: Label, earlier: Sequence[Label]) -> str:
+    # true and 1 (false and 0) are equal in expressions, so they cannot both be labels
+    other = next(x for x in earlier if x == label)
+    return "" if type(other) is type(label) else f" (equal to {other!r} in expressions)"
 
 
 def _key(label: Label) -> str:
@@ -144,7 +159,7 @@ class Chance:
     kind = "chance"
 
     def __init__(self, *, name: str, outcomes: Mapping[Any, Any] | Iterable[tuple[Any, Any]]):
-        object.__setattr__(self, "name", _check_name(name, ("variables",), "variable"))
+        object.__setattr__(self, "name", _check_variable_name(name))
         object.__setattr__(self, "outcomes", _labelled(outcomes, ("variables", name, "chance")))
 
     def expressions(self) -> Iterable[Expr]:
@@ -161,7 +176,7 @@ class Value:
     kind = "value"
 
     def __init__(self, *, name: str, expr: object):
-        object.__setattr__(self, "name", _check_name(name, ("variables",), "variable"))
+        object.__setattr__(self, "name", _check_variable_name(name))
         object.__setattr__(self, "expr", _expr(expr, ("variables", name, "value")))
 
     def expressions(self) -> Iterable[Expr]:
@@ -190,7 +205,7 @@ class Prediction:
         accuracy: object = 1,
         given: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
     ):
-        object.__setattr__(self, "name", _check_name(name, ("variables",), "variable"))
+        object.__setattr__(self, "name", _check_variable_name(name))
         path: tuple[str | int, ...] = ("variables", name)
         object.__setattr__(self, "accuracy", _expr(accuracy, (*path, "accuracy")))
         g: tuple[tuple[str, Label], ...] | None = None
@@ -219,13 +234,14 @@ class Select:
     kind = "select"
 
     def __init__(self, *, name: str, options: Iterable[Any]):
-        object.__setattr__(self, "name", _check_name(name, ("variables",), "variable"))
+        object.__setattr__(self, "name", _check_variable_name(name))
         path = ("variables", name, "select")
         opts = tuple(_check_label(o, path) for o in options)
         if not opts:
             raise ScenarioError("expected at least one option", path)
-        if len({(type(o), o) for o in opts}) != len(opts):
-            raise ScenarioError("duplicate option", path)
+        for i, o in enumerate(opts):
+            if o in opts[:i]:
+                raise ScenarioError(f"duplicate option {o!r}{_same(o, opts[:i])}", path)
         object.__setattr__(self, "options", opts)
 
     def expressions(self) -> Iterable[Expr]:
@@ -253,7 +269,7 @@ class Correlate:
         table: Mapping[str, Mapping[Any, Any]],
         prior: Mapping[Any, Any] | Iterable[tuple[Any, Any]],
     ):
-        object.__setattr__(self, "name", _check_name(name, ("variables",), "variable"))
+        object.__setattr__(self, "name", _check_variable_name(name))
         path: tuple[str | int, ...] = ("variables", name)
         if not isinstance(table, Mapping) or not table:
             raise ScenarioError("expected a table of P(value | act) for every action", path)
