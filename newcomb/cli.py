@@ -406,8 +406,8 @@ def explain(
         if not t.policies:
             out.print(f"{t.theory}: {t.note or 'no policy'}")
         for p in t.policies:
-            e = explain_policy(report.model, t.theory, t.query or "policy", p.behaviour)
-            out.print(explanation_renderable(report.model, e))
+            why = explain_policy(report.model, t.theory, t.query or "policy", p.behaviour)
+            out.print(explanation_renderable(report.model, why))
         if t.note and t.policies:
             out.print(t.note)
     raise typer.Exit(run.code)

@@ -256,7 +256,11 @@ class Expr:
 
 def constant(value: Value, path: Sequence[str | int] = ()) -> Expr:
     """An expression that always evaluates to ``value``."""
-    v = Fraction(value) if isinstance(value, (int, Fraction)) and not isinstance(value, bool) else value
+    v = (
+        Fraction(value)
+        if isinstance(value, (int, Fraction)) and not isinstance(value, bool)
+        else value
+    )
     return Expr(source=_literal_source(v), names=frozenset(), path=tuple(path), fn=lambda env: v)
 
 
@@ -480,7 +484,9 @@ def parse_expr(
     if isinstance(text, (int, Fraction)):
         return constant(Fraction(text), p)
     if not isinstance(text, str):
-        raise ScenarioError(f"expected an expression (a string or number), got {type(text).__name__}", p)
+        raise ScenarioError(
+            f"expected an expression (a string or number), got {type(text).__name__}", p
+        )
     source = text.strip()
     if not source:
         raise ScenarioError("expected an expression, got an empty string", p)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -32,7 +32,16 @@ from .model import (
     Variable,
 )
 
-__all__ = ["FORMAT_VERSION", "MAX_BYTES", "dumps", "from_dict", "load", "loads", "to_dict"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MAX_BYTES",
+    "dumps",
+    "from_dict",
+    "load",
+    "loads",
+    "locate",
+    "to_dict",
+]
 
 MAX_BYTES = 1 << 20  # 1 MiB: far larger than any real scenario
 FORMAT_VERSION = 1
@@ -62,7 +71,7 @@ class _Loader(_SafeBase):  # type: ignore[misc]
     """PyYAML's safe loader with no implicit resolvers: every plain scalar comes out as a
     string node, and this module resolves it by the YAML 1.2 core schema."""
 
-    yaml_implicit_resolvers: dict[Any, Any] = {}
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
 
 
 class _Reader:
@@ -184,9 +193,21 @@ def loads(text: str | bytes, file: str = "<string>") -> Scenario:
     except RecursionError:
         raise ScenarioError("YAML nested too deeply", file=file) from None
     try:
-        return from_dict(data)
+        scenario = from_dict(data)
     except ScenarioError as e:
         raise _locate(e, reader, file) from None
+    object.__setattr__(scenario, "_origin", (reader, file))
+    return scenario
+
+
+def locate(scenario: Scenario, error: ScenarioError) -> ScenarioError:
+    """``error`` with the file, line and column of its key path in the file ``scenario`` was
+    read from (errors found later, while compiling, know only the key path)."""
+    origin = getattr(scenario, "_origin", None)
+    if origin is None or error.file is not None:
+        return error
+    reader, file = origin
+    return _locate(error, reader, file)
 
 
 def load(path: str | Path) -> Scenario:
@@ -198,7 +219,9 @@ def load(path: str | Path) -> Scenario:
             raise ScenarioError("no such file" if not p.exists() else "not a file", file=name)
         size = p.stat().st_size
         if size > MAX_BYTES:
-            raise ScenarioError(f"file is {size} bytes, larger than the limit of {MAX_BYTES}", file=name)
+            raise ScenarioError(
+                f"file is {size} bytes, larger than the limit of {MAX_BYTES}", file=name
+            )
         raw = p.read_bytes()
     except OSError as e:
         raise ScenarioError(f"cannot read the file: {e.strerror}", file=name) from None
@@ -318,7 +341,8 @@ def from_dict(data: object) -> Scenario:
         rule = pm.get("on_paradox", "fail")
         if not isinstance(rule, str):
             raise ScenarioError(
-                f"expected one of fail, random, retry, got {_kind(rule)}", ("predictor", "on_paradox")
+                f"expected one of fail, random, retry, got {_kind(rule)}",
+                ("predictor", "on_paradox"),
             )
         predictor = Predictor(prefer=pm.get("prefer"), on_paradox=rule)
     return Scenario(
@@ -351,7 +375,10 @@ def _variable(name: object, spec: object) -> Variable:
     _unknown_keys(m, {kind} | _KINDS[kind], path)
     body = m[kind]
     if kind == "chance":
-        return Chance(name=name, outcomes=_mapping(body, (*path, "chance"), "a mapping of outcomes to probabilities"))
+        return Chance(
+            name=name,
+            outcomes=_mapping(body, (*path, "chance"), "a mapping of outcomes to probabilities"),
+        )
     if kind == "value":
         if body is None:
             raise ScenarioError("expected an expression", (*path, "value"))

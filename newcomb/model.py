@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from .errors import ScenarioError
 from .expr import Expr, parse_expr, read_number
@@ -50,7 +50,7 @@ __all__ = [
     "parse_number",
 ]
 
-Label = Union[str, bool, int]
+Label = str | bool | int
 """A value a variable can take: a string, a boolean or an integer."""
 
 PARADOX_RULES = ("fail", "random", "retry")
@@ -211,9 +211,7 @@ class Prediction:
         g: tuple[tuple[str, Label], ...] | None = None
         if given is not None:
             pairs = given.items() if isinstance(given, Mapping) else given
-            g = tuple(
-                (str(k), _check_label(v, (*path, "given", str(k)))) for k, v in pairs
-            )
+            g = tuple((str(k), _check_label(v, (*path, "given", str(k)))) for k, v in pairs)
         object.__setattr__(self, "given", g)
 
     @property
@@ -288,7 +286,7 @@ class Correlate:
         yield from (e for _, e in self.prior)
 
 
-Variable = Union[Chance, Value, Prediction, Select, Correlate]
+Variable = Chance | Value | Prediction | Select | Correlate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -391,7 +389,9 @@ class Scenario:
         for k, v in values.items():
             if k not in params:
                 known = ", ".join(params) or "none"
-                raise ScenarioError(f"no parameter named {k!r} (parameters: {known})", ("parameters",))
+                raise ScenarioError(
+                    f"no parameter named {k!r} (parameters: {known})", ("parameters",)
+                )
             params[k] = parse_number(v, ("parameters", k))
         return self._copy(parameters=params)
 
@@ -414,7 +414,10 @@ class Scenario:
             "references": self.references,
         }
         fields.update(changes)
-        return Scenario(**fields)
+        copy = Scenario(**fields)
+        if hasattr(self, "_origin"):  # where it was read from, for locating later errors
+            object.__setattr__(copy, "_origin", self._origin)
+        return copy
 
 
 def _check_actions(actions: Iterable[str]) -> tuple[str, ...]:
@@ -464,9 +467,7 @@ def _validate(s: Scenario) -> None:
         if v.name in seen:
             raise ScenarioError(f"duplicate variable {v.name!r}", ("variables", v.name))
         if v.name in params:
-            raise ScenarioError(
-                f"{v.name!r} is already a parameter name", ("variables", v.name)
-            )
+            raise ScenarioError(f"{v.name!r} is already a parameter name", ("variables", v.name))
         known = params | set(seen)
         allow_action = isinstance(v, Chance | Value)
         for e in v.expressions():
@@ -497,7 +498,8 @@ def _validate(s: Scenario) -> None:
             if sorted(keys) != sorted(s.observes):
                 raise ScenarioError(
                     "a hypothetical observation must give a value for exactly the observed "
-                    f"variables ({', '.join(s.observes) or 'none'}), got {', '.join(keys) or 'none'}",
+                    f"variables ({', '.join(s.observes) or 'none'}), "
+                    f"got {', '.join(keys) or 'none'}",
                     ("variables", v.name, "given"),
                 )
     everything = params | set(seen) | {"action"}
@@ -531,9 +533,7 @@ def _check_correlate(v: Correlate, actions: tuple[str, ...]) -> None:
     labels = {(type(x), x) for x in v.labels()}
     for a, dist in v.table:
         if {(type(x), x) for x, _ in dist} != labels:
-            raise ScenarioError(
-                "each row must have exactly the labels of the prior", (*path, a)
-            )
+            raise ScenarioError("each row must have exactly the labels of the prior", (*path, a))
 
 
 @dataclass(frozen=True)

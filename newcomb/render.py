@@ -219,7 +219,7 @@ def explanation_renderable(model: Model, e: Explanation) -> RenderableType:
 
 
 def _marks(t: TheoryReport) -> list[str]:
-    marks = []
+    marks: list[str] = []
     if not t.policies:
         return marks
     p = t.policies[0]
@@ -304,7 +304,7 @@ def compare_json(reports: list[ScenarioReport]) -> dict[str, object]:
                 else str(leading(first.value)),
                 "policies": len(t.policies),
                 "paradox": t.paradox,
-                "mixed": bool(first)
+                "mixed": first is not None
                 and not all(x in (0, 1) for row in first.behaviour for x in row),
             }
         rows.append({"file": r.file, "name": r.scenario.name, "theories": cells})

@@ -14,7 +14,8 @@ from fractions import Fraction
 from typing import Any
 
 from .check import Consistency, check
-from .errors import UsageError
+from .errors import ScenarioError, UsageError
+from .io import locate
 from .model import PARADOX_RULES, Label, Policy, Scenario
 from .series import Num, leading
 from .theories import Decision, Theory, as_theory, builtin_theories, eu_table, theory_name
@@ -331,6 +332,21 @@ def analyse(
     >>> [(t.theory, t.paradox) for t in r.theories]
     [('CDT', False), ('EDT', True), ('FDT', False)]
     """
+    try:
+        return _analyse(scenario, theories, limits, file, symbols, progress, exhaustive)
+    except ScenarioError as e:
+        raise locate(scenario, e) from None
+
+
+def _analyse(
+    scenario: Scenario,
+    theories: Sequence[Theory | Policy | Any] | None,
+    limits: Limits | None,
+    file: str | None,
+    symbols: Sequence[str],
+    progress: Progress | None,
+    exhaustive: bool,
+) -> ScenarioReport:
     model = Model(scenario, limits=limits, progress=progress, exhaustive=exhaustive)
     ts = (
         [t if isinstance(t, Theory) else as_theory(t, _label(t)) for t in theories]

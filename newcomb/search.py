@@ -274,9 +274,7 @@ def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> 
     per_group = []
     buffer = [0] * n_o
     for members in linked:
-        checks = [
-            (reads[o], lambda s, o=o: _ratifiable_at(model, s, o, how)) for o in members
-        ]
+        checks = [(reads[o], lambda s, o=o: _ratifiable_at(model, s, o, how)) for o in members]
         slices = [tuple(s[o] for o in members) for s in _slices(model, members, checks, buffer)]
         per_group.append((members, slices))
     return _product(model, per_group, limit)

@@ -493,7 +493,7 @@ class Model:
                 continue
             if p < 0 or p > 1:
                 raise ScenarioError(
-                    f"probability {p} is outside [0, 1]{_where(env, self.params)}", e.path
+                    f"probability {_short(p)} is outside [0, 1]{_where(env, self.params)}", e.path
                 )
             total += p
             out.append((label, p))
@@ -502,7 +502,7 @@ class Model:
         if total != 1:
             path = pairs[0][1].path[:-1] if pairs and pairs[0][1].path else ()
             raise ScenarioError(
-                f"probabilities sum to {total}, expected 1{_where(env, self.params)}", path
+                f"probabilities sum to {_short(total)}, expected 1{_where(env, self.params)}", path
             )
         return out
 
@@ -516,7 +516,7 @@ class Model:
             self.symbolic_probabilities.add(q)
             return q, (1 - q) / (len(self.actions) - 1)
         if q < 0 or q > 1:
-            raise ScenarioError(f"expected an accuracy in [0, 1], got {q}", v.accuracy.path)
+            raise ScenarioError(f"expected an accuracy in [0, 1], got {_short(q)}", v.accuracy.path)
         others = len(self.actions) - 1
         if q == 1:
             return Eps((Fraction(1), Fraction(-1))), EPSILON * Fraction(1, others)
@@ -1277,6 +1277,17 @@ class Model:
         return dict(zip(self.observes, self.observations[index], strict=True))
 
 
+def _short(x: Any) -> str:
+    """A number for an error message: exact when short, approximate when huge."""
+    text = str(x)
+    if len(text) <= 40:
+        return text
+    try:
+        return f"about {float(x):.6g}"
+    except OverflowError:
+        return f"a number of {len(text)} digits"
+
+
 def _canonical(x: Label) -> tuple[int, Any]:
     """A sort key for computed labels: booleans, then numbers, then strings."""
     if isinstance(x, bool):
@@ -1297,7 +1308,7 @@ def _label_key(obs: Sequence[Label]) -> tuple[tuple[type, Label], ...]:
 
 
 def _where(env: Mapping[str, Any], params: Mapping[str, Any]) -> str:
-    ctx = [f"{k} = {v}" for k, v in env.items() if k not in params]
+    ctx = [f"{k} = {_short(v)}" for k, v in env.items() if k not in params]
     return f" (when {', '.join(ctx)})" if ctx else ""
 
 

@@ -96,7 +96,7 @@ def test_user_theory_file_and_module(monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, err = run(
         "check", OMICRON, "--theory", f"{FIXTURES / 'user_theories.py'}:Contrarian", "--json"
     )
-    assert err == ""
+    assert err == "" and code == 1
     t = {x["theory"]: x for x in json.loads(out)["theories"]}
     assert list(t) == ["CDT", "EDT", "FDT", "Contrarian"]
     assert t["Contrarian"]["value"] == "1001000"
@@ -250,7 +250,7 @@ def test_compare_table_markdown_and_json() -> None:
     cells = {r["name"]: r["theories"] for r in doc["rows"]}
     assert cells["Newcomb's problem"]["CDT"]["value"] == "11000"
     assert cells["Ultimate Newcomb's problem (Omega and Omicron)"]["EDT"]["paradox"] is True
-    code, out, _ = run("compare", *files)
+    code, out, _ = run("compare", *files, width=300)
     assert "Transparent Newcomb's problem" in out
 
 
@@ -284,9 +284,7 @@ def test_exhaustive_path_prints_the_same_json(path: Path) -> None:
 
 def test_typer_usage_errors_are_one_line_too() -> None:
     for args in (["check"], ["check", "--bogus"], ["explain", OMICRON, OMICRON]):
-        r = subprocess.run(
-            [sys.executable, "-m", "newcomb", *args], capture_output=True, text=True
-        )
+        r = subprocess.run([sys.executable, "-m", "newcomb", *args], capture_output=True, text=True)
         assert r.returncode == 2, args
         assert r.stdout == ""
         assert r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1

@@ -11,7 +11,6 @@ from newcomb import (
     Chance,
     Correlate,
     LimitError,
-    Limits,
     Model,
     Prediction,
     Predictor,

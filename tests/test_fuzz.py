@@ -1,0 +1,248 @@
+"""Fuzzing the loader and the engine with hostile and broken scenario files.
+
+Whatever the input, loading and checking either succeed or raise one of the project's own
+errors (``NewcombError``: ``ScenarioError``, ``UsageError``, ``LimitError``) whose message names
+where the problem is; never any other exception. The ``ci`` profile runs
+:data:`EXAMPLES` examples per test (over 10,000 in all); the quick local profile far fewer.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import newcomb
+from newcomb.errors import NewcombError, ScenarioError
+from newcomb.io import MAX_BYTES, to_dict
+from newcomb.world import Limits
+
+THOROUGH = bool(os.environ.get("CI")) or os.environ.get("HYPOTHESIS_PROFILE") == "ci"
+EXAMPLES = 3000 if THOROUGH else 60
+SMALL = Limits(max_policies=256, max_worlds=2000, max_mixed=16)
+FILES = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
+fuzz = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    derandomize=not THOROUGH,
+)
+
+HOSTILE = [
+    "__import__('os').system('echo pwned')",
+    "().__class__.__bases__[0].__subclasses__()",
+    "action.upper()",
+    "open('/etc/passwd')",
+    "lambda: 1",
+    "[x for x in range(10**9)]",
+    "{'a': 1}['a']",
+    "(y := 3)",
+    "9**9**9**9",
+    "2 ** 100000",
+    "10 ** -100000",
+    "1 / 0",
+    "'a' * 10**9",
+    "(" * 500 + "1" + ")" * 500,
+    "1" + " + 1" * 3000,
+    "9" * 5000,
+    "x if",
+    "",
+    "\x00",
+    "min()",
+    "max(1)",
+    "abs(1, 2)",
+    "p < 'a'",
+    "not 'a'",
+    "1.5e308 * 1e308",
+    "0.1 + 1j",
+    "True + 'a'",
+    "-1",
+    "2",
+    "1/3",
+]
+
+
+def _check(text: str | bytes, name: str = "fuzz.yaml") -> None:
+    try:
+        s = newcomb.loads(text, file=name)
+        newcomb.analyse(s, limits=SMALL, file=name)
+    except ScenarioError as e:
+        assert str(e).startswith(name), str(e)
+        assert "\n" not in str(e) or "\n" in (e.message or "")
+    except NewcombError:
+        pass
+
+
+# -- arbitrary text and bytes ------------------------------------------------------------------
+
+
+@fuzz
+@given(st.one_of(st.text(max_size=400), st.binary(max_size=400)))
+def test_arbitrary_text_and_bytes(text: str | bytes) -> None:
+    _check(text)
+
+
+# -- arbitrary YAML documents ------------------------------------------------------------------
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.sampled_from(HOSTILE),
+    st.sampled_from(["yes", "no", "on", "off", "~", "1/2", "0.99", "action", "p", "q"]),
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5),
+        st.dictionaries(
+            st.one_of(
+                st.text(max_size=12),
+                st.sampled_from(
+                    list(
+                        [
+                            "newcomb",
+                            "name",
+                            "actions",
+                            "variables",
+                            "observes",
+                            "utility",
+                            "predictor",
+                            "parameters",
+                            "chance",
+                            "value",
+                            "predicts",
+                            "select",
+                            "correlate",
+                            "prior",
+                            "given",
+                            "accuracy",
+                            "prefer",
+                            "on_paradox",
+                        ]
+                    )
+                ),
+            ),
+            inner,
+            max_size=6,
+        ),
+    ),
+    max_leaves=30,
+)
+
+
+@fuzz
+@given(documents)
+def test_arbitrary_yaml_documents(doc: Any) -> None:
+    try:
+        text = yaml.safe_dump(doc, allow_unicode=True)
+    except (yaml.YAMLError, ValueError, OverflowError):
+        return
+    _check(text)
+
+
+# -- mutated valid scenarios -------------------------------------------------------------------
+
+
+def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out.extend(_paths(v, (*prefix, k)))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            out.extend(_paths(v, (*prefix, i)))
+    return out
+
+
+def _get(doc: Any, path: tuple[Any, ...]) -> Any:
+    for p in path:
+        doc = doc[p]
+    return doc
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    base = to_dict(newcomb.load(draw(st.sampled_from(FILES))))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        paths = _paths(base)
+        path = draw(st.sampled_from(paths[1:]))
+        parent = _get(base, path[:-1])
+        key = path[-1]
+        how = draw(st.sampled_from(["replace", "hostile", "delete", "rename", "duplicate"]))
+        if how == "replace":
+            parent[key] = draw(scalars | st.lists(scalars, max_size=3) | st.just({}))
+        elif how == "hostile":
+            parent[key] = draw(st.sampled_from(HOSTILE))
+        elif how == "delete":
+            del parent[key]
+        elif how == "rename" and isinstance(parent, dict):
+            parent[draw(st.text(min_size=1, max_size=10))] = parent.pop(key)
+        elif how == "duplicate" and isinstance(parent, list):
+            parent.append(parent[key])
+    text = yaml.safe_dump(base, allow_unicode=True, sort_keys=False)
+    if draw(st.booleans()):  # and some byte-level damage
+        data = bytearray(text.encode())
+        for _ in range(draw(st.integers(min_value=1, max_value=5))):
+            if data:
+                i = draw(st.integers(min_value=0, max_value=len(data) - 1))
+                data[i] = draw(st.integers(min_value=0, max_value=255))
+        return data.decode("utf-8", errors="replace")
+    return text
+
+
+@fuzz
+@given(mutated())
+def test_mutated_scenarios(text: str) -> None:
+    _check(text)
+
+
+@fuzz
+@given(st.sampled_from(FILES), st.sampled_from(HOSTILE), st.data())
+def test_hostile_expressions_anywhere(path: Path, expr: str, data: st.DataObject) -> None:
+    base = to_dict(newcomb.load(path))
+    spots = [p for p in _paths(base) if p and isinstance(_get(base, p), str)]
+    spot = data.draw(st.sampled_from(spots))
+    _get(base, spot[:-1])[spot[-1]] = expr
+    _check(yaml.safe_dump(base, allow_unicode=True, sort_keys=False))
+
+
+# -- fixed nasty inputs ------------------------------------------------------------------------
+
+
+def test_billion_laughs_fails_fast() -> None:
+    lol = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n"
+    for i in range(1, 10):
+        lol += f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 9) + "]\n"
+    try:
+        newcomb.loads(lol, file="lol.yaml")
+    except ScenarioError as e:
+        assert "aliases" in str(e)
+    else:  # pragma: no cover
+        raise AssertionError("accepted a billion laughs")
+
+
+def test_huge_and_deep_files_are_refused() -> None:
+    for text in ("a: " + "x" * (MAX_BYTES + 1), "[" * 100_000 + "]" * 100_000):
+        try:
+            newcomb.loads(text, file="big.yaml")
+        except ScenarioError as e:
+            assert str(e).startswith("big.yaml")
+        else:  # pragma: no cover
+            raise AssertionError("accepted a huge or deep file")
+
+
+def test_python_tags_are_refused_without_running() -> None:
+    text = "!!python/object/apply:os.system ['echo pwned']\n"
+    try:
+        newcomb.loads(text, file="tag.yaml")
+    except ScenarioError as e:
+        assert "tag" in str(e).lower()
+    else:  # pragma: no cover
+        raise AssertionError("accepted a python tag")
