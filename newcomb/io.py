@@ -252,6 +252,7 @@ _TOP = {
     "observes",
     "utility",
     "predictor",
+    "physical",
 }
 _KINDS = {
     "chance": set(),
@@ -356,6 +357,7 @@ def from_dict(data: object) -> Scenario:
         observes=observes,
         utility=top["utility"],
         predictor=predictor,
+        physical=_text(top["physical"], ("physical",)) if "physical" in top else None,
     )
 
 
@@ -452,6 +454,8 @@ def to_dict(s: Scenario) -> dict[str, Any]:
     if s.predictor.prefer is not None:
         pred["prefer"] = _expr_out(s.predictor.prefer)
     out["predictor"] = pred
+    if s.physical is not None:
+        out["physical"] = s.physical
     return out
 
 

@@ -346,6 +346,9 @@ class Scenario:
     summary: str | None = None
     description: str | None = None
     references: tuple[str, ...] = ()
+    physical: str | None = None
+    """A variable, after the act, holding the act actually done (an action name) when it can
+    differ from the decision's output (a cosmic ray); EDT then conditions on it."""
 
     def __init__(
         self,
@@ -360,6 +363,7 @@ class Scenario:
         summary: str | None = None,
         description: str | None = None,
         references: Iterable[str] = (),
+        physical: str | None = None,
     ):
         if not isinstance(name, str) or not name.strip():
             raise ScenarioError("expected a non-empty string", ("name",))
@@ -373,6 +377,7 @@ class Scenario:
         object.__setattr__(self, "observes", tuple(observes))
         object.__setattr__(self, "utility", _expr(utility, ("utility",)))
         object.__setattr__(self, "predictor", predictor or Predictor())
+        object.__setattr__(self, "physical", physical)
         _validate(self)
 
     # -- derived views ----------------------------------------------------------------------
@@ -412,6 +417,7 @@ class Scenario:
             "summary": self.summary,
             "description": self.description,
             "references": self.references,
+            "physical": self.physical,
         }
         fields.update(changes)
         copy = Scenario(**fields)
@@ -506,6 +512,11 @@ def _validate(s: Scenario) -> None:
     _check_names(s.utility, everything, seen)
     if s.predictor.prefer is not None:
         _check_names(s.predictor.prefer, everything, seen)
+    if s.physical is not None and s.physical not in seen:
+        raise ScenarioError(
+            f"expected the name of a variable whose values are actions, got {s.physical!r}",
+            ("physical",),
+        )
 
 
 def _check_names(e: Expr, known: set[str], seen: Mapping[str, Variable]) -> None:

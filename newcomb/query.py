@@ -18,8 +18,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Literal
 
+from .errors import ScenarioError
+from .expr import is_number, to_number
 from .series import Num, is_zero, ratio
-from .world import Behaviour, Model, Rule, Summary
+from .world import Behaviour, Model, Rule, Summary, pure
 
 __all__ = [
     "Query",
@@ -48,12 +50,46 @@ def value(model: Model, pi: Behaviour, rule: Rule | None = None) -> Num | None:
     return model.mixed_summary(pi).value(rule or model.rule)
 
 
+def physical_expected_utility(model: Model, pi: Behaviour, obs: int, act: int) -> Num | None:
+    """EDT's E[U | O = obs, physical act = act] over W(π), for a scenario whose ``physical``
+    variable records the act actually done (it may differ from the decision's output).
+
+    The agent's own policy π is its belief about its output, so the policy is not changed at
+    obs: conditioning on the physical act weighs the worlds where the output was that act
+    against those where chance turned another output into it (the cosmic-ray problem).
+    """
+    name = model.scenario.physical
+    target = model.actions[act]
+    ws = model.mixed_worlds(pi, act_distribution(model, act))
+    num: Num = Fraction(0)
+    den: Num = Fraction(0)
+    for w in ws.consistent():
+        if w.obs != obs:
+            continue
+        for env, p in model.post(w.env, w.act):
+            done = env[name]  # type: ignore[index]
+            if not isinstance(done, str) or done not in model.actions:
+                raise ScenarioError(
+                    f"the physical act must be an action name, got {done!r}", ("physical",)
+                )
+            if done != target:
+                continue
+            u = model.scenario.utility(env)
+            if isinstance(u, str) or not is_number(u):
+                raise ScenarioError(f"expected a number, got {u!r}", ("utility",))
+            num = num + w.weight * p * to_number(u)
+            den = den + w.weight * p
+    return None if is_zero(den) else ratio(num, den)
+
+
 def pure_expected_utility(
     model: Model, sigma: list[int], obs: int, act: int, *, how: Query, rule: Rule | None = None
 ) -> Num | None:
     """:func:`expected_utility` for a pure policy given as a list of action indices (which is
     restored after use): only the draws that can show ``obs`` add to its sums."""
     n = len(model.actions)
+    if how == "condition" and model.scenario.physical is not None:
+        return physical_expected_utility(model, pure(sigma, n), obs, act)
     if how == "condition":
         keep = sigma[obs]
         sigma[obs] = act
@@ -115,6 +151,8 @@ def expected_utility(
     """
     if how == "policy":
         return value(model, deviate(pi, obs, act), rule)
+    if how == "condition" and model.scenario.physical is not None:
+        return physical_expected_utility(model, pi, obs, act)
     if not model.exhaustive and all(sum(1 for p in row if not is_zero(p)) == 1 for row in pi):
         sigma = [next(i for i, p in enumerate(row) if not is_zero(p)) for row in pi]
         return pure_expected_utility(model, sigma, obs, act, how=how, rule=rule)

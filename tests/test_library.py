@@ -128,10 +128,10 @@ EXPECTED: dict[str, dict[str, Cell]] = {
         "FDT": [("coin", F(499499))],
     },
     # Yudkowsky & Soares (2017), Dilemma 6: Carl and Fiona take the $100. The value is
-    # (1 − d) · 100 + d · (1 − 1,000) with d = 1/1,000,000. EDT: see the xfail test below.
+    # (1 − d) · 100 + d · (1 − 1,000) with d = 1/1,000,000. EDT: both self-fulfilling answers.
     "cosmic_ray.yaml": {
         "CDT": [("take_100", 100 - 1099 * F(1, 1000000))],
-        "EDT": [("take_100", 100 - 1099 * F(1, 1000000))],
+        "EDT": [("take_1", 1 - 901 * F(1, 1000000)), ("take_100", 100 - 1099 * F(1, 1000000))],
         "FDT": [("take_100", 100 - 1099 * F(1, 1000000))],
     },
     # Egan (2007): EDT does not press. Deliberational CDT (Arntzenius 2008, Joyce 2012) mixes
@@ -312,15 +312,6 @@ def test_egan_cases_cdt_is_indifferent_at_its_equilibrium() -> None:
     assert eu(murder, "EDT") == {"shoot": F(-32, 5), "refrain": 0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "not expressible: the source's EDT conditions on the physical act, which a cosmic ray "
-        "can make differ from the policy's output; the engine's EDT conditions on the output "
-        "(W(π with o ↦ a)), which with one observation does not depend on π, so it has a "
-        "single answer (docs/problems/cosmic_ray.md)"
-    ),
-)
 def test_cosmic_ray_edt_has_two_self_fulfilling_equilibria() -> None:
     # Yudkowsky & Soares (2017), Dilemma 6: if Eve expects to take $1, taking $100 means a
     # cosmic ray (−900) and she takes $1; if she expects $100, she takes $100. Issue 3 asks
@@ -329,6 +320,8 @@ def test_cosmic_ray_edt_has_two_self_fulfilling_equilibria() -> None:
     got = cells(r, "EDT")
     assert [policy for policy, _ in got] == ["take_1", "take_100"]
     assert [round(float(v or 0)) for _, v in got] == [1, 100]
+    d = F(1, 1000000)
+    assert [v for _, v in got] == [1 - 901 * d, 100 - 1099 * d]  # (1−d)·1 + d·(100 − 1000)
 
 
 # -- renaming: nothing about a named problem is special-cased ----------------------------------
@@ -427,6 +420,8 @@ def renamed(s: newcomb.Scenario) -> tuple[newcomb.Scenario, dict[str, str], dict
         "utility": ex(data["utility"]),
         "predictor": {k: ex(v) if k == "prefer" else v for k, v in data["predictor"].items()},
     }
+    if "physical" in data:
+        out["physical"] = names[data["physical"]]
     return from_dict(out), names, labels
 
 
