@@ -22,7 +22,7 @@ from rich.console import Console
 
 from . import __version__
 from .errors import LimitError, NewcombError, ScenarioError, UsageError
-from .io import load
+from .io import load, locate
 from .model import PARADOX_RULES, parse_number
 from .report import ScenarioReport, analyse
 from .theories import BUILTINS, Theory, theory_name
@@ -411,6 +411,62 @@ def explain(
         if t.note and t.policies:
             out.print(t.note)
     raise typer.Exit(run.code)
+
+
+@app.command()
+def sweep(
+    file: Annotated[Path, typer.Argument(help="A scenario file (YAML).", show_default=False)],
+    param: Annotated[
+        str,
+        typer.Option(
+            "--param", help="The grid: NAME=LO:HI:COUNT, e.g. q=0:1:100001.", metavar="GRID"
+        ),
+    ],
+    set_: SetOpt = None,
+    paradox: ParadoxOpt = None,
+    only: OnlyOpt = None,
+    as_json: JsonOpt = False,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+    ] = None,
+    max_policies: MaxPoliciesOpt = Limits.max_policies,
+    max_worlds: MaxWorldsOpt = Limits.max_worlds,
+    max_mixed: MaxMixedOpt = Limits.max_mixed,
+) -> None:
+    """Each theory's policy and value at every point of a parameter grid (CSV, or --json):
+    solved symbolically once, split at the exact thresholds, evaluated as compiled numpy."""
+    from .render import sweep_csv, sweep_json
+    from .sweep import parse_grid
+    from .sweep import sweep as run_sweep
+
+    run = _setup(set_, paradox, None, only, max_policies, max_worlds, max_mixed)
+    name = str(file)
+    try:
+        grid = parse_grid(param)
+        scenario = load(file)
+        if run.overrides:
+            scenario = scenario.with_parameters(**run.overrides)
+        if run.paradox is not None:
+            scenario = scenario.with_paradox(run.paradox)
+        try:
+            result = run_sweep(scenario, run.theories, grid, limits=run.limits)
+        except ScenarioError as e:
+            raise locate(scenario, e) from None
+    except ScenarioError as e:
+        _fail_line(_err(), str(e.located(file=name)))
+        raise typer.Exit(EXIT_ERROR) from None
+    except (UsageError, LimitError) as e:
+        _fail_line(_err(), f"{name}: {e}")
+        raise typer.Exit(EXIT_ERROR) from None
+    text = (
+        json.dumps(sweep_json(result), ensure_ascii=False) + "\n" if as_json else sweep_csv(result)
+    )
+    if output is not None:
+        output.write_text(text)
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(EXIT_OK)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -13,6 +14,7 @@ from .check import Consistency, describe_label
 from .explain import Explanation
 from .report import PolicyReport, ScenarioReport, TheoryReport
 from .series import Num, leading
+from .sweep import Sweep
 from .thresholds import Region, Thresholds
 from .world import Behaviour, Model
 
@@ -309,3 +311,84 @@ def compare_json(reports: list[ScenarioReport]) -> dict[str, object]:
             }
         rows.append({"file": r.file, "name": r.scenario.name, "theories": cells})
     return {"schema_version": 1, "command": "compare", "rows": rows}
+
+
+def sweep_columns(result: Sweep) -> list[tuple[str, list[str], Any]]:
+    """Per theory: its name, the policy text of each region, and the region index per point."""
+    out = []
+    for col in result.columns:
+        texts = []
+        for r in col.thresholds.regions:
+            if r.policies is None:
+                texts.append("invalid")
+            elif not r.policies:
+                texts.append("none")
+            else:
+                texts.append(
+                    " | ".join(
+                        policy_text(result.model, pi).replace("\n", "; ") for pi in r.policies
+                    )
+                )
+        out.append((col.theory, texts, col.region))
+    return out
+
+
+def sweep_csv(result: Sweep) -> str:
+    """The sweep as CSV: the parameter, then each theory's policy and value."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    header = [result.grid.parameter]
+    for col in result.columns:
+        header += [f"{col.theory}_policy", f"{col.theory}_value"]
+    w.writerow(header)
+    cols = sweep_columns(result)
+    values = [c.values for c in result.columns]
+    for k, x in enumerate(result.points):
+        row: list[str] = [repr(float(x))]
+        for (_, texts, region), vals in zip(cols, values, strict=True):
+            i = int(region[k])
+            row.append(texts[i] if i >= 0 else "")
+            v = float(vals[k])
+            row.append("" if v != v else repr(v))
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def sweep_json(result: Sweep) -> dict[str, Any]:
+    """The sweep as plain data: exact thresholds and formulas per region, values per point."""
+    cols = sweep_columns(result)
+    theories = []
+    for col, (_, texts, region) in zip(result.columns, cols, strict=True):
+        regions = []
+        for r, text, formula in zip(col.thresholds.regions, texts, col.formulas, strict=True):
+            regions.append(
+                {
+                    "from": None if r.lo is None else str(r.lo),
+                    "to": None if r.hi is None else str(r.hi),
+                    "from_closed": r.lo_closed,
+                    "to_closed": r.hi_closed,
+                    "policy": text,
+                    "formula": formula,
+                }
+            )
+        theories.append(
+            {
+                "theory": col.theory,
+                "thresholds": [str(x) for x in col.thresholds.points],
+                "regions": regions,
+                "region": [int(i) for i in region],
+                "values": [None if v != v else float(v) for v in col.values],
+            }
+        )
+    g = result.grid
+    return {
+        "schema_version": 1,
+        "command": "sweep",
+        "parameter": g.parameter,
+        "grid": {"from": str(g.lo), "to": str(g.hi), "count": g.count},
+        "points": [float(x) for x in result.points],
+        "theories": theories,
+    }

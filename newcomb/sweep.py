@@ -1,0 +1,219 @@
+"""Compiled parameter sweeps: each theory's policy and value at many values of one parameter.
+
+Solving every point separately repeats the whole exact analysis. A sweep instead
+
+1. finds each theory's exact regions in the parameter (:mod:`newcomb.thresholds`),
+2. takes, in each region, the policy the theory keeps there and its value V(π) as an exact
+   formula in the parameter (the world model run with the parameter as a sympy symbol),
+3. compiles each formula to a numpy function and evaluates it on all the region's grid points
+   at once.
+
+Grid points that fall exactly on a threshold are found exactly (rational arithmetic) and get
+the policies of the point region there. Values are floats (float64; each is the exact formula
+evaluated in floating point, relative error about 1e-15 for these rational functions); the
+thresholds and formulas are exact. Regions where the theory's answer is a mixed equilibrium have
+no single formula (the mixing probabilities move with the parameter); their values are left out
+(NaN) and say so, and ``newcomb check --set`` solves such points exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from .errors import ScenarioError, UsageError
+from .model import Scenario
+from .series import leading
+from .theories import Theory
+from .thresholds import Region, Thresholds, thresholds
+from .world import Behaviour, Limits, Model
+
+__all__ = ["Grid", "Sweep", "SweepColumn", "parse_grid", "sweep"]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """``count`` evenly spaced exact points from ``lo`` to ``hi`` inclusive."""
+
+    parameter: str
+    lo: Fraction
+    hi: Fraction
+    count: int
+
+    def point(self, k: int) -> Fraction:
+        if self.count == 1:
+            return self.lo
+        return self.lo + (self.hi - self.lo) * Fraction(k, self.count - 1)
+
+
+def parse_grid(spec: str) -> Grid:
+    """``NAME=LO:HI:COUNT`` (exact numbers, e.g. ``q=0:1:100001``)."""
+    name, sep, rest = spec.partition("=")
+    parts = rest.split(":")
+    if not sep or not name.strip() or len(parts) != 3:
+        raise UsageError(f"--param {spec!r}: expected NAME=LO:HI:COUNT, e.g. q=0:1:100001")
+    try:
+        lo, hi = Fraction(parts[0].strip()), Fraction(parts[1].strip())
+        count = int(parts[2])
+    except (ValueError, ZeroDivisionError):
+        raise UsageError(
+            f"--param {spec!r}: LO and HI must be exact numbers, COUNT an integer"
+        ) from None
+    if count < 1 or count > 10_000_000 or hi < lo:
+        raise UsageError(f"--param {spec!r}: need LO ≤ HI and 1 ≤ COUNT ≤ 10000000")
+    return Grid(name.strip(), lo, hi, count)
+
+
+@dataclass(frozen=True)
+class SweepColumn:
+    """One theory across the grid: region index per point, and values (float64, NaN where
+    undefined or mixed)."""
+
+    theory: str
+    thresholds: Thresholds
+    region: Any  # numpy int array
+    values: Any  # numpy float array
+    formulas: tuple[str | None, ...]  # per region
+
+
+@dataclass(frozen=True)
+class Sweep:
+    grid: Grid
+    points: Any  # numpy float array
+    columns: tuple[SweepColumn, ...]
+    model: Model
+
+
+def _region_of(grid: Grid, th: Thresholds) -> Any:
+    """Index of the region holding each grid point, decided exactly for rational bounds."""
+    import numpy as np
+
+    n = grid.count
+    k = np.arange(n)
+    out = np.full(n, -1, dtype=np.int64)
+    step = (grid.hi - grid.lo) / (n - 1) if n > 1 else Fraction(1)
+    for i, r in enumerate(th.regions):
+        inside = np.ones(n, dtype=bool)
+        if r.lo is not None:
+            first = _first_index(r.lo, grid.lo, step, closed=r.lo_closed)
+            inside &= k >= first
+        if r.hi is not None:
+            last = _last_index(r.hi, grid.lo, step, closed=r.hi_closed)
+            inside &= k <= last
+        out[inside & (out < 0)] = i
+    return out
+
+
+def _first_index(x: Any, lo: Fraction, step: Fraction, *, closed: bool) -> float:
+    """The first grid index k with point(k) > x (≥ x when closed)."""
+    import math
+
+    if step == 0:
+        return 0 if (lo > x or (closed and lo == x)) else math.inf
+    if isinstance(x, Fraction):
+        pos = (x - lo) / step
+        fl = math.floor(pos)
+        if pos == fl:
+            return fl if closed else fl + 1
+        return fl + 1
+    return math.floor((float(x) - float(lo)) / float(step)) + 1
+
+
+def _last_index(x: Any, lo: Fraction, step: Fraction, *, closed: bool) -> float:
+    """The last grid index k with point(k) < x (≤ x when closed)."""
+    import math
+
+    if step == 0:
+        return 0 if (lo < x or (closed and lo == x)) else -math.inf
+    if isinstance(x, Fraction):
+        pos = (x - lo) / step
+        ce = math.ceil(pos)
+        if pos == ce:
+            return ce if closed else ce - 1
+        return ce - 1
+    return math.ceil((float(x) - float(lo)) / float(step)) - 1
+
+
+def _mixed(pi: Behaviour) -> bool:
+    return any(0 < p < 1 for row in pi for p in row)
+
+
+def sweep(
+    scenario: Scenario,
+    theories: Sequence[Theory],
+    grid: Grid,
+    *,
+    limits: Limits | None = None,
+) -> Sweep:
+    """Each theory's policy and value at every grid point (see the module docstring)."""
+    import numpy as np
+    import sympy
+
+    if grid.parameter not in scenario.parameters:
+        known = ", ".join(scenario.parameters) or "none"
+        raise ScenarioError(
+            f"no parameter named {grid.parameter!r} (parameters: {known})", ("parameters",)
+        )
+    symbolic = Model(scenario, limits=limits, symbols=[grid.parameter])
+    symbol = symbolic.params[grid.parameter]
+    if grid.count == 1:
+        points = np.array([float(grid.lo)])
+    else:
+        span = float(grid.hi) - float(grid.lo)
+        points = float(grid.lo) + span * np.arange(grid.count) / (grid.count - 1)
+    columns = []
+    for theory in theories:
+        if theory.query is None:
+            continue
+        th = thresholds(scenario, theory, grid.parameter, limits=limits)
+        region = _region_of(grid, th)
+        values = np.full(grid.count, np.nan)
+        formulas: list[str | None] = []
+        for i, r in enumerate(th.regions):
+            if r.point and isinstance(r.lo, Fraction):
+                # A single rational point: solve it exactly there (the observations a scenario
+                # can show may differ at such a point, so the generic formula may not apply).
+                v = _value_at(scenario, theory, grid.parameter, r.lo, limits)
+                formulas.append(None if v is None else str(v))
+                if v is not None:
+                    values[region == i] = float(v)
+                continue
+            formula = _formula(symbolic, r, sympy)
+            formulas.append(None if formula is None else str(formula))
+            mask = region == i
+            if formula is None or not mask.any():
+                continue
+            fn = sympy.lambdify(symbol, formula, "numpy")
+            with np.errstate(all="ignore"):
+                values[mask] = np.broadcast_to(
+                    np.asarray(fn(points[mask]), dtype=float), mask.sum()
+                )
+        columns.append(SweepColumn(theory.name, th, region, values, tuple(formulas)))
+    return Sweep(grid, points, tuple(columns), symbolic)
+
+
+def _value_at(
+    scenario: Scenario, theory: Theory, name: str, x: Fraction, limits: Limits | None
+) -> Fraction | None:
+    from .query import value
+
+    try:
+        m = Model(scenario.with_parameters(**{name: x}), limits=limits)
+        found = theory.decide(m).policies  # type: ignore[union-attr]
+    except ScenarioError:
+        return None
+    if not found or _mixed(found[0]):
+        return None
+    v = value(m, found[0])
+    return None if v is None else leading(v)
+
+
+def _formula(symbolic: Model, r: Region, sympy: Any) -> Any:
+    if not r.policies or _mixed(r.policies[0]):
+        return None
+    v = symbolic.mixed_summary(r.policies[0]).value(symbolic.rule)
+    if v is None:
+        return None
+    return sympy.cancel(leading(v))
