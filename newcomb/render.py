@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -11,12 +11,14 @@ from rich.text import Text
 from rich.tree import Tree
 
 from .check import Consistency, describe_label
-from .explain import Explanation
 from .report import PolicyReport, ScenarioReport, TheoryReport
 from .series import Num, leading
-from .sweep import Sweep
 from .thresholds import Region, Thresholds
 from .world import Behaviour, Model
+
+if TYPE_CHECKING:  # imported for annotations only, to keep start-up light
+    from .explain import Explanation
+    from .sweep import Sweep
 
 __all__ = [
     "compare_json",

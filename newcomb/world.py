@@ -84,7 +84,7 @@ class Limits:
     max_mixed: int = 1 << 12
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class World:
     """One world of W(π), before the act's own chance (which is folded into ``utility``).
 
@@ -101,7 +101,7 @@ class World:
     utility: Num
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Attempt:
     """What one assignment of the predictor's unknowns leads to in one draw."""
 
@@ -111,7 +111,7 @@ class Attempt:
     preference: Num | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Draw:
     """One draw of the exogenous chance and what the predictor can do with it."""
 
@@ -151,7 +151,7 @@ class Draw:
         return best
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WorldSet:
     """The worlds of W(π), the paradox draws, and the observations the policy was consulted on."""
 
@@ -197,7 +197,7 @@ class WorldSet:
         return total
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Summary:
     """The sums the theories need from W(σ), without the worlds themselves.
 
@@ -261,7 +261,7 @@ class Summary:
         return ratio(num, den) if rule == "retry" else num
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class DrawSums:
     """One draw's share of a :class:`Summary` (``obs`` maps an observation to its
     ``[den, num, per-act sums]``), and the observations its worlds showed."""
@@ -288,7 +288,7 @@ class DrawSums:
                 row[b] = row[b] + x
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Leaf:
     """A pre-act state reached by the predictor's choice in a draw, with what any act gets."""
 
@@ -297,7 +297,7 @@ class _Leaf:
     prefer: tuple[Num, ...] | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Draw0:
     """One exogenous draw, compiled: its weight's parts and each assignment's leaves."""
 
@@ -309,7 +309,7 @@ class _Draw0:
     errors: tuple[tuple[tuple[int, Num], ...], ...]  # per assignment: (actual assignment, p)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _Node:
     var: Variable
     stage: int  # 1 exogenous, 2 settled by the predictor, 3 after the act
