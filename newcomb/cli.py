@@ -23,7 +23,7 @@ from rich.console import Console
 from . import __version__
 from .errors import LimitError, NewcombError, ScenarioError, UsageError
 from .io import load, locate
-from .model import PARADOX_RULES, parse_number
+from .model import PARADOX_RULES, Scenario, parse_number
 from .report import ScenarioReport, analyse
 from .theories import BUILTINS, Theory, theory_name
 from .theories import load as load_theory
@@ -171,6 +171,18 @@ class _Run:
     exhaustive: bool = False
     code: int = EXIT_OK
 
+    def load(self, path: Path) -> Scenario:
+        """Read a scenario file and apply ``--set`` and ``--paradox``."""
+        scenario = load(path)
+        if self.overrides:
+            try:
+                scenario = scenario.with_parameters(**self.overrides)
+            except ScenarioError as e:
+                raise ScenarioError(f"--set: {e.message}", file=str(path)) from None
+        if self.paradox is not None:
+            scenario = scenario.with_paradox(self.paradox)
+        return scenario
+
     def analyse(
         self,
         files: list[Path],
@@ -188,14 +200,7 @@ class _Run:
         for path in files:
             name = str(path)
             try:
-                scenario = load(path)
-                if self.overrides:
-                    try:
-                        scenario = scenario.with_parameters(**self.overrides)
-                    except ScenarioError as e:
-                        raise ScenarioError(f"--set: {e.message}", file=name) from None
-                if self.paradox is not None:
-                    scenario = scenario.with_paradox(self.paradox)
+                scenario = self.load(path)
                 with _progress(err, name, enabled=not quiet) as progress:
                     report = analyse(
                         scenario,
@@ -444,11 +449,7 @@ def sweep(
     name = str(file)
     try:
         grid = parse_grid(param)
-        scenario = load(file)
-        if run.overrides:
-            scenario = scenario.with_parameters(**run.overrides)
-        if run.paradox is not None:
-            scenario = scenario.with_paradox(run.paradox)
+        scenario = run.load(file)
         try:
             result = run_sweep(scenario, run.theories, grid, limits=run.limits)
         except ScenarioError as e:

@@ -328,3 +328,21 @@ def test_python_api_takes_policy_functions() -> None:
     )
     (t,) = r.theories
     assert t.theory == "<lambda>" and t.paradox
+
+
+def test_sweep_command_csv_and_json(tmp_path: Path) -> None:
+    path = str(ROOT / "scenarios" / "newcomb.yaml")
+    code, out, err = run("sweep", path, "--param", "q=0:1:2001")
+    assert code == 0 and err == ""
+    lines = out.strip().splitlines()
+    assert lines[0] == "q,CDT_policy,CDT_value,EDT_policy,EDT_value,FDT_policy,FDT_value"
+    assert len(lines) == 2002
+    assert lines[1 + 1001].split(",")[3] == "one_box | two_box"  # q = 1001/2000 exactly
+    target = tmp_path / "s.json"
+    code, _, _ = run("sweep", path, "--param", "q=0:1:11", "--json", "-o", str(target))
+    doc = json.loads(target.read_text())
+    edt = next(t for t in doc["theories"] if t["theory"] == "EDT")
+    assert doc["command"] == "sweep" and edt["thresholds"] == ["1001/2000"]
+    assert len(edt["values"]) == 11 and edt["values"][-1] == 1000000.0
+    code, out, err = run("sweep", path, "--param", "z=0:1:5")
+    assert code == 2 and "no parameter named 'z'" in err
