@@ -98,8 +98,15 @@ def _slices(
         depth = max((position[o] for o in reads if o in position), default=0)
         at_depth[depth].append(fn)
 
+    report = model.progress if count >= 64 else None
+    step = max(1, count // 200)
+    seen = [0]
+
     def walk(depth: int) -> Iterator[list[int]]:
         if depth == len(members):
+            seen[0] += 1
+            if report is not None and seen[0] % step == 0:
+                report(seen[0], count)
             yield sigma
             return
         o = members[depth]
@@ -114,6 +121,8 @@ def _slices(
             yield sigma
         return
     yield from walk(0)
+    if report is not None:
+        report(count, count)
 
 
 def _product(

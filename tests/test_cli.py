@@ -346,3 +346,35 @@ def test_sweep_command_csv_and_json(tmp_path: Path) -> None:
     assert len(edt["values"]) == 11 and edt["values"][-1] == 1000000.0
     code, out, err = run("sweep", path, "--param", "z=0:1:5")
     assert code == 2 and "no parameter named 'z'" in err
+
+
+def _wide(tmp_path: Path, n: int) -> Path:
+    f = tmp_path / f"wide{n}.yaml"
+    chance = "".join(f"  x{i}: {{chance: {{a: 1/2, b: 1/2}}}}\n" for i in range(n))
+    observes = ", ".join(f"x{i}" for i in range(n))
+    f.write_text(
+        f"newcomb: 1\nname: wide\nactions: [l, r]\nvariables:\n{chance}"
+        f"observes: [{observes}]\nutility: action == 'l'\n"
+    )
+    return f
+
+
+def test_far_past_the_bound_exits_2_at_once_with_the_size(tmp_path: Path) -> None:
+    import time
+
+    start = time.perf_counter()
+    code, out, err = run("check", str(_wide(tmp_path, 30)))
+    assert time.perf_counter() - start < 5
+    assert code == 2 and out == ""
+    assert "up to 1073741824 worlds" in err and "--max-worlds" in err
+
+
+def test_progress_is_reported_for_long_searches_and_silent_in_json() -> None:
+    import newcomb
+    from benchmarks.run import coupled
+
+    calls: list[tuple[int, int]] = []
+    newcomb.analyse(coupled(7), progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1]  # the last call says it is done
+    code, out, err = run("check", OMICRON, "--json")
+    assert err == ""  # no progress bar with --json (nor when stderr is not a terminal)
