@@ -377,4 +377,5 @@ def test_progress_is_reported_for_long_searches_and_silent_in_json() -> None:
     newcomb.analyse(coupled(7), progress=lambda done, total: calls.append((done, total)))
     assert calls and calls[-1][0] == calls[-1][1]  # the last call says it is done
     code, out, err = run("check", OMICRON, "--json")
+    assert code == 1 and json.loads(out)["paradox"] is True
     assert err == ""  # no progress bar with --json (nor when stderr is not a terminal)
