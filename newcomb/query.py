@@ -15,12 +15,13 @@ every order, or under ``fail`` the policy meets a paradox).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Literal
 
 from .errors import ScenarioError
 from .expr import is_number, to_number
-from .series import Num, is_zero, ratio
+from .series import EPSILON, Num, is_zero, ratio
 from .world import Behaviour, Model, Rule, Summary, pure
 
 __all__ = [
@@ -48,6 +49,17 @@ def act_distribution(model: Model, act: int) -> tuple[Fraction, ...]:
 def value(model: Model, pi: Behaviour, rule: Rule | None = None) -> Num | None:
     """V(π): expected utility over W(π) under a paradox rule (the scenario's by default)."""
     return model.mixed_summary(pi).value(rule or model.rule)
+
+
+def tremble(credence: Sequence[Num]) -> tuple[Num, ...]:
+    """CDT's credence in its own act, trembling: (1 − ε)·credence + ε·uniform.
+
+    Used when a correlate makes the observation impossible under the exact credence (the
+    agent is sure of an act under which it would never see this): DESIGN.md asks for the leading
+    non-zero order, never an arbitrary value.
+    """
+    n = len(credence)
+    return tuple((1 - EPSILON) * p + EPSILON * Fraction(1, n) for p in credence)
 
 
 def physical_expected_utility(model: Model, pi: Behaviour, obs: int, act: int) -> Num | None:
@@ -100,6 +112,8 @@ def pure_expected_utility(
     elif how == "intervene":
         corr = tuple(Fraction(int(i == sigma[obs])) for i in range(n))
         den, _, acts = model.local_sums(sigma, obs, corr)
+        if is_zero(den) and model.has_correlates:
+            den, _, acts = model.local_sums(sigma, obs, tremble(corr))
         num = acts[act]
     else:
         return _policy_value_with(model, sigma, obs, act, rule)
@@ -161,6 +175,8 @@ def expected_utility(
         num, den = s.obs_num[obs], s.obs_den[obs]
     elif how == "intervene":
         s = model.mixed_summary(pi, pi[obs])
+        if is_zero(s.obs_den[obs]) and model.has_correlates:
+            s = model.mixed_summary(pi, tremble(pi[obs]))
         num, den = s.obs_act[obs][act], s.obs_den[obs]
     else:
         raise ValueError(f"unknown query {how!r}")

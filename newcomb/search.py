@@ -126,15 +126,29 @@ def _slices(
 
 
 def _product(
-    model: Model, per_group: Sequence[tuple[tuple[int, ...], list[tuple[int, ...]]]], limit: int
+    model: Model,
+    per_group: Sequence[tuple[tuple[int, ...], list[tuple[int, ...]]]],
+    limit: int,
+    exclude: Sequence[set[tuple[int, ...]]] | None = None,
 ) -> Found:
+    """The policies made of one slice per group (at most ``limit`` listed, all counted);
+    ``exclude`` drops the combinations whose every slice is in its group's excluded set."""
     total = 1
     for _, options in per_group:
         total *= len(options)
+    combos: Iterator[tuple[tuple[int, ...], ...]] = itertools.product(
+        *[opts for _, opts in per_group]
+    )
+    if exclude is not None:
+        dropped = 1
+        for (_, options), bad in zip(per_group, exclude, strict=True):
+            dropped *= sum(1 for o in options if o in bad)
+        total -= dropped
+        combos = (c for c in combos if not all(x in bad for x, bad in zip(c, exclude, strict=True)))
     n_a = len(model.actions)
     listed: list[Behaviour] = []
     if total:
-        for combo in itertools.islice(itertools.product(*[opts for _, opts in per_group]), limit):
+        for combo in itertools.islice(combos, limit):
             sigma = [0] * len(model.observations)
             for (members, _), values in zip(per_group, combo, strict=True):
                 for o, a in zip(members, values, strict=True):
@@ -243,6 +257,11 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         (members, [r.slice_ for r in rows])
         for members, rows in zip(draw_groups, chosen, strict=True)
     ]
+    if rule == "retry" and is_zero(base.den):
+        # A policy all of whose draws are paradoxes has no value under retry: drop the
+        # combinations in which every group's slice has no consistent world.
+        empty = [{r.slice_ for r in rows if is_zero(r.den)} for rows in chosen]
+        return _product(model, per_group, limit, exclude=empty)
     return _product(model, per_group, limit)
 
 

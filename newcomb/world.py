@@ -55,7 +55,7 @@ Behaviour = tuple[tuple[Fraction, ...], ...]
 """A policy in index form: for each observation (in :attr:`Model.observations` order) the
 probability of each action (in :attr:`Model.actions` order)."""
 
-CorrelateMode = tuple[Fraction, ...] | None
+CorrelateMode = tuple[Num, ...] | None
 """How correlates are distributed: ``None`` for their prior (the world's frequency), or a
 distribution over actions b, mixing P(value | b) (EDT: the act itself; CDT: its credence)."""
 
@@ -372,6 +372,13 @@ class Model:
         self.unknown_names = tuple(u.name for u in self.unknowns)
         self.self_names = frozenset(u.name for u in self.unknowns if isinstance(u, Prediction))
         self.has_correlates = any(isinstance(n.var, Correlate) for n in self.nodes)
+        prefer = scenario.predictor.prefer
+        after_act = {n.var.name for n in self.nodes if n.stage == 3} | {"action"}
+        # Does the predictor's search read the policy? Only through self-referential
+        # predictions (consistency) or a preference that depends on the act.
+        self._consults = bool(self.self_names) or (
+            prefer is not None and bool(prefer.names & after_act)
+        )
         self._stage1 = [n.var for n in self.nodes if n.stage == 1]
         self._stage2 = [n.var for n in self.nodes if n.stage == 2]
         self._stage3 = [n.var for n in self.nodes if n.stage == 3]
@@ -524,11 +531,11 @@ class Model:
 
     def _correlate_dist(
         self, v: Correlate, env: Env, mode: CorrelateMode
-    ) -> list[tuple[Label, Fraction]]:
+    ) -> list[tuple[Label, Num]]:
         if mode is None:
-            return self._distribution(v.prior, env, v)
+            return list(self._distribution(v.prior, env, v))
         rows = dict(v.table)
-        mixed: dict[Any, Fraction] = {}
+        mixed: dict[Any, Num] = {}
         labels = v.labels()
         for a, pa in zip(self.actions, mode, strict=True):
             if pa == 0:
@@ -540,6 +547,8 @@ class Model:
 
     def _value(self, v: Value, env: Env) -> ExprValue:
         x = v.expr(env)
+        if isinstance(x, Fraction) and x.denominator == 1:
+            return int(x)  # a whole number is the same label as the integer a file writes
         return x
 
     # -- enumeration --------------------------------------------------------------------------
@@ -830,7 +839,8 @@ class Model:
                 ok = True
                 for env2, p in self._stage_two(env1, assignment):
                     o = self.observation_of(env2)
-                    touched.add(o)
+                    if self._consults:
+                        touched.add(o)
                     a = sigma[o]
                     branches.append((env2, p, o, a))
                     for name in self.self_names:
@@ -872,6 +882,7 @@ class Model:
                 share = Fraction(1, len(self._assignments))
                 for branches in settled:
                     for env2, p, o, a in branches:
+                        touched.add(o)
                         worlds.append(
                             World(w1 * share * p, d, "guess", env2, o, a, self.utility(env2, a))
                         )
@@ -1186,7 +1197,8 @@ class Model:
             good = True
             for leaf_i, _p in branches:
                 o = leaves[leaf_i].obs
-                touched.add(o)
+                if self._consults:
+                    touched.add(o)
                 if good:
                     a = sigma[o]
                     for x in pred:
@@ -1195,7 +1207,6 @@ class Model:
                             break
             if good:
                 ok.append(u)
-        out.touched = frozenset(touched)
         if ok and len(ok) > 1 and self.scenario.predictor.prefer is not None:
             prefs = []
             for u in ok:
@@ -1212,9 +1223,11 @@ class Model:
             for branches in d.attempts:
                 for leaf_i, p in branches:
                     leaf = leaves[leaf_i]
+                    touched.add(leaf.obs)
                     ww = ws * p
                     out.guess_den = out.guess_den + ww
                     out.guess_num = out.guess_num + ww * leaf.utility[sigma[leaf.obs]]
+            out.touched = frozenset(touched)
             return out
         share = w * Fraction(1, len(ok))
         for u in ok:
@@ -1223,6 +1236,7 @@ class Model:
                 for leaf_i, p in d.attempts[u2]:
                     leaf = leaves[leaf_i]
                     o = leaf.obs
+                    touched.add(o)
                     ww = base * p
                     util = leaf.utility
                     wu = ww * util[sigma[o]]
@@ -1236,6 +1250,7 @@ class Model:
                     acts = row[2]
                     for b in range(n_a):
                         acts[b] = acts[b] + ww * util[b]
+        out.touched = frozenset(touched)
         return out
 
     # -- conversions --------------------------------------------------------------------------
