@@ -462,7 +462,7 @@ class _Builder:
         return minmax
 
 
-def parse_expr(
+def parse_expr(  # safe: builds closures from a checked ast, never eval
     text: object,
     known: Iterable[str] | None = None,
     path: Sequence[str | int] = (),

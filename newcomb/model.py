@@ -112,7 +112,7 @@ def _check_label(label: object, path: Sequence[str | int]) -> Label:
 def _expr(x: object, path: tuple[str | int, ...]) -> Expr:
     if isinstance(x, Expr):
         return x if x.path else replace(x, path=path)
-    return parse_expr(x, None, path)
+    return parse_expr(x, None, path)  # safe: the whitelisting parser of expr.py, never eval
 
 
 def _labelled(
@@ -449,7 +449,7 @@ def _check_parameters(params: Mapping[str, object]) -> dict[str, Fraction]:
         _check_name(k, ("parameters", str(k)), "parameter")
         path = ("parameters", k)
         if isinstance(v, str) and not _FRACTION.match(v):
-            e = parse_expr(v, set(out), path)
+            e = parse_expr(v, set(out), path)  # safe: expr.py parser
             val = e(out)
             if isinstance(val, bool | str) or not isinstance(val, int | Fraction):
                 raise ScenarioError(f"expected a number, got {val!r}", path)

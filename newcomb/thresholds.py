@@ -128,7 +128,7 @@ def _roots(diffs: Sequence[Any], symbol: Any) -> list[Any]:
 
     roots: set[Any] = set()
     for d in diffs:
-        num, _ = sympy.together(sympy.sympify(d)).as_numer_denom()
+        num, _ = sympy.together(sympy.sympify(d)).as_numer_denom()  # safe: engine numbers
         num = sympy.expand(num)
         if num == 0 or symbol not in num.free_symbols:
             continue

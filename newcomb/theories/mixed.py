@@ -143,7 +143,8 @@ def mixed_equilibria(model: Model, how: Query) -> MixedSearch:
                 if base is None or table[o][a] is None:
                     ok = False
                     break
-                num, _den = sympy.together(sympy.sympify(table[o][a] - base)).as_numer_denom()
+                diff = sympy.sympify(table[o][a] - base)  # safe: engine numbers, not file text
+                num, _den = sympy.together(diff).as_numer_denom()
                 equations.append(sympy.expand(num))
             if not ok:
                 break
@@ -188,7 +189,7 @@ def _substitute(pi: Sequence[Sequence[Any]], sol: dict[Any, Any]) -> Behaviour |
             if isinstance(p, Fraction):
                 out.append(p)
                 continue
-            v = sympy.simplify(sympy.sympify(p).subs(sol))
+            v = sympy.simplify(sympy.sympify(p).subs(sol))  # safe: engine numbers
             if not v.is_real or not (v > 0):
                 return None
             out.append(_exact(v))
