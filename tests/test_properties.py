@@ -423,6 +423,21 @@ class Brute:
         return out
 
 
+def reads_policy(s: Scenario) -> bool:
+    """Whether the predictor's search reads the agent's policy: through a self-referential
+    prediction, or a preference that depends on the act."""
+    if any(isinstance(v, Prediction) and v.given is None for v in s.variables):
+        return True
+    prefer = s.predictor.prefer
+    if prefer is None:
+        return False
+    after = {"action"}
+    for v in s.variables:
+        if names_of(v) & after:
+            after.add(v.name)
+    return bool(prefer.names & after)
+
+
 def sigma_map(model: Model, sigma: Sequence[int]) -> dict[tuple[tuple[type, Label], ...], int]:
     return {key(o): a for o, a in zip(model.observations, sigma, strict=True)}
 
@@ -588,9 +603,15 @@ def check_fdt_optimum(s: Scenario) -> None:
         assert values[sigma] == best, f"FDT reports {sigma} with V {values[sigma]} < {best}"
 
     def consulted(sigma: tuple[int, ...]) -> set[int]:
-        draws, _ = brute.run(sigma_map(model, sigma), None)
+        """Where the policy is read: observations its worlds show, those its ``given``
+        predictions ask about, and, when the predictor's search reads the policy
+        (self-referential predictions, or a preference that depends on the act), every
+        observation any of the predictor's choices shows."""
+        draws, worlds = brute.run(sigma_map(model, sigma), None)
         index = {key(o): i for i, o in enumerate(model.observations)}
-        out = {index[o] for d in draws for o in d.observations}
+        out = {index[w.obs] for w in worlds}
+        if reads_policy(s):
+            out |= {index[o] for d in draws for o in d.observations}
         for v in s.variables:
             if isinstance(v, Prediction) and v.given is not None:
                 out.add(index[brute.given_key(v)])
