@@ -1,6 +1,6 @@
 """Hypothesis settings profiles for the property suite.
 
-Two profiles are registered:
+Three profiles are registered:
 
 ``quick``
     The default for a local run: few examples per property, so that the whole property suite
@@ -8,6 +8,10 @@ Two profiles are registered:
 ``ci``
     The thorough run: many more examples per property. It is selected when the environment
     variable ``CI`` is set (as CI services do), or explicitly with ``HYPOTHESIS_PROFILE=ci``.
+
+``explore``
+    1,500 examples with a fresh seed each run, to look for new counterexamples locally. The
+    ``ci`` profile is derandomized so that a landing never depends on luck.
 
 ``HYPOTHESIS_PROFILE`` names a profile and wins over ``CI``. No profile has a deadline: the
 engine's exact arithmetic makes the time per example vary too much for one to be meaningful.
