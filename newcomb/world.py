@@ -602,54 +602,33 @@ class Model:
                 )
         return states
 
-    def _stage_two(self, env1: Env, assignment: tuple[Label, ...]) -> list[tuple[Env, Num]]:
-        env = dict(env1)
-        for name, value in zip(self.unknown_names, assignment, strict=True):
-            env[name] = value
-        states: list[tuple[Env, Num]] = [(env, Fraction(1))]
-        for v in self._stage2:
-            if isinstance(v, Select | Prediction):
-                continue
-            nxt: list[tuple[Env, Num]] = []
-            for e, w in states:
-                if isinstance(v, Value):
+    def _unfold(self, start: Env, variables: Sequence[Variable]) -> list[tuple[Env, Num]]:
+        """Evaluate ``variables`` in order from ``start``: values in place, chance as weighted
+        branches (outcomes of probability zero dropped). Stages 2 and 3 hold only these two
+        kinds besides the predictor's unknowns, which are already set (see :meth:`_stages`)."""
+        states: list[tuple[Env, Num]] = [(start, Fraction(1))]
+        for v in variables:
+            if isinstance(v, Value):
+                for e, _w in states:
                     e[v.name] = self._value(v, e)
-                    nxt.append((e, w))
-                elif isinstance(v, Chance):
+            elif isinstance(v, Chance):
+                nxt: list[tuple[Env, Num]] = []
+                for e, w in states:
                     for label, p in self._distribution(v.outcomes, e, v):
-                        if p:
-                            e2 = dict(e)
-                            e2[v.name] = label
-                            nxt.append((e2, w * p))
-                else:  # correlates depending on the predictor's choice
-                    raise ScenarioError(
-                        "a correlate may not depend on the predictor's unknowns",
-                        ("variables", v.name),
-                    )
-            states = nxt
+                        if not is_zero(p):
+                            nxt.append(({**e, v.name: label}, w * p))
+                states = nxt
         return states
+
+    def _stage_two(self, env1: Env, assignment: tuple[Label, ...]) -> list[tuple[Env, Num]]:
+        """The pre-act states an assignment of the predictor's unknowns leads to in a draw."""
+        env = dict(env1)
+        env.update(zip(self.unknown_names, assignment, strict=True))
+        return self._unfold(env, self._stage2)
 
     def post(self, env: Mapping[str, Any], act: int) -> list[tuple[Env, Num]]:
         """Everything after the act: the act's own chance and values, as weighted branches."""
-        start = dict(env)
-        start["action"] = self.actions[act]
-        states: list[tuple[Env, Num]] = [(start, Fraction(1))]
-        for v in self._stage3:
-            nxt: list[tuple[Env, Num]] = []
-            for e, w in states:
-                if isinstance(v, Value):
-                    e[v.name] = self._value(v, e)
-                    nxt.append((e, w))
-                elif isinstance(v, Chance):
-                    for label, p in self._distribution(v.outcomes, e, v):
-                        if p:
-                            e2 = dict(e)
-                            e2[v.name] = label
-                            nxt.append((e2, w * p))
-                else:  # pragma: no cover - excluded by model validation
-                    raise AssertionError(v)
-            states = nxt
-        return states
+        return self._unfold({**env, "action": self.actions[act]}, self._stage3)
 
     def expect(self, expr: Expr, env: Mapping[str, Any], act: int) -> Num:
         """E[expr] over the act's own chance, in the world ``env`` with act ``act``."""

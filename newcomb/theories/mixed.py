@@ -156,7 +156,7 @@ def mixed_equilibria(model: Model, how: Query) -> MixedSearch:
             continue
         try:
             solutions = sympy.solve(equations, xs, dict=True)
-        except (NotImplementedError, ValueError):
+        except (NotImplementedError, ValueError):  # sympy cannot solve this system: counted
             result.unsolved += 1
             continue
         for sol in solutions:
