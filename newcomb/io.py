@@ -63,15 +63,91 @@ _STANDARD_TAGS = {
 
 
 # libyaml's parser when PyYAML was built with it: the pure-Python one needs about a minute for a
-# hostile file of MAX_BYTES and has no nesting limit, libyaml takes seconds and stops at depth 1000.
+# hostile file of MAX_BYTES, libyaml seconds. Neither composes the tree: _compose does.
 _SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_SafeBase):  # type: ignore[misc]
-    """PyYAML's safe loader with no implicit resolvers: every plain scalar comes out as a
-    string node, and this module resolves it by the YAML 1.2 core schema."""
+    """PyYAML's safe loader, used only for its parser's events (see :func:`_compose`); every
+    plain scalar stays a string, and this module resolves it by the YAML 1.2 core schema."""
 
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
+
+
+MAX_NESTING = 100  # YAML collections inside collections; a scenario needs about six
+_ALIAS = "!newcomb/alias"  # the tag of the node standing for an alias, refused with its path
+
+
+def _compose(loader: Any, file: str) -> yaml.Node | None:
+    """The document's node tree, built from the parser's events without recursion.
+
+    PyYAML's own composers recurse once per level (libyaml's in C with no limit in some
+    builds), so a deeply nested file could overflow the C stack. Here nesting past
+    :data:`MAX_NESTING` stops the parse, and an alias becomes a node that is refused later
+    with its key path: nothing is ever expanded.
+    """
+    loader.get_event()  # stream start
+    if loader.check_event(yaml.StreamEndEvent):
+        return None
+    loader.get_event()  # document start
+    root: yaml.Node | None = None
+    stack: list[yaml.Node] = []
+    while True:
+        event = loader.get_event()
+        if isinstance(event, yaml.DocumentEndEvent):
+            break
+        node: yaml.Node | None
+        if isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            done = stack.pop()
+            done.end_mark = event.end_mark
+            node = None
+            if isinstance(done, yaml.MappingNode):
+                # the flat list of keys and values becomes (key, value) pairs
+                flat = done.value
+                done.value = list(zip(flat[0::2], flat[1::2], strict=True))
+        elif isinstance(event, yaml.AliasEvent):
+            node = yaml.ScalarNode(_ALIAS, "", event.start_mark, event.end_mark)
+        elif isinstance(event, yaml.ScalarEvent):
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = "tag:yaml.org,2002:str"
+            node = yaml.ScalarNode(
+                tag, event.value, event.start_mark, event.end_mark, style=event.style
+            )
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            seq = isinstance(event, yaml.SequenceStartEvent)
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = "tag:yaml.org,2002:seq" if seq else "tag:yaml.org,2002:map"
+            kind = yaml.SequenceNode if seq else yaml.MappingNode
+            node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+        else:  # pragma: no cover - the parser yields no other event inside a document
+            raise ScenarioError(f"malformed YAML: unexpected {type(event).__name__}", file=file)
+        if node is None:
+            continue
+        if stack:
+            stack[-1].value.append(node)
+        else:
+            root = node
+        if isinstance(node, yaml.CollectionNode):
+            if len(stack) >= MAX_NESTING:
+                mark = event.start_mark
+                raise ScenarioError(
+                    f"YAML nested more than {MAX_NESTING} levels deep",
+                    file=file,
+                    line=mark.line + 1,
+                    column=mark.column + 1,
+                )
+            stack.append(node)
+    if not loader.check_event(yaml.StreamEndEvent):
+        mark = loader.get_event().start_mark
+        raise ScenarioError(
+            "malformed YAML: expected a single document in the stream but found another document",
+            file=file,
+            line=mark.line + 1,
+            column=mark.column + 1,
+        )
+    return root
 
 
 class _Reader:
@@ -79,7 +155,6 @@ class _Reader:
         self.file = file
         self.marks: dict[Path_, tuple[int, int]] = {}
         self.key_marks: dict[Path_, tuple[int, int]] = {}
-        self.seen: set[int] = set()
 
     def fail(self, message: str, path: Path_, node: yaml.Node | None = None) -> ScenarioError:
         line = col = None
@@ -88,9 +163,8 @@ class _Reader:
         return ScenarioError(message, path, file=self.file, line=line, column=col)
 
     def convert(self, node: yaml.Node, path: Path_) -> Any:
-        if id(node) in self.seen:
+        if node.tag == _ALIAS:
             raise self.fail("anchors and aliases (& and *) are not supported", path, node)
-        self.seen.add(id(node))
         self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag not in _STANDARD_TAGS:
             raise self.fail(f"YAML tags such as {node.tag!r} are not supported", path, node)
@@ -168,7 +242,7 @@ def loads(text: str | bytes, file: str = "<string>") -> Scenario:
     try:
         loader = _Loader(text)
         try:
-            node = loader.get_single_node()
+            node = _compose(loader, file)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as e:
@@ -182,16 +256,11 @@ def loads(text: str | bytes, file: str = "<string>") -> Scenario:
         ) from None
     except yaml.YAMLError as e:  # e.g. a ReaderError, whose text spans two lines
         raise ScenarioError(f"malformed YAML: {' '.join(str(e).split())}", file=file) from None
-    except RecursionError:
-        raise ScenarioError("YAML nested too deeply", file=file) from None
     except UnicodeError:
         raise ScenarioError("text is not valid Unicode (a lone surrogate)", file=file) from None
     if node is None:
         raise ScenarioError("the file is empty; expected a scenario mapping", file=file)
-    try:
-        data = reader.convert(node, ())
-    except RecursionError:
-        raise ScenarioError("YAML nested too deeply", file=file) from None
+    data = reader.convert(node, ())  # at most MAX_NESTING levels deep
     try:
         scenario = from_dict(data)
     except ScenarioError as e:
