@@ -29,9 +29,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from . import vectorised
 from .errors import LimitError
 from .query import Query, pure_expected_utility
 from .series import Num, is_zero, ratio
+from .vectorised import GroupTable
 from .world import Behaviour, Model, Rule, pure
 
 __all__ = ["REPORT_LIMIT", "Found", "groups", "optimal_policies", "ratifiable_policies"]
@@ -39,6 +41,11 @@ __all__ = ["REPORT_LIMIT", "Found", "groups", "optimal_policies", "ratifiable_po
 REPORT_LIMIT = 64
 """At most this many policies are listed when ties or ratifiable policies multiply; the total
 is still counted."""
+
+VECTOR_FROM = 256
+"""FDT searches a coupled group with at least this many joint slices (|A|^|group|) through
+exact integer arrays (:mod:`newcomb.vectorised`), smaller groups slice by slice; both give the
+same answer (the property tests run both on every generated scenario)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,19 @@ def groups(model: Model) -> list[tuple[int, ...]]:
     return _union_find(len(model.observations), model.draw_scope())
 
 
+def _bound(model: Model, members: tuple[int, ...]) -> int:
+    """|A|^|group|, checked against the bound on policies before any work."""
+    n_a = len(model.actions)
+    count = n_a ** len(members)
+    if count > model.limits.max_policies:
+        raise LimitError(
+            f"{len(members)} coupled observations with {n_a} actions make {count} joint "
+            f"policies to search, more than the bound of {model.limits.max_policies} (raise it "
+            "with --max-policies)"
+        )
+    return count
+
+
 def _slices(
     model: Model,
     members: tuple[int, ...],
@@ -85,13 +105,7 @@ def _slices(
     zeros outside the group, shared between groups and left as zeros) that pass every check; a
     check runs as soon as all observations it reads are assigned."""
     n_a = len(model.actions)
-    count = n_a ** len(members)
-    if count > model.limits.max_policies:
-        raise LimitError(
-            f"{len(members)} coupled observations with {n_a} actions make {count} joint "
-            f"policies to search, more than the bound of {model.limits.max_policies} (raise it "
-            "with --max-policies)"
-        )
+    count = _bound(model, members)
     position = {o: i for i, o in enumerate(members)}
     at_depth: list[list[Callable[[list[int]], bool]]] = [[] for _ in members]
     for reads, fn in checks:
@@ -127,21 +141,25 @@ def _slices(
 
 def _product(
     model: Model,
-    per_group: Sequence[tuple[tuple[int, ...], list[tuple[int, ...]]]],
+    per_group: Sequence[tuple[tuple[int, ...], list[tuple[int, ...]], int]],
     limit: int,
     exclude: Sequence[set[tuple[int, ...]]] | None = None,
 ) -> Found:
-    """The policies made of one slice per group (at most ``limit`` listed, all counted);
-    ``exclude`` drops the combinations whose every slice is in its group's excluded set."""
+    """The policies made of one slice per group (at most ``limit`` listed, all counted).
+
+    Each group gives its options and how many there are: the first ``limit`` options are
+    enough to list the first ``limit`` combinations, since a group's i-th option first appears
+    in combination i or later. ``exclude`` (which needs every option) drops the combinations
+    whose every slice is in its group's excluded set."""
     total = 1
-    for _, options in per_group:
-        total *= len(options)
+    for _, _, count in per_group:
+        total *= count
     combos: Iterator[tuple[tuple[int, ...], ...]] = itertools.product(
-        *[opts for _, opts in per_group]
+        *[opts for _, opts, _ in per_group]
     )
     if exclude is not None:
         dropped = 1
-        for (_, options), bad in zip(per_group, exclude, strict=True):
+        for (_, options, _), bad in zip(per_group, exclude, strict=True):
             dropped *= sum(1 for o in options if o in bad)
         total -= dropped
         combos = (c for c in combos if not all(x in bad for x, bad in zip(c, exclude, strict=True)))
@@ -150,7 +168,7 @@ def _product(
     if total:
         for combo in itertools.islice(combos, limit):
             sigma = [0] * len(model.observations)
-            for (members, _), values in zip(per_group, combo, strict=True):
+            for (members, _, _), values in zip(per_group, combo, strict=True):
                 for o, a in zip(members, values, strict=True):
                     sigma[o] = a
             listed.append(pure(sigma, n_a))
@@ -199,9 +217,19 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
     base, _ = sums_of(constant, [0] * len(model.observations))
     if rule == "fail" and not is_zero(base.paradox):
         return Found((), 0, len(draw_groups))
-    tables: list[list[_GroupSums]] = []
+    n_a = len(model.actions)
+    full = rule == "retry" and is_zero(base.den)  # every optimal slice is needed (see below)
+    tables: list[list[_GroupSums] | GroupTable] = []
     buffer = [0] * len(model.observations)
     for members, ds in zip(draw_groups, draws_in, strict=True):
+        if n_a ** len(members) >= VECTOR_FROM:
+            _bound(model, members)
+            table = vectorised.build(model, members, ds, rule)
+            if table is not None:
+                if not table.mask.any():
+                    return Found((), 0, len(draw_groups))
+                tables.append(table)
+                continue
         checks = []
         if rule == "fail":
             for d in ds:
@@ -227,26 +255,52 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
             return g.num
         return g.num - lam * g.den
 
-    def best(lam: Num | None) -> list[list[_GroupSums]]:
+    def exact_sums(members: tuple[int, ...], ds: list[int], slice_: tuple[int, ...]) -> _GroupSums:
+        sigma = [0] * len(model.observations)
+        for o, a in zip(members, slice_, strict=True):
+            sigma[o] = a
+        g, _ = sums_of(ds, sigma)
+        g.slice_ = slice_
+        return g
+
+    def start(widest: bool) -> list[_GroupSums]:
+        """A first slice of each group for Dinkelbach: the first feasible one, or one with
+        the most weight on consistent worlds."""
         out = []
-        for rows in tables:
-            top = max(gain(r, lam) for r in rows)
-            out.append([r for r in rows if gain(r, lam) == top])
+        for members, ds, table in zip(draw_groups, draws_in, tables, strict=True):
+            if isinstance(table, GroupTable):
+                where = table.widest() if widest else table.mask
+                out.append(exact_sums(members, ds, table.slices(where, 1)[0]))
+            else:
+                out.append(max(table, key=lambda r: r.den) if widest else table[0])
+        return out
+
+    def best(lam: Num | None) -> list[_Choice]:
+        """Each group's slices of highest gain, with one of them summed exactly."""
+        out = []
+        for members, ds, table in zip(draw_groups, draws_in, tables, strict=True):
+            if isinstance(table, GroupTable):
+                top = table.best(None if rule == "random" else lam)
+                options = table.slices(top, None if full else limit)
+                first = exact_sums(members, ds, options[0])
+                empty = set(table.slices(top & table.empty(), None)) if full else set()
+                out.append(_Choice(options, int(top.sum()), first, empty))
+            else:
+                high = max(gain(r, lam) for r in table)
+                rows = [r for r in table if gain(r, lam) == high]
+                empty = {r.slice_ for r in rows if is_zero(r.den)}
+                out.append(_Choice([r.slice_ for r in rows], len(rows), rows[0], empty))
         return out
 
     if rule == "retry":
         # Dinkelbach: start from any slice of each group, climb until the ratio stops rising.
-        pick = [rows[0] for rows in tables]
-        lam = _ratio(base, pick)
+        lam = _ratio(base, start(widest=False))
         if lam is None:
-            pick = [max(rows, key=lambda r: r.den) for rows in tables]
-            lam = _ratio(base, pick)
+            lam = _ratio(base, start(widest=True))
             if lam is None:
                 return Found((), 0, len(draw_groups))
         for _ in range(10_000):
-            tops = best(lam)
-            pick = [t[0] for t in tops]
-            nxt = _ratio(base, pick)
+            nxt = _ratio(base, [c.first for c in best(lam)])
             if nxt is None or not nxt > lam:
                 break
             lam = nxt
@@ -254,15 +308,24 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
     else:
         chosen = best(None)
     per_group = [
-        (members, [r.slice_ for r in rows])
-        for members, rows in zip(draw_groups, chosen, strict=True)
+        (members, c.options, c.count) for members, c in zip(draw_groups, chosen, strict=True)
     ]
-    if rule == "retry" and is_zero(base.den):
+    if full:
         # A policy all of whose draws are paradoxes has no value under retry: drop the
         # combinations in which every group's slice has no consistent world.
-        empty = [{r.slice_ for r in rows if is_zero(r.den)} for rows in chosen]
-        return _product(model, per_group, limit, exclude=empty)
+        return _product(model, per_group, limit, exclude=[c.empty for c in chosen])
     return _product(model, per_group, limit)
+
+
+@dataclass
+class _Choice:
+    """A group's optimal slices (all of them, or the first ``limit``), how many there are,
+    the first one's exact sums, and those among them with no consistent world."""
+
+    options: list[tuple[int, ...]]
+    count: int
+    first: _GroupSums
+    empty: set[tuple[int, ...]]
 
 
 def _ratio(base: _GroupSums, pick: Sequence[_GroupSums]) -> Num | None:
@@ -304,5 +367,5 @@ def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> 
     for members in linked:
         checks = [(reads[o], lambda s, o=o: _ratifiable_at(model, s, o, how)) for o in members]
         slices = [tuple(s[o] for o in members) for s in _slices(model, members, checks, buffer)]
-        per_group.append((members, slices))
+        per_group.append((members, slices, len(slices)))
     return _product(model, per_group, limit)

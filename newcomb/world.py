@@ -72,14 +72,16 @@ class Limits:
     Attributes
     ----------
     max_policies:
-        Pure policies a theory may enumerate (|A| ** |observations|).
+        Pure policies a theory may search: |A| ** |group| for each coupled group of
+        observations (|A| ** |observations| on the exhaustive path). 2^20 by default: FDT
+        searches a group that large in about a second through exact integer arrays.
     max_worlds:
         Worlds of one enumeration (draws × predictor choices × branches).
     max_mixed:
         Pure policies a mixed policy may decompose into.
     """
 
-    max_policies: int = 1 << 16
+    max_policies: int = 1 << 20
     max_worlds: int = 1 << 18
     max_mixed: int = 1 << 12
 
