@@ -405,6 +405,8 @@ class Model:
         self._scopes: list[tuple[int, ...]] | None = None
         self._showing: list[tuple[int, ...]] | None = None
         self._draw_memo: dict[tuple[Any, ...], DrawSums] = {}
+        self._reads: list[tuple[int, ...]] | None = None
+        self._local_memo: dict[tuple[Any, ...], tuple[Num, Num, list[Num]]] = {}
 
     # -- static analysis ----------------------------------------------------------------------
     @staticmethod
@@ -1117,7 +1119,20 @@ class Model:
         self, sigma: Sequence[int], obs: int, corr: CorrelateMode
     ) -> tuple[Num, Num, list[Num]]:
         """(Σ w, Σ w·U, Σ w·U(act set to a) for each a) over the consistent worlds of W(σ) that
-        show ``obs``, from the draws that can show it only."""
+        show ``obs``, from the draws that can show it only (memoised per slice of σ over those
+        draws' scopes: CDT asks the same sums once per act)."""
+        if self._reads is None:
+            scopes = self.draw_scope()
+            self._reads = [
+                tuple(sorted({x for d in self.draws_showing(o) for x in scopes[d]}))
+                for o in range(len(self.observations))
+            ]
+        key = (obs, corr if self.has_correlates else None, *(sigma[x] for x in self._reads[obs]))
+        hit = self._local_memo.get(key)
+        if hit is not None:
+            return hit[0], hit[1], list(hit[2])
+        if len(self._local_memo) > 100_000:
+            self._local_memo.clear()
         den: Num = Fraction(0)
         num: Num = Fraction(0)
         acts: list[Num] = [Fraction(0)] * len(self.actions)
@@ -1127,6 +1142,7 @@ class Model:
                 den = den + row[0]
                 num = num + row[1]
                 acts = [x + y for x, y in zip(acts, row[2], strict=True)]
+        self._local_memo[key] = (den, num, list(acts))
         return den, num, acts
 
     def draw_sums(self, d_index: int, sigma: Sequence[int], corr: CorrelateMode) -> DrawSums:
