@@ -13,12 +13,12 @@ from rich.tree import Tree
 from .check import Consistency, describe_label
 from .report import PolicyReport, ScenarioReport, TheoryReport
 from .series import Num, leading
-from .thresholds import Region, Thresholds
 from .world import Behaviour, Model
 
 if TYPE_CHECKING:  # imported for annotations only, to keep start-up light
     from .explain import Explanation
     from .sweep import Sweep
+    from .thresholds import Region, Thresholds
 
 __all__ = [
     "compare_json",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .check import Consistency, check
 from .errors import ScenarioError, UsageError
@@ -19,8 +19,10 @@ from .io import locate
 from .model import PARADOX_RULES, Label, Policy, Scenario
 from .series import Num, leading
 from .theories import Decision, Theory, as_theory, builtin_theories, eu_table, theory_name
-from .thresholds import Thresholds, thresholds
 from .world import Behaviour, Limits, Model, Progress
+
+if TYPE_CHECKING:
+    from .thresholds import Thresholds
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -362,6 +364,8 @@ def _analyse(
     for t in ts:
         r = analyse_theory(model, t, symbolic)
         if len(symbols) == 1 and t.query is not None:
+            from .thresholds import thresholds  # only symbolic analysis needs it (and sympy)
+
             r = replace(r, thresholds=thresholds(scenario, t, symbols[0], limits=limits))
         reports.append(r)
     return ScenarioReport(

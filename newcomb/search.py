@@ -28,13 +28,15 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from . import vectorised
 from .errors import LimitError
 from .query import Query, pure_expected_utility
 from .series import Num, is_zero, ratio
-from .vectorised import GroupTable
 from .world import Behaviour, Model, Rule, pure
+
+if TYPE_CHECKING:
+    from .vectorised import GroupTable
 
 __all__ = ["REPORT_LIMIT", "Found", "groups", "optimal_policies", "ratifiable_policies"]
 
@@ -223,6 +225,8 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
     buffer = [0] * len(model.observations)
     for members, ds in zip(draw_groups, draws_in, strict=True):
         if n_a ** len(members) >= VECTOR_FROM:
+            from . import vectorised  # numpy, imported only for large groups
+
             _bound(model, members)
             table = vectorised.build(model, members, ds, rule)
             if table is not None:
@@ -268,7 +272,7 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         the most weight on consistent worlds."""
         out = []
         for members, ds, table in zip(draw_groups, draws_in, tables, strict=True):
-            if isinstance(table, GroupTable):
+            if not isinstance(table, list):
                 where = table.widest() if widest else table.mask
                 out.append(exact_sums(members, ds, table.slices(where, 1)[0]))
             else:
@@ -279,7 +283,7 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         """Each group's slices of highest gain, with one of them summed exactly."""
         out = []
         for members, ds, table in zip(draw_groups, draws_in, tables, strict=True):
-            if isinstance(table, GroupTable):
+            if not isinstance(table, list):
                 top = table.best(None if rule == "random" else lam)
                 options = table.slices(top, None if full else limit)
                 first = exact_sums(members, ds, options[0])
