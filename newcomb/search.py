@@ -87,7 +87,7 @@ def groups(model: Model) -> list[tuple[int, ...]]:
 def _bound(model: Model, members: tuple[int, ...]) -> int:
     """|A|^|group|, checked against the bound on policies before any work."""
     n_a = len(model.actions)
-    count = n_a ** len(members)
+    count: int = n_a ** len(members)
     if count > model.limits.max_policies:
         raise LimitError(
             f"{len(members)} coupled observations with {n_a} actions make {count} joint "

@@ -154,35 +154,27 @@ def build(
     given = set(model._given_index.values())
 
     # 1. Each distinct scope's exact sums over its own slices (draws of one scope added).
-    per_scope: dict[tuple[int, ...], list[list[Any]]] = {}
+    per_scope: dict[tuple[int, ...], list[_Row]] = {}
     sigma = [0] * n_o
     try:
         for d in draws:
             scope = scopes[d]
-            rows = per_scope.get(scope)
-            fresh = rows is None
-            if fresh:
-                rows = []
-                per_scope[scope] = rows
+            rows = per_scope.setdefault(scope, [])
+            fresh = not rows
             for i, values in enumerate(itertools.product(range(n_a), repeat=len(scope))):
                 for o, a in zip(scope, values, strict=True):
                     sigma[o] = a
                 part = model.draw_sums(d, sigma, None)
-                gain: Num = part.num + part.guess_num if rule == "random" else part.num
-                entry = [
-                    _coefficients(gain),
+                row = _Row(
+                    _coefficients(part.num + part.guess_num if rule == "random" else part.num),
                     _coefficients(part.den),
                     not part.paradox,
                     {position[o] for o in part.touched if o in position},
-                ]
+                )
                 if fresh:
-                    rows.append(entry)
+                    rows.append(row)
                 else:
-                    old = rows[i]
-                    old[0] = _add(old[0], entry[0])
-                    old[1] = _add(old[1], entry[1])
-                    old[2] = old[2] and entry[2]
-                    old[3] = old[3] | entry[3]
+                    rows[i].add(row)
     except _NotExact:
         return None
 
@@ -190,13 +182,13 @@ def build(
     scale = 1
     orders = 1
     for rows in per_scope.values():
-        for g, den, _, _ in rows:
-            orders = max(orders, len(g), len(den))
-            for c in (*g, *den):
+        for r in rows:
+            orders = max(orders, len(r.gain), len(r.den))
+            for c in (*r.gain, *r.den):
                 scale = math.lcm(scale, c.denominator)
     bound = 0
     for rows in per_scope.values():
-        bound += max((abs(c) * scale for g, den, _, _ in rows for c in (*g, *den)), default=0)
+        bound += max((int(abs(c) * scale) for r in rows for c in (*r.gain, *r.den)), default=0)
     dtype: Any = np.int64 if bound < _INT64_SAFE else object
 
     shape = (n_a,) * len(members)
@@ -213,13 +205,13 @@ def build(
         d_int = np.zeros((orders, len(rows)), dtype=dtype)
         ok = np.empty(len(rows), dtype=bool)
         seen = np.zeros((len(members), len(rows)), dtype=bool)
-        for i, (g, den, good, where) in enumerate(rows):
-            for k, c in enumerate(g):
+        for i, r in enumerate(rows):
+            for k, c in enumerate(r.gain):
                 g_int[k, i] = int(c * scale)
-            for k, c in enumerate(den):
+            for k, c in enumerate(r.den):
                 d_int[k, i] = int(c * scale)
-            ok[i] = good
-            for p in where:
+            ok[i] = r.feasible
+            for p in r.touched:
                 seen[p, i] = True
         gain_t += g_int.reshape((orders, *view))
         den_t += d_int.reshape((orders, *view))
@@ -237,6 +229,29 @@ def build(
         axis[p] = n_a
         mask &= touched[p] | first.reshape(axis)
     return GroupTable(members, n_a, gain_t, den_t, mask, scale)
+
+
+class _Row:
+    """One slice of a scope: the coefficients of its gain and den, whether it is free of
+    paradoxes, and the positions (in the group) of the observations it consults."""
+
+    __slots__ = ("den", "feasible", "gain", "touched")
+
+    def __init__(
+        self,
+        gain: tuple[Fraction, ...],
+        den: tuple[Fraction, ...],
+        feasible: bool,
+        touched: set[int],
+    ) -> None:
+        self.gain, self.den, self.feasible, self.touched = gain, den, feasible, touched
+
+    def add(self, other: _Row) -> None:
+        """Another draw of the same scope, at the same slice."""
+        self.gain = _add(self.gain, other.gain)
+        self.den = _add(self.den, other.den)
+        self.feasible = self.feasible and other.feasible
+        self.touched = self.touched | other.touched
 
 
 def _add(a: tuple[Fraction, ...], b: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
