@@ -29,6 +29,7 @@ __all__ = [
     "act_distribution",
     "deviate",
     "expected_utility",
+    "pure_expected_utilities",
     "pure_expected_utility",
     "value",
 ]
@@ -110,7 +111,7 @@ def pure_expected_utility(
         finally:
             sigma[obs] = keep
     elif how == "intervene":
-        corr = tuple(Fraction(int(i == sigma[obs])) for i in range(n))
+        corr = pure((sigma[obs],), n)[0]
         den, _, acts = model.local_sums(sigma, obs, corr)
         if is_zero(den) and model.has_correlates:
             den, _, acts = model.local_sums(sigma, obs, tremble(corr))
@@ -118,6 +119,23 @@ def pure_expected_utility(
     else:
         return _policy_value_with(model, sigma, obs, act, rule)
     return None if is_zero(den) else ratio(num, den)
+
+
+def pure_expected_utilities(
+    model: Model, sigma: list[int], obs: int, *, how: Query, rule: Rule | None = None
+) -> list[Num | None]:
+    """:func:`pure_expected_utility` of every act at ``obs``. CDT's are read off one set of
+    sums (an intervention changes the act, not the worlds); EDT's and FDT's need one each."""
+    n = len(model.actions)
+    if how != "intervene":
+        return [pure_expected_utility(model, sigma, obs, a, how=how, rule=rule) for a in range(n)]
+    corr = pure((sigma[obs],), n)[0]
+    den, _, acts = model.local_sums(sigma, obs, corr)
+    if is_zero(den) and model.has_correlates:
+        den, _, acts = model.local_sums(sigma, obs, tremble(corr))
+    if is_zero(den):
+        return [None] * n
+    return [ratio(x, den) for x in acts]
 
 
 def _policy_value_with(

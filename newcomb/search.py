@@ -31,7 +31,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .errors import LimitError
-from .query import Query, pure_expected_utility
+from .query import Query, pure_expected_utilities
 from .series import Num, is_zero, ratio
 from .world import Behaviour, Model, Rule, pure
 
@@ -208,11 +208,12 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         touched: set[int] = set()
         for d in ds:
             part = model.draw_sums(d, sigma, None)
-            g.paradox = g.paradox + part.paradox
             g.num = g.num + part.num
             g.den = g.den + part.den
-            g.guess_num = g.guess_num + part.guess_num
-            g.guess_den = g.guess_den + part.guess_den
+            if part.paradox:  # (most draws have none: skip the exact additions of zeros)
+                g.paradox = g.paradox + part.paradox
+                g.guess_num = g.guess_num + part.guess_num
+                g.guess_den = g.guess_den + part.guess_den
             touched |= part.touched
         return g, touched
 
@@ -237,6 +238,8 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         checks = []
         if rule == "fail":
             for d in ds:
+                if model.is_static(d):
+                    continue  # no policy can make it meet a paradox
                 checks.append(
                     (scopes[d], lambda s, d=d: is_zero(model.draw_sums(d, s, None).paradox))
                 )
@@ -342,8 +345,7 @@ def _ratio(base: _GroupSums, pick: Sequence[_GroupSums]) -> Num | None:
 
 
 def _ratifiable_at(model: Model, sigma: list[int], o: int, how: Query) -> bool:
-    n = len(model.actions)
-    eus = [pure_expected_utility(model, sigma, o, a, how=how) for a in range(n)]
+    eus = pure_expected_utilities(model, sigma, o, how=how)
     defined = [e for e in eus if e is not None]
     if not defined:
         return sigma[o] == 0

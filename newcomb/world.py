@@ -263,17 +263,43 @@ class Summary:
         return ratio(num, den) if rule == "retry" else num
 
 
+class ObsSums:
+    """One draw's sums at one observation: Σ w, Σ w·U, and Σ w·U(act set to a) for each a.
+
+    The per-act sums are what CDT's counterfactuals read; FDT never does, so they are added up
+    from the worlds' (weight, utilities) only when first asked for."""
+
+    __slots__ = ("_acts", "den", "num", "parts")
+
+    def __init__(self) -> None:
+        self.den: Num = Fraction(0)
+        self.num: Num = Fraction(0)
+        self.parts: list[tuple[Num, tuple[Num, ...]]] = []
+        self._acts: list[Num] | None = None
+
+    @property
+    def acts(self) -> list[Num]:
+        if self._acts is None:
+            n = len(self.parts[0][1]) if self.parts else 0
+            acts: list[Num] = [Fraction(0)] * n
+            for ww, util in self.parts:
+                for b in range(n):
+                    acts[b] = acts[b] + ww * util[b]
+            self._acts = acts
+        return self._acts
+
+
 @dataclass(eq=False, repr=False)
 class DrawSums:
     """One draw's share of a :class:`Summary` (``obs`` maps an observation to its
-    ``[den, num, per-act sums]``), and the observations its worlds showed."""
+    :class:`ObsSums`), and the observations its worlds showed."""
 
     paradox: Num = Fraction(0)
     num: Num = Fraction(0)
     den: Num = Fraction(0)
     guess_num: Num = Fraction(0)
     guess_den: Num = Fraction(0)
-    obs: dict[int, list[Any]] = field(default_factory=dict)
+    obs: dict[int, ObsSums] = field(default_factory=dict)
     touched: frozenset[int] = frozenset()
 
     def add_to(self, s: Summary) -> None:
@@ -282,11 +308,11 @@ class DrawSums:
         s.den = s.den + self.den
         s.guess_num = s.guess_num + self.guess_num
         s.guess_den = s.guess_den + self.guess_den
-        for o, (den, num, acts) in self.obs.items():
-            s.obs_den[o] = s.obs_den[o] + den
-            s.obs_num[o] = s.obs_num[o] + num
+        for o, part in self.obs.items():
+            s.obs_den[o] = s.obs_den[o] + part.den
+            s.obs_num[o] = s.obs_num[o] + part.num
             row = s.obs_act[o]
-            for b, x in enumerate(acts):
+            for b, x in enumerate(part.acts):
                 row[b] = row[b] + x
 
 
@@ -406,6 +432,8 @@ class Model:
         self._showing: list[tuple[int, ...]] | None = None
         self._draw_memo: dict[tuple[Any, ...], DrawSums] = {}
         self._reads: list[tuple[int, ...]] | None = None
+        self._static: list[bool] | None = None
+        self._static_base: dict[tuple[Any, ...], DrawSums] = {}
         self._local_memo: dict[tuple[Any, ...], tuple[Num, Num, list[Num]]] = {}
 
     # -- static analysis ----------------------------------------------------------------------
@@ -1139,9 +1167,9 @@ class Model:
         for d in self.draws_showing(obs):
             row = self.draw_sums(d, sigma, corr).obs.get(obs)
             if row is not None:
-                den = den + row[0]
-                num = num + row[1]
-                acts = [x + y for x, y in zip(acts, row[2], strict=True)]
+                den = den + row.den
+                num = num + row.num
+                acts = [x + y for x, y in zip(acts, row.acts, strict=True)]
         self._local_memo[key] = (den, num, list(acts))
         return den, num, acts
 
@@ -1152,7 +1180,10 @@ class Model:
         key = (d_index, tuple(sigma[o] for o in scope), corr if self.has_correlates else None)
         hit = self._draw_memo.get(key)
         if hit is None:
-            hit = self._draw_run(self._compile()[d_index], sigma, key[2])
+            if self.is_static(d_index):
+                hit = self._static_run(d_index, sigma, key[2])
+            else:
+                hit = self._draw_run(self._compile()[d_index], sigma, key[2])
             if len(self._draw_memo) > 1_000_000:
                 self._draw_memo.clear()
             self._draw_memo[key] = hit
@@ -1169,10 +1200,47 @@ class Model:
         s.touched = frozenset(touched)
         return s
 
+    def is_static(self, d_index: int) -> bool:
+        """Whether no policy can change the draw's worlds: it has no ``given`` prediction,
+        nothing a self-referential prediction must match, and no choice between assignments
+        that a preference could make depend on the act. A policy then only picks the act at
+        each observation the draw shows, and the draw never meets a paradox."""
+        if self._static is None:
+            prefer = self.scenario.predictor.prefer
+            self._static = [
+                not d.given
+                and bool(d.attempts)
+                and all(not self._predicted[u] for u in range(len(d.attempts)))
+                and (len(d.attempts) == 1 or prefer is None)
+                for d in self._compile()
+            ]
+        return self._static[d_index]
+
+    def _static_run(self, d_index: int, sigma: Sequence[int], corr: CorrelateMode) -> DrawSums:
+        """A static draw's sums under ``sigma``: its worlds are worked out once (per correlate
+        mode) and ``sigma`` only picks each observation's per-act sum."""
+        key = (d_index, corr)
+        base = self._static_base.get(key)
+        if base is None:
+            base = self._draw_run(self._compile()[d_index], [0] * len(self.observations), corr)
+            self._static_base[key] = base
+        out = DrawSums(
+            paradox=base.paradox, den=base.den, guess_num=base.guess_num, guess_den=base.guess_den
+        )
+        out.touched = base.touched
+        nums = []
+        for o, row in base.obs.items():
+            mine = ObsSums()
+            mine.den, mine.parts, mine._acts = row.den, row.parts, row.acts
+            mine.num = mine._acts[sigma[o]]
+            nums.append(mine.num)
+            out.obs[o] = mine
+        out.num = nums[0] if len(nums) == 1 else sum(nums, Fraction(0))
+        return out
+
     def _draw_run(self, d: _Draw0, sigma: Sequence[int], corr: CorrelateMode) -> DrawSums:
         leaves = self._leaves
         predicted = self._predicted
-        n_a = len(self.actions)
         out = DrawSums()
         w: Num = d.chance
         for prior, per_act in d.correlates:
@@ -1241,12 +1309,10 @@ class Model:
                     out.num = out.num + wu
                     row = out.obs.get(o)
                     if row is None:
-                        row = out.obs[o] = [Fraction(0), Fraction(0), [Fraction(0)] * n_a]
-                    row[0] = row[0] + ww
-                    row[1] = row[1] + wu
-                    acts = row[2]
-                    for b in range(n_a):
-                        acts[b] = acts[b] + ww * util[b]
+                        row = out.obs[o] = ObsSums()
+                    row.den = row.den + ww
+                    row.num = row.num + wu
+                    row.parts.append((ww, util))
         out.touched = frozenset(touched)
         return out
 
@@ -1325,8 +1391,15 @@ def _where(env: Mapping[str, Any], params: Mapping[str, Any]) -> str:
 
 
 def pure(sigma: Sequence[int], n: int) -> Behaviour:
-    """Index form of a pure policy."""
-    return tuple(tuple(Fraction(int(i == a)) for i in range(n)) for a in sigma)
+    """Index form of a pure policy (its rows are shared: a policy is an immutable value)."""
+    rows = _PURE_ROWS.get(n)
+    if rows is None:
+        rows = tuple(tuple(Fraction(int(i == a)) for i in range(n)) for a in range(n))
+        _PURE_ROWS[n] = rows
+    return tuple(rows[a] for a in sigma)
+
+
+_PURE_ROWS: dict[int, tuple[tuple[Fraction, ...], ...]] = {}
 
 
 def is_pure(pi: Behaviour) -> bool:

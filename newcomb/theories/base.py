@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from ..errors import UsageError
 from ..model import Policy
-from ..query import Query, expected_utility, pure_expected_utility
+from ..query import Query, expected_utility, pure_expected_utilities
 from ..series import Num
 from ..world import Behaviour, Model
 
@@ -72,7 +72,7 @@ def eu_table(model: Model, pi: Behaviour, how: Query) -> tuple[tuple[Num | None,
     if not model.exhaustive and all(sum(1 for p in row if p) == 1 for row in pi):
         sigma = [next(i for i, p in enumerate(row) if p) for row in pi]
         return tuple(
-            tuple(pure_expected_utility(model, sigma, o, a, how=how) for a in range(n))
+            tuple(pure_expected_utilities(model, sigma, o, how=how))
             for o in range(len(model.observations))
         )
     return tuple(
