@@ -166,16 +166,16 @@ def _product(
         total -= dropped
         combos = (c for c in combos if not all(x in bad for x, bad in zip(c, exclude, strict=True)))
     n_a = len(model.actions)
-    listed: list[Behaviour] = []
+    listed: list[list[int]] = []
     if total:
         for combo in itertools.islice(combos, limit):
             sigma = [0] * len(model.observations)
             for (members, _, _), values in zip(per_group, combo, strict=True):
                 for o, a in zip(members, values, strict=True):
                     sigma[o] = a
-            listed.append(pure(sigma, n_a))
-    listed.sort(key=lambda pi: [row.index(1) for row in pi])
-    return Found(tuple(listed), total, len(per_group))
+            listed.append(sigma)
+    listed.sort()
+    return Found(tuple(pure(sigma, n_a) for sigma in listed), total, len(per_group))
 
 
 @dataclass

@@ -664,6 +664,11 @@ class Model:
 
     def expect(self, expr: Expr, env: Mapping[str, Any], act: int) -> Num:
         """E[expr] over the act's own chance, in the world ``env`` with act ``act``."""
+        if not self._stage3:  # nothing happens after the act: one branch of weight 1
+            x = expr({**env, "action": self.actions[act]})
+            if isinstance(x, str) or not is_number(x):
+                raise ScenarioError(f"expected a number, got {x!r}", expr.path)
+            return to_number(x)  # type: ignore[no-any-return]
         total: Num = Fraction(0)
         for e, w in self.post(env, act):
             x = expr(e)
