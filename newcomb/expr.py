@@ -4,7 +4,8 @@ Expressions are Python-like: literals (numbers are exact, so ``0.99`` is ``99/10
 strings, ``True``/``False`` (also ``true``/``false``), names of parameters, variables and
 ``action``, ``+ - * / **``, comparisons (chained too), ``and``/``or``/``not``,
 ``x if c else y``, ``in``/``not in`` on a literal list, and calls of ``min``, ``max`` and ``abs``.
-Booleans count as 0 and 1 in arithmetic.
+Booleans count as 0 and 1 in arithmetic. A mapping ``{lookup: [...], table: {...}, default: ...}``
+is a table expression (:func:`parse_table`): its value is looked up by the values of some names.
 
 The text is parsed with :func:`ast.parse`, which only builds a syntax tree, and every node of
 that tree is checked against the list above before it is turned into a tree of closures. Nothing
@@ -16,9 +17,10 @@ literals, exponents), so an expression can neither hang nor exhaust memory.
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -26,12 +28,17 @@ from .errors import ScenarioError
 
 __all__ = [
     "MAX_SOURCE",
+    "MAX_TABLE_ENTRIES",
+    "MAX_TABLE_NAMES",
     "Expr",
+    "Table",
     "Value",
     "constant",
     "is_number",
     "parse_expr",
+    "parse_table",
     "read_number",
+    "table_data",
     "to_number",
 ]
 
@@ -43,6 +50,8 @@ MAX_DIGITS = 200  # digits of one numeric literal
 MAX_EXPONENT = 256  # |n| in x ** n
 MAX_BITS = 20000  # bits of the numerator/denominator a power may produce
 MAX_DECIMAL_EXPONENT = 6000  # |n| in a literal such as 1e-n: 10**6000 has about 19932 bits
+MAX_TABLE_ENTRIES = 100_000  # leaves of one table expression
+MAX_TABLE_NAMES = 32  # names in the lookup of one table expression
 
 _RESERVED = {"true": True, "false": False, "True": True, "False": False}
 _FUNCTIONS = {"min", "max", "abs"}
@@ -230,12 +239,16 @@ class Expr:
         Every free name it refers to (parameters, variables, ``action``).
     path:
         Key path of the expression in its scenario, used in error messages.
+    table:
+        The entries of a table expression (its ``source`` is then ``table[x, y]``).
     """
 
     source: str
     names: frozenset[str]
     path: tuple[str | int, ...] = ()
     fn: Fn = field(compare=False, repr=False, default=lambda env: None)
+    table: Table | None = field(default=None, repr=False)
+    """For a table expression (:func:`parse_table`), its entries; ``None`` for a formula."""
 
     def __call__(self, env: Env) -> Value:
         """Evaluate in ``env`` (a mapping of names to values)."""
@@ -506,3 +519,311 @@ def parse_expr(  # safe: builds closures from a checked ast, never eval
     except RecursionError:
         raise ScenarioError("expression is too deeply nested", p) from None
     return Expr(source=source, names=frozenset(b.names), path=p, fn=fn)
+
+
+# -- table expressions ----------------------------------------------------------------------------
+#
+# A table expression is a mapping {lookup: [x, y], table: {x0: {y0: leaf, ...}, ...}, default: e}
+# standing wherever an expression may: the value of the first name picks a row, the value of the
+# next a column, and so on, down to a leaf, an ordinary expression. It is checked once, when read,
+# and evaluated by one dict lookup per name: a payoff table over a variable with a thousand values
+# is as fast as a formula and far more readable than a chain of ``if``/``else``.
+
+TableKey = str | bool | int
+_TABLE_KEYS = ("lookup", "table", "default")
+_TABLE_EXPECTED = "expected lookup, table and optionally default"
+_MISSING: Any = object()
+_INTEGER = re.compile(r"-?[0-9]{1,200}")
+_RATIO = re.compile(r"(-?(?:0|[1-9][0-9]{0,99}))(?:\s*/\s*(0|[1-9][0-9]{0,99}))?")
+
+
+@dataclass(frozen=True)
+class Table:
+    """The entries of a table expression, hashable and compared by content.
+
+    ``entries`` pairs each key of the first name of ``lookup`` with the entries for the next
+    name, and so on; at the last level each key is paired with its leaf :class:`Expr`. Keys are
+    labels (strings, booleans and integers), matched as ``==`` matches them in expressions, so
+    the key ``1`` also matches the value ``true``.
+    """
+
+    lookup: tuple[str, ...]
+    entries: tuple[tuple[TableKey, Any], ...]
+    default: Expr | None = None
+
+    def __hash__(self) -> int:  # a table can hold 100,000 leaves: hash it once
+        h: int | None = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.lookup, self.entries, self.default))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def leaves(self) -> Iterable[Expr]:
+        """Every leaf expression, then the default if there is one."""
+        last = len(self.lookup) - 1
+        stack: list[tuple[tuple[tuple[TableKey, Any], ...], int]] = [(self.entries, 0)]
+        while stack:
+            entries, depth = stack.pop()
+            for _, child in entries:
+                if depth == last:
+                    yield child
+                else:
+                    stack.append((child, depth + 1))
+        if self.default is not None:
+            yield self.default
+
+
+def table_data(t: Table) -> dict[str, Any]:
+    """``t`` as plain data in the file format (leaves as their source text)."""
+    last = len(t.lookup) - 1
+
+    def level(entries: tuple[tuple[TableKey, Any], ...], depth: int) -> dict[TableKey, Any]:
+        if depth == last:
+            return {k: _leaf_data(leaf) for k, leaf in entries}
+        return {k: level(child, depth + 1) for k, child in entries}
+
+    out: dict[str, Any] = {"lookup": list(t.lookup), "table": level(t.entries, 0)}
+    if t.default is not None:
+        out["default"] = _leaf_data(t.default)
+    return out
+
+
+def _leaf_data(e: Expr) -> Any:
+    # whole numbers as numbers, so that a written table stays a table of numbers
+    if _INTEGER.fullmatch(e.source) and str(int(e.source)) == e.source:
+        return int(e.source)
+    return e.source
+
+
+def _key_text(key: object) -> str:
+    """A key as it appears in a key path (as :mod:`newcomb.io` records it)."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+def _show_label(x: object) -> str:
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, str):
+        return repr(x)
+    return str(x)
+
+
+def _describe(x: object) -> str:
+    if x is None:
+        return "nothing (null)"
+    if isinstance(x, bool):
+        return f"the boolean {_show_label(x)}"
+    if isinstance(x, Mapping):
+        return "a mapping"
+    if isinstance(x, list | tuple):
+        return "a list"
+    if isinstance(x, int | Fraction):
+        return f"the number {x}"
+    if isinstance(x, str):
+        return f"the string {clip(x)!r}"
+    return f"a {type(x).__name__}"
+
+
+def _table_key(key: object, path: tuple[str | int, ...]) -> TableKey:
+    if isinstance(key, bool | str):
+        return key
+    if isinstance(key, int):
+        return int(key)
+    if isinstance(key, Fraction) and key.denominator == 1:
+        return int(key)
+    raise ScenarioError(
+        f"expected a label (a string, true/false or an integer) as a key of the table, "
+        f"got {_describe(key)}",
+        path,
+    )
+
+
+def _lookup_names(
+    x: object, known: set[str] | None, path: tuple[str | int, ...]
+) -> tuple[str, ...]:
+    if not isinstance(x, list | tuple) or not x:
+        raise ScenarioError(
+            f"expected a non-empty list of names (variables, parameters or action), "
+            f"got {_describe(x)}",
+            path,
+        )
+    if len(x) > MAX_TABLE_NAMES:
+        raise ScenarioError(f"more than {MAX_TABLE_NAMES} names in one lookup", path)
+    out: list[str] = []
+    for i, name in enumerate(x):
+        here = (*path, i)
+        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+            raise ScenarioError(
+                f"expected a name (a variable, a parameter or action), got {_describe(name)}", here
+            )
+        if name.startswith("_"):
+            raise ScenarioError(f"the name {name!r} is not allowed", here)
+        if name in _RESERVED:
+            raise ScenarioError(f"{name!r} is a constant, not a name", here)
+        if known is not None and name not in known:
+            allowed = ", ".join(sorted(known)) or "none"
+            raise ScenarioError(f"unknown name {name!r} (names allowed here: {allowed})", here)
+        if name in out:
+            raise ScenarioError(f"{name!r} is listed twice in lookup", here)
+        out.append(name)
+    return tuple(out)
+
+
+class _TableBuilder:
+    def __init__(
+        self, lookup: tuple[str, ...], known: set[str] | None, path: tuple[str | int, ...]
+    ) -> None:
+        self.lookup = lookup
+        self.known = known
+        self.path = path
+        self.count = 0
+        self.names: set[str] = set()
+        # Tables repeat their leaves (0, 1/2, ...): each distinct text is parsed once.
+        self._parsed: dict[tuple[type, object], Expr] = {}
+
+    def where(self, keys: Sequence[TableKey]) -> str:
+        return ", ".join(f"{n} = {_show_label(k)}" for n, k in zip(self.lookup, keys, strict=False))
+
+    def level(
+        self,
+        node: object,
+        depth: int,
+        keys: tuple[TableKey, ...],
+        here: tuple[str | int, ...],
+    ) -> tuple[Any, Any]:
+        """(the nested dicts used to evaluate, the nested tuples of :class:`Table`) for the
+        entries under ``keys``, at key path ``here``."""
+        n = len(self.lookup)
+        if depth == n:
+            if isinstance(node, Mapping):
+                raise ScenarioError(
+                    f"expected an expression for {self.where(keys)}, got a mapping: the table "
+                    f"is nested deeper than its lookup ({n} level{'s' * (n != 1)}, one per name)",
+                    here,
+                )
+            self.count += 1
+            if self.count > MAX_TABLE_ENTRIES:
+                raise ScenarioError(
+                    f"the table has more than {MAX_TABLE_ENTRIES} entries", (*self.path, "table")
+                )
+            leaf = self.leaf(node, here)
+            self.names |= leaf.names
+            return leaf, leaf
+        if not isinstance(node, Mapping):
+            what = f" for {self.where(keys)}" if keys else ""
+            raise ScenarioError(
+                f"expected a mapping from the values of {self.lookup[depth]!r}{what}, got "
+                f"{_describe(node)}: the table must be nested {n} level{'s' * (n != 1)} deep, "
+                f"one per name in lookup",
+                here,
+            )
+        runtime: dict[TableKey, Any] = {}
+        entries: list[tuple[TableKey, Any]] = []
+        for k, v in node.items():
+            key = _table_key(k, here)
+            r, e = self.level(v, depth + 1, (*keys, key), (*here, _key_text(key)))
+            runtime[key] = r
+            entries.append((key, e))
+        return runtime, tuple(entries)
+
+    def leaf(self, x: object, path: tuple[str | int, ...]) -> Expr:
+        ck: tuple[type, object] | None = None
+        if isinstance(x, str | int | Fraction):  # (bool is an int)
+            ck = (type(x), x)
+            known = self._parsed.get(ck)
+            if known is not None:
+                return replace(known, path=path)
+        text = x.strip() if isinstance(x, str) else ""
+        m = _RATIO.fullmatch(text)
+        if m is not None and int(m.group(2) or 1) != 0:
+            # "3" or "1/3", the usual leaf: the value parse_expr would compute, without the
+            # cost of ast.parse (a table may hold a hundred thousand of them)
+            v = Fraction(int(m.group(1)), int(m.group(2) or 1))
+            e = Expr(source=text, names=frozenset(), path=path, fn=lambda env: v)
+        else:
+            e = parse_expr(x, self.known, path)
+        if ck is not None:
+            self._parsed[ck] = e
+        return e
+
+
+def _symbolic_key(name: str, v: Value) -> Any:
+    """The label a sympy value stands for; a value still symbolic cannot pick an entry."""
+    if getattr(v, "is_Integer", False):
+        return int(v)
+    if getattr(v, "is_Rational", False):
+        return Fraction(int(v.p), int(v.q))
+    if type(v).__name__ in ("BooleanTrue", "BooleanFalse"):
+        return bool(v)
+    raise _EvalError(
+        f"cannot look up {name!r} in the table: its value {v} is symbolic "
+        "(a table needs a definite value for each name in lookup)"
+    )
+
+
+def _lookup_fn(lookup: tuple[str, ...], root: dict[TableKey, Any], default: Expr | None) -> Fn:
+    def fn(env: Env) -> Value:
+        node: Any = root
+        for name in lookup:
+            v = env[name]
+            try:
+                node = node[v]
+                continue
+            except (KeyError, TypeError):
+                pass
+            found = _MISSING
+            if type(v).__module__.startswith("sympy"):  # symbolic mode: sympy 1/2 is not 1/2
+                found = node.get(_symbolic_key(name, v), _MISSING)
+            if found is _MISSING:
+                if default is not None:
+                    return default(env)
+                where = ", ".join(f"{n} = {_show_label(env.get(n, '?'))}" for n in lookup)
+                raise _EvalError(f"no entry in the table for {where} (and no default)")
+            node = found
+        return node(env)
+
+    return fn
+
+
+def parse_table(
+    data: object,
+    known: Iterable[str] | None = None,
+    path: Sequence[str | int] = (),
+) -> Expr:
+    """Check a table expression (``{lookup: [...], table: {...}, default: ...}``) and build it.
+
+    The result is an :class:`Expr` like any other: its ``names`` are the names in ``lookup``
+    and every name its leaves use, its ``source`` reads ``table[x, y]`` and its ``table`` holds
+    the entries, for equality and for writing the scenario back. Raise :class:`ScenarioError`
+    naming the exact key path of any mistake.
+    """
+    p = tuple(path)
+    if not isinstance(data, Mapping):
+        raise ScenarioError(
+            f"expected a table expression (a mapping; {_TABLE_EXPECTED}), got {_describe(data)}", p
+        )
+    for k in data:
+        if not isinstance(k, str) or k not in _TABLE_KEYS:
+            raise ScenarioError(
+                f"unknown key {k!r} in a table expression ({_TABLE_EXPECTED})", (*p, _key_text(k))
+            )
+    for required in ("lookup", "table"):
+        if required not in data:
+            raise ScenarioError(f"a table expression needs {required!r} ({_TABLE_EXPECTED})", p)
+    allowed = None if known is None else set(known)
+    lookup = _lookup_names(data["lookup"], allowed, (*p, "lookup"))
+    builder = _TableBuilder(lookup, allowed, p)
+    runtime, entries = builder.level(data["table"], 0, (), (*p, "table"))
+    default = parse_expr(data["default"], allowed, (*p, "default")) if "default" in data else None
+    if builder.count == 0 and default is None:
+        raise ScenarioError("the table has no entries and no default", (*p, "table"))
+    names = set(lookup) | builder.names | (default.names if default is not None else set())
+    return Expr(
+        source=f"table[{', '.join(lookup)}]",
+        names=frozenset(names),
+        path=p,
+        fn=_lookup_fn(lookup, runtime, default),
+        table=Table(lookup, entries, default),
+    )

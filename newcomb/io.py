@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import yaml
 
 from .errors import ScenarioError
-from .expr import Expr, read_number
+from .expr import Expr, read_number, table_data
 from .model import (
     Chance,
     Correlate,
@@ -478,6 +478,8 @@ def _variable(name: object, spec: object) -> Variable:
 
 
 def _expr_out(e: Expr) -> Any:
+    if e.table is not None:  # a table expression is written back as the mapping it was read from
+        return table_data(e.table)
     return e.source
 
 

@@ -30,10 +30,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from .errors import ScenarioError
-from .expr import Expr, parse_expr, read_number
+from .expr import Expr, parse_expr, parse_table, read_number, table_data
 
 __all__ = [
     "PARADOX_RULES",
@@ -110,8 +110,16 @@ def _check_label(label: object, path: Sequence[str | int]) -> Label:
 
 
 def _expr(x: object, path: tuple[str | int, ...]) -> Expr:
+    """``x`` as an expression: an :class:`Expr`, a formula (text or number) or a table
+    expression (a mapping with ``lookup``, ``table`` and optionally ``default``)."""
     if isinstance(x, Expr):
-        return x if x.path else replace(x, path=path)
+        if x.path:
+            return x
+        if x.table is not None:  # its leaves need paths under ``path`` too
+            return parse_table(table_data(x.table), None, path)
+        return replace(x, path=path)
+    if isinstance(x, Mapping):
+        return parse_table(x, None, path)  # leaves parsed by parse_expr, never eval
     return parse_expr(x, None, path)  # safe: the whitelisting parser of expr.py, never eval
 
 
@@ -328,7 +336,8 @@ class Scenario:
     observes:
         Names of the variables the agent sees before it acts.
     utility:
-        An expression of the variables, parameters and ``action``.
+        An expression of the variables, parameters and ``action``: text, a number, or a table
+        expression (a mapping with ``lookup``, ``table`` and optionally ``default``).
     parameters:
         Named exact numbers (``"1/2"``, ``0.99`` or a Fraction), or expressions of earlier
         parameters.
@@ -448,8 +457,12 @@ def _check_parameters(params: Mapping[str, object]) -> dict[str, Fraction]:
     for k, v in params.items():
         _check_name(k, ("parameters", str(k)), "parameter")
         path = ("parameters", k)
-        if isinstance(v, str) and not _FRACTION.match(v):
-            e = parse_expr(v, set(out), path)  # safe: expr.py parser
+        if isinstance(v, Mapping) or (isinstance(v, str) and not _FRACTION.match(v)):
+            e = (
+                parse_table(v, set(out), path)
+                if isinstance(v, Mapping)
+                else parse_expr(v, set(out), path)  # safe: expr.py parser
+            )
             val = e(out)
             if isinstance(val, bool | str) or not isinstance(val, int | Fraction):
                 raise ScenarioError(f"expected a number, got {val!r}", path)
@@ -520,14 +533,27 @@ def _validate(s: Scenario) -> None:
 
 
 def _check_names(e: Expr, known: set[str], seen: Mapping[str, Variable]) -> None:
+    if e.table is not None:  # name the leaf, or the position in lookup, that is wrong
+        if not e.names - known:
+            return
+        for i, n in enumerate(e.table.lookup):
+            if n not in known:
+                _refuse_name(n, e.source, known, (*e.path, "lookup", i))
+        for leaf in e.table.leaves():
+            _check_names(leaf, known, seen)
+        return
     for n in sorted(e.names - known):
-        if n == "action":
-            raise ScenarioError(f"'action' cannot be used here in {e.source!r}", e.path)
-        raise ScenarioError(
-            f"unknown name {n!r} in {e.source!r} (variables may use parameters and earlier "
-            f"variables only; known here: {', '.join(sorted(known)) or 'none'})",
-            e.path,
-        )
+        _refuse_name(n, e.source, known, e.path)
+
+
+def _refuse_name(n: str, source: str, known: set[str], path: tuple[str | int, ...]) -> NoReturn:
+    if n == "action":
+        raise ScenarioError(f"'action' cannot be used here in {source!r}", path)
+    raise ScenarioError(
+        f"unknown name {n!r} in {source!r} (variables may use parameters and earlier "
+        f"variables only; known here: {', '.join(sorted(known)) or 'none'})",
+        path,
+    )
 
 
 def _check_correlate(v: Correlate, actions: tuple[str, ...]) -> None:

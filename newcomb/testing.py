@@ -53,6 +53,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn, SearchStrategy
 
 from . import io
+from .expr import table_data
 from .model import (
     PARADOX_RULES,
     Chance,
@@ -668,8 +669,37 @@ def replace_scenario(s: Scenario, **changes: Any) -> Scenario:
 
 def with_utility(s: Scenario, scale: Fraction | int = 1, shift: Fraction | int = 0) -> Scenario:
     """``s`` with utility ``scale * U + shift`` (a positive affine change when ``scale > 0``)."""
-    utility = f"{Fraction(scale)} * ({s.utility.source}) + {Fraction(shift)}"
-    return replace_scenario(s, utility=utility)
+
+    def affine(source: Any) -> str:
+        return f"{Fraction(scale)} * ({source}) + {Fraction(shift)}"
+
+    if s.utility.table is not None:  # a table expression: change every entry and the default
+        return replace_scenario(s, utility=_map_table(table_data(s.utility.table), affine))
+    return replace_scenario(s, utility=affine(s.utility.source))
+
+
+def _map_table(
+    data: Mapping[str, Any],
+    leaf: Callable[[Any], Any],
+    key: Callable[[Any], Any] = lambda k: k,
+    name: Callable[[str], str] = lambda n: n,
+) -> dict[str, Any]:
+    """A table expression in plain data (:func:`~newcomb.expr.table_data`) with its entries,
+    keys and lookup names changed by ``leaf``, ``key`` and ``name``."""
+    depth = len(data["lookup"])
+
+    def level(m: Mapping[Any, Any], d: int) -> dict[Any, Any]:
+        if d == depth - 1:
+            return {key(k): leaf(v) for k, v in m.items()}
+        return {key(k): level(v, d + 1) for k, v in m.items()}
+
+    out: dict[str, Any] = {
+        "lookup": [name(n) for n in data["lookup"]],
+        "table": level(data["table"], 0),
+    }
+    if "default" in data:
+        out["default"] = leaf(data["default"])
+    return out
 
 
 class _Renamer(ast.NodeTransformer):
@@ -697,6 +727,8 @@ def rename(s: Scenario, *, names: Mapping[str, str], strings: Mapping[str, str])
     renamer = _Renamer(names, strings)
 
     def expr(text: Any) -> Any:
+        if isinstance(text, Mapping):  # a table expression
+            return _map_table(text, expr, label, lambda n: names.get(n, n))
         if not isinstance(text, str):
             return text
         tree = ast.parse(text, mode="eval")
