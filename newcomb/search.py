@@ -156,6 +156,14 @@ def _product(
     total = 1
     for _, _, count in per_group:
         total *= count
+    groups = len(per_group)
+    base = [0] * len(model.observations)
+    if exclude is None:  # groups with one option are the same in every policy: set them once
+        for members, options, _ in per_group:
+            if len(options) == 1:
+                for o, a in zip(members, options[0], strict=True):
+                    base[o] = a
+        per_group = [g for g in per_group if len(g[1]) != 1]
     combos: Iterator[tuple[tuple[int, ...], ...]] = itertools.product(
         *[opts for _, opts, _ in per_group]
     )
@@ -169,13 +177,13 @@ def _product(
     listed: list[list[int]] = []
     if total:
         for combo in itertools.islice(combos, limit):
-            sigma = [0] * len(model.observations)
+            sigma = list(base)
             for (members, _, _), values in zip(per_group, combo, strict=True):
                 for o, a in zip(members, values, strict=True):
                     sigma[o] = a
             listed.append(sigma)
     listed.sort()
-    return Found(tuple(pure(sigma, n_a) for sigma in listed), total, len(per_group))
+    return Found(tuple(pure(sigma, n_a) for sigma in listed), total, groups)
 
 
 @dataclass
@@ -235,6 +243,9 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
                     return Found((), 0, len(draw_groups))
                 tables.append(table)
                 continue
+        if len(members) == 1 and all(model.is_static(d) for d in ds):
+            tables.append(_static_rows(model, members[0], ds, members[0] in given))
+            continue
         checks = []
         if rule == "fail":
             for d in ds:
@@ -322,6 +333,27 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         # combinations in which every group's slice has no consistent world.
         return _product(model, per_group, limit, exclude=[c.empty for c in chosen])
     return _product(model, per_group, limit)
+
+
+def _static_rows(model: Model, o: int, ds: Sequence[int], asked: bool) -> list[_GroupSums]:
+    """The slices of a one-observation group all of whose draws are static: each act's sums
+    are read off the draws' per-act sums, with no slice run (separable problems)."""
+    n_a = len(model.actions)
+    den: Num = Fraction(0)
+    acts: list[Num] = [Fraction(0)] * n_a
+    consulted = asked
+    for d in ds:
+        base = model.static_sums(d)
+        den = den + base.den
+        row = base.obs.get(o)
+        if row is not None:
+            acts = [x + y for x, y in zip(acts, row.acts, strict=True)]
+        consulted = consulted or o in base.touched
+    zero = Fraction(0)
+    # where the policy is never consulted only the first action is kept (one policy)
+    return [
+        _GroupSums((a,), zero, acts[a], den, zero, zero) for a in range(n_a if consulted else 1)
+    ]
 
 
 @dataclass

@@ -411,6 +411,8 @@ class Model:
         self._stage2 = [n.var for n in self.nodes if n.stage == 2]
         self._stage3 = [n.var for n in self.nodes if n.stage == 3]
         self._check_size()
+        self._reads_of: dict[int, tuple[str, ...]] = {}
+        self._expect_memo: dict[tuple[Any, ...], Num] = {}
         self._assignments: list[tuple[Label, ...]] = list(
             itertools.product(
                 *[self.actions if isinstance(u, Prediction) else u.options for u in self.unknowns]
@@ -665,10 +667,23 @@ class Model:
     def expect(self, expr: Expr, env: Mapping[str, Any], act: int) -> Num:
         """E[expr] over the act's own chance, in the world ``env`` with act ``act``."""
         if not self._stage3:  # nothing happens after the act: one branch of weight 1
+            # The value depends only on the names the expression reads: memoised on their
+            # values (with their types: true and 1 are different labels), so the observation
+            # space's checks, the compiled tables and enumerations evaluate each case once.
+            names = self._reads_of.get(id(expr))
+            if names is None:
+                names = self._reads_of[id(expr)] = tuple(sorted(expr.names - {"action"}))
+            key = (id(expr), act, *((type(env[n]), env[n]) for n in names))
+            hit = self._expect_memo.get(key)
+            if hit is not None:
+                return hit
             x = expr({**env, "action": self.actions[act]})
             if isinstance(x, str) or not is_number(x):
                 raise ScenarioError(f"expected a number, got {x!r}", expr.path)
-            return to_number(x)  # type: ignore[no-any-return]
+            value: Num = to_number(x)
+            if len(self._expect_memo) < 1_000_000:
+                self._expect_memo[key] = value
+            return value
         total: Num = Fraction(0)
         for e, w in self.post(env, act):
             x = expr(e)
@@ -695,6 +710,7 @@ class Model:
         numbers (sums to 1, accuracies, types of the utility) before any theory runs.
         """
         domains: list[list[Label]] = [[] for _ in self.observes]
+        in_domain: list[set[tuple[type, Label]]] = [set() for _ in self.observes]
         found: dict[tuple[Any, ...], tuple[Label, ...]] = {}
 
         def note(obs: tuple[Label, ...]) -> None:
@@ -702,7 +718,8 @@ class Model:
             if k not in found:
                 found[k] = obs
                 for i, x in enumerate(obs):
-                    if (type(x), x) not in {(type(y), y) for y in domains[i]}:
+                    if (type(x), x) not in in_domain[i]:
+                        in_domain[i].add((type(x), x))
                         domains[i].append(x)
 
         count = 0
@@ -728,7 +745,7 @@ class Model:
             if isinstance(v, Prediction) and v.given is not None:
                 g = self._given_tuple(v)
                 for i, x in enumerate(g):
-                    if domains[i] and (type(x), x) not in {(type(y), y) for y in domains[i]}:
+                    if domains[i] and (type(x), x) not in in_domain[i]:
                         raise ScenarioError(
                             f"{self.observes[i]} never takes the value {x!r} (it takes: "
                             + ", ".join(repr(y) for y in domains[i])
@@ -1221,14 +1238,20 @@ class Model:
             ]
         return self._static[d_index]
 
+    def static_sums(self, d_index: int, corr: CorrelateMode = None) -> DrawSums:
+        """A static draw's sums (:meth:`is_static`), worked out once per correlate mode; its
+        ``obs`` rows hold each observation's per-act sums, from which any policy's are read."""
+        key = (d_index, corr if self.has_correlates else None)
+        base = self._static_base.get(key)
+        if base is None:
+            base = self._draw_run(self._compile()[d_index], [0] * len(self.observations), key[1])
+            self._static_base[key] = base
+        return base
+
     def _static_run(self, d_index: int, sigma: Sequence[int], corr: CorrelateMode) -> DrawSums:
         """A static draw's sums under ``sigma``: its worlds are worked out once (per correlate
         mode) and ``sigma`` only picks each observation's per-act sum."""
-        key = (d_index, corr)
-        base = self._static_base.get(key)
-        if base is None:
-            base = self._draw_run(self._compile()[d_index], [0] * len(self.observations), corr)
-            self._static_base[key] = base
+        base = self.static_sums(d_index, corr)
         out = DrawSums(
             paradox=base.paradox, den=base.den, guess_num=base.guess_num, guess_den=base.guess_den
         )
