@@ -29,6 +29,7 @@ __all__ = [
     "act_distribution",
     "deviate",
     "expected_utility",
+    "intervention_sums",
     "pure_expected_utilities",
     "pure_expected_utility",
     "value",
@@ -129,13 +130,21 @@ def pure_expected_utilities(
     n = len(model.actions)
     if how != "intervene":
         return [pure_expected_utility(model, sigma, obs, a, how=how, rule=rule) for a in range(n)]
-    corr = pure((sigma[obs],), n)[0]
-    den, _, acts = model.local_sums(sigma, obs, corr)
-    if is_zero(den) and model.has_correlates:
-        den, _, acts = model.local_sums(sigma, obs, tremble(corr))
+    den, acts = intervention_sums(model, sigma, obs)
     if is_zero(den):
         return [None] * n
     return [ratio(x, den) for x in acts]
+
+
+def intervention_sums(model: Model, sigma: list[int], obs: int) -> tuple[Num, list[Num]]:
+    """CDT's sums at ``obs`` against the pure policy ``sigma``: the weight of the worlds that
+    show it (> 0 unless none can) and each act's Σ w·U when the act is set to it; the expected
+    utilities are their ratios, so comparing acts needs no division."""
+    corr = pure((sigma[obs],), len(model.actions))[0]
+    den, _, acts = model.local_sums(sigma, obs, corr)
+    if is_zero(den) and model.has_correlates:
+        den, _, acts = model.local_sums(sigma, obs, tremble(corr))
+    return den, acts
 
 
 def _policy_value_with(

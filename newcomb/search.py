@@ -31,7 +31,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .errors import LimitError
-from .query import Query, pure_expected_utilities
+from .query import Query, intervention_sums, pure_expected_utilities
 from .series import Num, is_zero, ratio
 from .world import Behaviour, Model, Rule, pure
 
@@ -376,8 +376,31 @@ def _ratio(base: _GroupSums, pick: Sequence[_GroupSums]) -> Num | None:
     return None if is_zero(den) else ratio(num, den)
 
 
-def _ratifiable_at(model: Model, sigma: list[int], o: int, how: Query) -> bool:
-    eus = pure_expected_utilities(model, sigma, o, how=how)
+def _ratifiable_at(
+    model: Model,
+    sigma: list[int],
+    o: int,
+    how: Query,
+    around: Sequence[int] = (),
+    memo: dict[tuple[int, ...], list[Num | None]] | None = None,
+) -> bool:
+    """Whether the act ``sigma`` takes at ``o`` is among the best there; ``around`` lists the
+    other observations EDT's expected utilities at ``o`` can read (for ``memo``)."""
+    if how == "intervene":  # one denominator for every act: compare the sums
+        den, acts = intervention_sums(model, sigma, o)
+        if is_zero(den):
+            return sigma[o] == 0
+        mine_sum = acts[sigma[o]]
+        return not any(x > mine_sum for x in acts)
+    if memo is None or model.scenario.physical is not None:
+        eus = pure_expected_utilities(model, sigma, o, how=how)
+    else:
+        # EDT's EU(b | o) sets the act at o to b, so it reads σ only away from o: one vector
+        # serves every act the search tries at o.
+        key = (o, *(sigma[x] for x in around))
+        eus = memo.get(key)  # type: ignore[assignment]
+        if eus is None:
+            eus = memo[key] = pure_expected_utilities(model, sigma, o, how=how)
     defined = [e for e in eus if e is not None]
     if not defined:
         return sigma[o] == 0
@@ -402,8 +425,17 @@ def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> 
     linked = _union_find(n_o, reads)
     per_group = []
     buffer = [0] * n_o
+    memo: dict[tuple[int, ...], list[Num | None]] = {}
     for members in linked:
-        checks = [(reads[o], lambda s, o=o: _ratifiable_at(model, s, o, how)) for o in members]
+        checks = [
+            (
+                reads[o],
+                lambda s, o=o: _ratifiable_at(
+                    model, s, o, how, tuple(x for x in reads[o] if x != o), memo
+                ),
+            )
+            for o in members
+        ]
         slices = [tuple(s[o] for o in members) for s in _slices(model, members, checks, buffer)]
         per_group.append((members, slices, len(slices)))
     return _product(model, per_group, limit)

@@ -436,7 +436,7 @@ class Model:
         self._reads: list[tuple[int, ...]] | None = None
         self._static: list[bool] | None = None
         self._static_base: dict[tuple[Any, ...], DrawSums] = {}
-        self._local_memo: dict[tuple[Any, ...], tuple[Num, Num, list[Num]]] = {}
+        self._local_memo: dict[tuple[Any, ...], tuple[Num, Num, list[Num], list[Num] | None]] = {}
 
     # -- static analysis ----------------------------------------------------------------------
     @staticmethod
@@ -1169,31 +1169,55 @@ class Model:
         self, sigma: Sequence[int], obs: int, corr: CorrelateMode
     ) -> tuple[Num, Num, list[Num]]:
         """(Σ w, Σ w·U, Σ w·U(act set to a) for each a) over the consistent worlds of W(σ) that
-        show ``obs``, from the draws that can show it only (memoised per slice of σ over those
-        draws' scopes: CDT asks the same sums once per act)."""
+        show ``obs``, from the draws that can show it only.
+
+        Memoised per slice of σ over the scopes of those draws that a policy can change: a
+        static draw (:meth:`is_static`) adds the same per-act sums under every policy, and only
+        its Σ w·U reads σ, as its per-act sum at σ(obs)."""
         if self._reads is None:
             scopes = self.draw_scope()
             self._reads = [
-                tuple(sorted({x for d in self.draws_showing(o) for x in scopes[d]}))
+                tuple(
+                    sorted(
+                        {
+                            x
+                            for d in self.draws_showing(o)
+                            if not self.is_static(d)
+                            for x in scopes[d]
+                        }
+                    )
+                )
                 for o in range(len(self.observations))
             ]
         key = (obs, corr if self.has_correlates else None, *(sigma[x] for x in self._reads[obs]))
         hit = self._local_memo.get(key)
-        if hit is not None:
-            return hit[0], hit[1], list(hit[2])
-        if len(self._local_memo) > 100_000:
-            self._local_memo.clear()
-        den: Num = Fraction(0)
-        num: Num = Fraction(0)
-        acts: list[Num] = [Fraction(0)] * len(self.actions)
-        for d in self.draws_showing(obs):
-            row = self.draw_sums(d, sigma, corr).obs.get(obs)
-            if row is not None:
+        if hit is None:
+            den: Num = Fraction(0)
+            num: Num = Fraction(0)  # from the draws a policy can change
+            acts: list[Num] | None = None
+            fixed: list[Num] | None = None  # the static draws' per-act sums
+            for d in self.draws_showing(obs):
+                static = self.is_static(d)
+                row = (
+                    self.static_sums(d, corr) if static else self.draw_sums(d, sigma, corr)
+                ).obs.get(obs)
+                if row is None:
+                    continue
                 den = den + row.den
-                num = num + row.num
-                acts = [x + y for x, y in zip(acts, row.acts, strict=True)]
-        self._local_memo[key] = (den, num, list(acts))
-        return den, num, acts
+                if static:
+                    fixed = row.acts if fixed is None else _plus(fixed, row.acts)
+                else:
+                    num = num + row.num
+                acts = row.acts if acts is None else _plus(acts, row.acts)
+            zeros: list[Num] = [Fraction(0)] * len(self.actions)
+            hit = (den, num, acts or zeros, fixed)
+            if len(self._local_memo) > 100_000:
+                self._local_memo.clear()
+            self._local_memo[key] = hit
+        den, num, acts, fixed = hit
+        if fixed is not None:
+            num = num + fixed[sigma[obs]]
+        return den, num, list(acts)
 
     def draw_sums(self, d_index: int, sigma: Sequence[int], corr: CorrelateMode) -> DrawSums:
         """One draw's share of W(σ)'s sums; it depends on σ only within the draw's scope
@@ -1416,6 +1440,10 @@ def _label_key(obs: Sequence[Label]) -> tuple[tuple[type, Label], ...]:
 def _where(env: Mapping[str, Any], params: Mapping[str, Any]) -> str:
     ctx = [f"{k} = {_short(v)}" for k, v in env.items() if k not in params]
     return f" (when {', '.join(ctx)})" if ctx else ""
+
+
+def _plus(a: Sequence[Num], b: Sequence[Num]) -> list[Num]:
+    return [x + y for x, y in zip(a, b, strict=True)]
 
 
 def pure(sigma: Sequence[int], n: int) -> Behaviour:
