@@ -335,8 +335,10 @@ def main() -> None:
     rows.append(cold_start(5 if args.quick else 11))
     print(f"{'family':<58} {'newcomb (s)':>12} {'baseline (s)':>13} {'ratio':>16}")
     for row in rows:
-        if row.get("speedup") is not None:
+        if row.get("speedup") is not None and row["speedup"] >= 1:
             text = f"{row['speedup']:,.1f}× faster"
+        elif row.get("speedup") is not None:
+            text = f"{1 / row['speedup']:,.1f}× slower"
         elif row.get("slowdown") is not None:
             text = f"{row['slowdown']:,.1f}× slower"
         elif row.get("ratio") is not None:
