@@ -55,10 +55,11 @@ _OCT = re.compile(r"^0o[0-7]+$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _SPECIAL = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.nan|\.NaN|\.NAN)$")
-_STANDARD_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:seq",
+_STANDARD_TAGS = {  # the one tag each kind of node may carry
+    "ScalarNode": "tag:yaml.org,2002:str",
+    "_StringNode": "tag:yaml.org,2002:str",
+    "SequenceNode": "tag:yaml.org,2002:seq",
+    "MappingNode": "tag:yaml.org,2002:map",
 }
 
 
@@ -72,6 +73,13 @@ class _Loader(_SafeBase):  # type: ignore[misc]
     plain scalar stays a string, and this module resolves it by the YAML 1.2 core schema."""
 
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
+
+
+_STR = "tag:yaml.org,2002:str"
+
+
+class _StringNode(yaml.ScalarNode):  # type: ignore[misc]
+    """A scalar tagged as a string (``!!str`` or ``!``): never resolved to a number or boolean."""
 
 
 MAX_NESTING = 100  # YAML collections inside collections; a scenario needs about six
@@ -109,10 +117,14 @@ def _compose(loader: Any, file: str) -> yaml.Node | None:
             node = yaml.ScalarNode(_ALIAS, "", event.start_mark, event.end_mark)
         elif isinstance(event, yaml.ScalarEvent):
             tag = event.tag
-            if tag is None or tag == "!":
-                tag = "tag:yaml.org,2002:str"
-            node = yaml.ScalarNode(
-                tag, event.value, event.start_mark, event.end_mark, style=event.style
+            # an explicit string tag (`!!str 123`, or the non-specific `! 123`) makes a string
+            kind = _StringNode if tag in ("!", _STR) else yaml.ScalarNode
+            node = kind(
+                tag if tag not in (None, "!") else _STR,
+                event.value,
+                event.start_mark,
+                event.end_mark,
+                style=event.style,
             )
         elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
             seq = isinstance(event, yaml.SequenceStartEvent)
@@ -166,7 +178,7 @@ class _Reader:
         if node.tag == _ALIAS:
             raise self.fail("anchors and aliases (& and *) are not supported", path, node)
         self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if node.tag not in _STANDARD_TAGS:
+        if node.tag != _STANDARD_TAGS[type(node).__name__]:  # e.g. !!str on a list
             raise self.fail(f"YAML tags such as {node.tag!r} are not supported", path, node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
@@ -193,7 +205,7 @@ class _Reader:
 
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         text = node.value
-        if node.style:  # quoted or block scalar: always a string (plain is None or "")
+        if node.style or isinstance(node, _StringNode):  # quoted, block or tagged !!str
             return text
         if _NULL.match(text):
             return None

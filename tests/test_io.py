@@ -373,6 +373,19 @@ def test_explicit_tags_are_refused(value: str, backend: str) -> None:
     assert err.line == 2
 
 
+@pytest.mark.parametrize("backend", ["default", "pure-python"], indirect=True)
+@pytest.mark.parametrize("text", ["!!str 123", "! 123", "!!str true", "!<tag:yaml.org,2002:str> 1"])
+def test_a_string_tag_makes_a_string(text: str, backend: str) -> None:
+    # YAML's own string tags are the one kind accepted: the scalar stays text, never a number
+    s = loads(MINIMAL.replace("name: Minimal", f"name: {text}"))
+    assert s.name == text.split()[-1]
+
+
+def test_a_string_tag_on_a_collection_is_refused() -> None:
+    err = fails(MINIMAL.replace("actions: [a, b]", "actions: !!str [a, b]"))
+    assert "YAML tags such as 'tag:yaml.org,2002:str' are not supported" in err.message
+
+
 def test_non_mapping_keys_are_refused() -> None:
     err = fails("? [a, b]\n: 1\n")
     assert "mapping keys must be plain values" in err.message
