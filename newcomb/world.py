@@ -413,6 +413,7 @@ class Model:
         self._check_size()
         self._reads_of: dict[int, tuple[str, ...]] = {}
         self._expect_memo: dict[tuple[Any, ...], Num] = {}
+        self._dist_memo: dict[tuple[Any, ...], list[tuple[Label, Fraction]]] = {}
         self._assignments: list[tuple[Label, ...]] = list(
             itertools.product(
                 *[self.actions if isinstance(u, Prediction) else u.options for u in self.unknowns]
@@ -519,6 +520,26 @@ class Model:
 
     def _distribution(
         self, pairs: Sequence[tuple[Label, Expr]], env: Env, path_hint: Variable
+    ) -> list[tuple[Label, Fraction]]:
+        """A chance variable's (label, probability) pairs in ``env``, checked; memoised on the
+        values of the names its probabilities read (the observation space and the compiled
+        tables ask for the same ones)."""
+        names = self._reads_of.get(id(pairs))
+        if names is None:
+            read: set[str] = set()
+            for _, e in pairs:
+                read |= e.names
+            names = self._reads_of[id(pairs)] = tuple(sorted(read))
+        key = (id(pairs), *((type(env[n]), env[n]) for n in names))
+        hit = self._dist_memo.get(key)
+        if hit is None:
+            hit = self._distribution_of(pairs, env)
+            if len(self._dist_memo) < 1_000_000:
+                self._dist_memo[key] = hit
+        return list(hit)
+
+    def _distribution_of(
+        self, pairs: Sequence[tuple[Label, Expr]], env: Env
     ) -> list[tuple[Label, Fraction]]:
         out: list[tuple[Label, Fraction]] = []
         total = Fraction(0)
