@@ -157,7 +157,7 @@ def _policy_value_with(
     s.paradox, s.num, s.den = total.paradox, total.num, total.den
     s.guess_num, s.guess_den = total.guess_num, total.guess_den
     try:
-        for d in model.draws_showing(obs):
+        for d in model.draws_reading(obs):
             for sign, a in ((-1, keep), (1, act)):
                 sigma[obs] = a
                 part = model.draw_sums(d, sigma, None)

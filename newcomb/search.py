@@ -45,9 +45,10 @@ REPORT_LIMIT = 64
 is still counted."""
 
 VECTOR_FROM = 256
-"""FDT searches a coupled group with at least this many joint slices (|A|^|group|) through
-exact integer arrays (:mod:`newcomb.vectorised`), smaller groups slice by slice; both give the
-same answer (the property tests run both on every generated scenario)."""
+"""Groups with at least this many joint slices (|A|^|group|) are searched with numpy arrays
+(:mod:`newcomb.vectorised`): FDT's sums as exact integers, CDT's and EDT's ratifiability as
+one boolean table per observation; smaller groups slice by slice. Both give the same answer
+(the property tests run both on every generated scenario)."""
 
 
 @dataclass(frozen=True)
@@ -412,30 +413,32 @@ def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> 
     """Every ratifiable pure policy for EDT (``condition``) or CDT (``intervene``)."""
     scopes = model.draw_scope()
     n_o = len(model.observations)
-    showing: list[list[int]] = [[] for _ in range(n_o)]
-    for d, scope in enumerate(scopes):
-        for o in scope:
-            showing[o].append(d)
+    # ratifiability at o reads σ wherever the draws that can show o read it
     reads: list[tuple[int, ...]] = []
     for o in range(n_o):
         r = {o}
-        for d in showing[o]:
+        for d in model.draws_showing(o):
             r |= set(scopes[d])
         reads.append(tuple(sorted(r)))
     linked = _union_find(n_o, reads)
     per_group = []
     buffer = [0] * n_o
     memo: dict[tuple[int, ...], list[Num | None]] = {}
+    around = [tuple(x for x in reads[o] if x != o) for o in range(n_o)]
+
+    def ratifiable_at(s: list[int], o: int) -> bool:
+        return _ratifiable_at(model, s, o, how, around[o], memo)
+
     for members in linked:
-        checks = [
-            (
-                reads[o],
-                lambda s, o=o: _ratifiable_at(
-                    model, s, o, how, tuple(x for x in reads[o] if x != o), memo
-                ),
-            )
-            for o in members
-        ]
+        if len(model.actions) ** len(members) >= VECTOR_FROM:
+            from . import vectorised  # numpy, imported only for large groups
+
+            _bound(model, members)
+            mask = vectorised.ratifiable_mask(model, members, reads, ratifiable_at)
+            options = vectorised.mask_slices(mask, limit)
+            per_group.append((members, options, int(mask.sum())))
+            continue
+        checks = [(reads[o], lambda s, o=o: ratifiable_at(s, o)) for o in members]
         slices = [tuple(s[o] for o in members) for s in _slices(model, members, checks, buffer)]
         per_group.append((members, slices, len(slices)))
     return _product(model, per_group, limit)

@@ -433,6 +433,7 @@ class Model:
         self._leaves: list[_Leaf] = []
         self._scopes: list[tuple[int, ...]] | None = None
         self._showing: list[tuple[int, ...]] | None = None
+        self._reading: list[tuple[int, ...]] | None = None
         self._draw_memo: dict[tuple[Any, ...], DrawSums] = {}
         self._reads: list[tuple[int, ...]] | None = None
         self._static: list[bool] | None = None
@@ -1175,15 +1176,32 @@ class Model:
             self._scopes = scopes
         return self._scopes
 
-    def draws_showing(self, obs: int) -> tuple[int, ...]:
-        """The compiled draws whose scope holds observation ``obs`` (the only ones that can
-        add to its sums)."""
-        if self._showing is None:
-            showing: list[list[int]] = [[] for _ in self.observations]
+    def draws_reading(self, obs: int) -> tuple[int, ...]:
+        """The compiled draws whose scope holds observation ``obs``: those whose sums can
+        change when the act at ``obs`` does (they show it, or a ``given`` prediction asks
+        about it)."""
+        if self._reading is None:
+            reading: list[list[int]] = [[] for _ in self.observations]
             for d, scope in enumerate(self.draw_scope()):
                 for o in scope:
+                    reading[o].append(d)
+            self._reading = [tuple(x) for x in reading]
+        return self._reading[obs]
+
+    def draws_showing(self, obs: int) -> tuple[int, ...]:
+        """The compiled draws whose worlds can show observation ``obs`` (under any choice of
+        the predictor): the only ones that add to the sums conditional on it. A draw that only
+        asks about ``obs`` through a ``given`` prediction reads the act there but never shows
+        it."""
+        if self._showing is None:
+            showing: list[list[int]] = [[] for _ in self.observations]
+            for d, draw in enumerate(self._compile()):
+                shown = {
+                    self._leaves[leaf].obs for branches in draw.attempts for leaf, _ in branches
+                }
+                for o in shown:
                     showing[o].append(d)
-            self._showing = [tuple(x) for x in showing]
+            self._showing = [tuple(sorted(x)) for x in showing]
         return self._showing[obs]
 
     def local_sums(
