@@ -59,23 +59,48 @@ class Eps:
         self.c: tuple[Fraction, ...] = tuple(c)
 
     @staticmethod
+    def _of(c: list[Fraction]) -> Eps:
+        """An Eps from a list it may keep, trailing zeros dropped (the arithmetic's fast
+        constructor: a Fraction is tested for zero directly, anything else by ``_zero``)."""
+        while c:
+            x = c[-1]
+            if x.__class__ is Fraction:
+                if x:
+                    break
+            elif not _zero(x):
+                break
+            c.pop()
+        e = object.__new__(Eps)
+        e.c = tuple(c)
+        return e
+
+    @staticmethod
     def lift(x: Num | int) -> Eps:
         if isinstance(x, Eps):
             return x
         return Eps((Fraction(x) if isinstance(x, int) else x,))
 
     def __add__(self, other: Num | int) -> Eps:
-        o = Eps.lift(other).c
+        if other.__class__ is Eps:
+            o = other.c
+        elif other.__class__ is Fraction:
+            if not other:
+                return self
+            o = (other,)
+        else:
+            o = Eps.lift(other).c
         a = self.c
-        n = max(len(a), len(o))
-        return Eps(
-            tuple((a[i] if i < len(a) else 0) + (o[i] if i < len(o) else 0) for i in range(n))  # type: ignore[misc]
-        )
+        if len(a) < len(o):
+            a, o = o, a
+        c = list(a)
+        for i, x in enumerate(o):
+            c[i] = c[i] + x
+        return Eps._of(c)
 
     __radd__ = __add__
 
     def __neg__(self) -> Eps:
-        return Eps(tuple(-x for x in self.c))
+        return Eps._of([-x for x in self.c])
 
     def __sub__(self, other: Num | int) -> Eps:
         return self + (-Eps.lift(other))
@@ -84,17 +109,19 @@ class Eps:
         return Eps.lift(other) - self
 
     def __mul__(self, other: Num | int) -> Eps:
-        if not isinstance(other, Eps):
-            return Eps(tuple(x * other for x in self.c))
+        if other.__class__ is not Eps:
+            if other.__class__ is Fraction and not other:
+                return Eps._of([])
+            return Eps._of([x * other for x in self.c])  # type: ignore[misc]
         a, b = self.c, other.c
         if not a or not b:
-            return Eps(())
+            return Eps._of([])
         out = [Fraction(0)] * (len(a) + len(b) - 1)
         for i, x in enumerate(a):
             if not _zero(x):
                 for j, y in enumerate(b):
                     out[i + j] += x * y
-        return Eps(tuple(out))
+        return Eps._of(out)
 
     __rmul__ = __mul__
 
