@@ -743,7 +743,7 @@ class _TableBuilder:
             v = Fraction(int(m.group(1)), int(m.group(2) or 1))
             e = Expr(source=text, names=frozenset(), path=path, fn=lambda env: v)
         else:
-            e = parse_expr(x, self.known, path)
+            e = parse_expr(x, self.known, path)  # safe: this module's whitelisting parser
         if ck is not None:
             self._parsed[ck] = e
         return e
@@ -816,7 +816,9 @@ def parse_table(
     lookup = _lookup_names(data["lookup"], allowed, (*p, "lookup"))
     builder = _TableBuilder(lookup, allowed, p)
     runtime, entries = builder.level(data["table"], 0, (), (*p, "table"))
-    default = parse_expr(data["default"], allowed, (*p, "default")) if "default" in data else None
+    default = None
+    if "default" in data:
+        default = parse_expr(data["default"], allowed, (*p, "default"))  # safe: whitelisting parser
     if builder.count == 0 and default is None:
         raise ScenarioError("the table has no entries and no default", (*p, "table"))
     names = set(lookup) | builder.names | (default.names if default is not None else set())
