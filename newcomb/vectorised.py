@@ -1,4 +1,5 @@
-"""A coupled group's joint policies as exact integer arrays (FDT's fast path).
+"""Coupled groups of joint policies as numpy arrays: FDT's exact sums, CDT's and EDT's
+ratifiability.
 
 Within a group of coupled observations, V(σ)'s sums are Σ over the group's draws of each draw's
 share, and a draw's share depends on σ only within the draw's scope. So each draw is evaluated
@@ -12,6 +13,9 @@ optimal slices are then exact array operations.
 
 Symbolic values (sympy expressions) cannot be put in arrays; :func:`build` returns ``None`` and
 the search enumerates slices one by one as before.
+
+Ratifiability (:func:`ratifiable_mask`) is a boolean table per observation over the slices it
+reads, broadcast over the group and ANDed: the exact decisions come from the caller.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from .series import Eps, Num
 if TYPE_CHECKING:
     from .world import Model, Rule
 
-__all__ = ["GroupTable", "build", "ratifiable_mask"]
+__all__ = ["GroupTable", "build", "mask_slices", "ratifiable_mask"]
 
 _INT64_SAFE = 1 << 62
 
