@@ -777,13 +777,14 @@ class Model:
                 note(g)
 
         orders = [self._natural_order(name) for name in self.observes]
+        positions = [None if o is None else {k: i for i, k in enumerate(o)} for o in orders]
 
         def rank(obs: tuple[Label, ...]) -> tuple[Any, ...]:
             out: list[Any] = []
-            for order, x in zip(orders, obs, strict=True):
-                k = (type(x), x)
-                if order is not None and k in order:
-                    out.append((0, order.index(k), ""))
+            for position, x in zip(positions, obs, strict=True):
+                i = None if position is None else position.get((type(x), x))
+                if i is not None:
+                    out.append((0, i, ""))
                 else:
                     out.append((1, *_canonical(x)))
             return tuple(out)
