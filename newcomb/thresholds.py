@@ -66,14 +66,21 @@ class Thresholds:
     @property
     def points(self) -> tuple[Any, ...]:
         """Values where the verdict changes, between valid regions (the valid range's own ends
-        are not counted)."""
+        are not counted). An irrational threshold is a point whose own verdict is left open
+        (the model is exact at rationals only); the verdict changes there when the regions on
+        either side of it differ."""
         out: list[Any] = []
-        for a, b in itertools.pairwise(self.regions):
-            if a.policies is None or b.policies is None:
+        prev: Region | None = None  # the last region with a verdict, within the valid range
+        for r in self.regions:
+            if r.policies is None:
+                if not (r.point and prev is not None and not isinstance(r.lo, Fraction)):
+                    prev = None  # outside the valid range (or a rational point with no answer)
                 continue
-            x = a.hi
-            if not out or out[-1] != x:
-                out.append(x)
+            if prev is not None and verdict_key(prev.policies) != verdict_key(r.policies):
+                x = prev.hi
+                if not out or out[-1] != x:
+                    out.append(x)
+            prev = r
         return tuple(out)
 
 
@@ -149,9 +156,11 @@ def _between(lo: Any, hi: Any) -> Fraction:
     if hi is None:
         return Fraction(int(_floor(lo)) + 1)
     a, b = float(lo), float(hi)
-    # Stern–Brocot style search for the simplest fraction in (lo, hi), exactly checked.
+    # The simplest fraction in (lo, hi): screened in floating point, then checked exactly.
     for den in range(1, 10_000):
         num = int(a * den) + 1
+        if not a <= num / den <= b:
+            continue
         f = Fraction(num, den)
         if _less(lo, f) and _less(f, hi):
             return f
@@ -165,13 +174,26 @@ def _floor(x: Any) -> int:
 
 
 def _less(a: Any, b: Any) -> bool:
+    """``a < b`` exactly, for rationals and the real algebraic numbers thresholds can be (sympy
+    decides the sign of their difference; nsimplify, which hunts for a closed form with PSLQ,
+    took seconds per comparison)."""
+    if _rational(a, b):
+        return _as_number(a) < _as_number(b)  # type: ignore[no-any-return]
     import sympy
 
-    return (
-        bool(sympy.Rational(str(a)) < sympy.Rational(str(b)))
-        if _rational(a, b)
-        else bool(sympy.nsimplify(a) < sympy.nsimplify(b))
-    )
+    d = _sym(b) - _sym(a)
+    positive = d.is_positive
+    if positive is None:  # undecided symbolically: refine numerically, far past float
+        positive = bool(sympy.N(d, 60) > 0)
+    return bool(positive)
+
+
+def _sym(x: Any) -> Any:
+    import sympy
+
+    if isinstance(x, Fraction | int):
+        return sympy.Rational(int(Fraction(x).numerator), int(Fraction(x).denominator))
+    return x
 
 
 def _rational(*xs: Any) -> bool:

@@ -52,6 +52,53 @@ def test_regions_agree_with_solving_at_points(path: str, param: str, theory: The
             assert verdict_key(got) == verdict_key(r.policies), (x, r)
 
 
+# Transparent Newcomb with the parameter in the payoff too: FDT's two candidate policies are
+# V1 = 10^6 q + 1000 q (1 - q) (one-box on full, two-box on empty) and V2 = 1000 q + 10^6 (1 - q)
+# (always two-box); V1 - V2 = 2·10^6 q - 10^6 - 1000 q², zero at q = 1000 - 30·sqrt(1110).
+TRANSPARENT_Q_PAYOFF = """
+newcomb: 1
+name: Transparent Newcomb, the bonus scaled by q
+parameters: {q: 0.99}
+actions: [one_box, two_box]
+variables:
+  prediction: {predicts: action, given: {box: full}, accuracy: q}
+  box: {value: "'full' if prediction == 'one_box' else 'empty'"}
+observes: [box]
+utility: 1000000*(box == 'full') + 1000*q*(action == 'two_box')
+"""
+
+
+def test_an_irrational_threshold_is_found_and_named() -> None:
+    import sympy
+
+    s = newcomb.loads(TRANSPARENT_Q_PAYOFF)
+    th = thresholds(s, FDT(), "q")
+    root = 1000 - 30 * sympy.sqrt(1110)
+    assert th.points[-1] == root  # exact, not a float
+    below = [r for r in th.regions if r.policies is not None and r.hi is not None and r.hi == root]
+    above = [r for r in th.regions if r.policies is not None and r.lo is not None and r.lo == root]
+    assert below and above
+    for region in (below[0], above[0]):  # (below is a sliver: another pair of policies ties
+        probe = region.sample  # at q = (sqrt(4000001) - 1999) / 2, just under the root)
+        assert isinstance(probe, F)
+        m = Model(s.with_parameters(q=probe))
+        got = tuple(FDT().decide(m).policies)
+        assert verdict_key(got) == verdict_key(region.policies)
+    assert verdict_key(below[0].policies) != verdict_key(above[0].policies)
+
+
+def test_exact_comparisons_with_algebraic_thresholds() -> None:
+    import sympy
+
+    from newcomb.thresholds import _between, _less
+
+    r = 1000 - 30 * sympy.sqrt(1110)  # 0.5001250...
+    assert _less(F(1, 2), r) and not _less(r, F(1, 2))
+    assert _less(r, F(5002, 10000)) and not _less(F(5002, 10000), r)
+    x = _between(r, F(1))
+    assert isinstance(x, F) and _less(r, x) and x < 1
+
+
 def test_unknown_parameter() -> None:
     with pytest.raises(newcomb.ScenarioError, match="no parameter named 'z'"):
         thresholds(newcomb.load("scenarios/newcomb.yaml"), EDT(), "z")
