@@ -55,12 +55,15 @@ _OCT = re.compile(r"^0o[0-7]+$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _SPECIAL = re.compile(r"^([-+]?\.(inf|Inf|INF)|\.nan|\.NaN|\.NAN)$")
-_STANDARD_TAGS = {  # the one tag each kind of node may carry
-    "ScalarNode": "tag:yaml.org,2002:str",
-    "_StringNode": "tag:yaml.org,2002:str",
-    "SequenceNode": "tag:yaml.org,2002:seq",
-    "MappingNode": "tag:yaml.org,2002:map",
-}
+
+
+def _standard_tag(node: yaml.Node) -> str:
+    """The one tag a node of this kind may carry (a list tagged !!str is refused)."""
+    if isinstance(node, yaml.SequenceNode):
+        return "tag:yaml.org,2002:seq"
+    if isinstance(node, yaml.MappingNode):
+        return "tag:yaml.org,2002:map"
+    return "tag:yaml.org,2002:str"
 
 
 # libyaml's parser when PyYAML was built with it: the pure-Python one needs about a minute for a
@@ -178,7 +181,7 @@ class _Reader:
         if node.tag == _ALIAS:
             raise self.fail("anchors and aliases (& and *) are not supported", path, node)
         self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if node.tag != _STANDARD_TAGS[type(node).__name__]:  # e.g. !!str on a list
+        if node.tag != _standard_tag(node):
             raise self.fail(f"YAML tags such as {node.tag!r} are not supported", path, node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
