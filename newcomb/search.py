@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from .errors import LimitError
 from .query import Query, intervention_sums, pure_expected_utilities
-from .series import Num, is_zero, ratio
+from .series import Num, exact_sum, is_zero, ratio, weighted_sums
 from .world import Behaviour, Model, Rule, pure
 
 if TYPE_CHECKING:
@@ -340,16 +340,18 @@ def _static_rows(model: Model, o: int, ds: Sequence[int], asked: bool) -> list[_
     """The slices of a one-observation group all of whose draws are static: each act's sums
     are read off the draws' per-act sums, with no slice run (separable problems)."""
     n_a = len(model.actions)
-    den: Num = Fraction(0)
-    acts: list[Num] = [Fraction(0)] * n_a
+    dens: list[Num] = []
+    parts: list[tuple[Num, tuple[Num, ...]]] = []
     consulted = asked
     for d in ds:
         base = model.static_sums(d)
-        den = den + base.den
+        dens.append(base.den)
         row = base.obs.get(o)
         if row is not None:
-            acts = [x + y for x, y in zip(acts, row.acts, strict=True)]
+            parts.extend(row.parts)
         consulted = consulted or o in base.touched
+    den = exact_sum(dens)
+    acts = weighted_sums(parts, n_a)
     zero = Fraction(0)
     # where the policy is never consulted only the first action is kept (one policy)
     return [

@@ -12,16 +12,32 @@ truncated at a fixed order, which is all the comparisons need.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
-from typing import Union
+from math import lcm
+from typing import TypeGuard, Union, cast
 
-__all__ = ["EPSILON", "Eps", "Num", "is_zero", "leading", "ratio", "sign"]
+__all__ = [
+    "EPSILON",
+    "Eps",
+    "Num",
+    "exact_sum",
+    "is_zero",
+    "leading",
+    "ratio",
+    "sign",
+    "weighted_sums",
+]
 
 Num = Union[Fraction, "Eps"]
 
 # Orders kept when a ratio of polynomials is expanded as a power series in ε. Each accuracy-1
 # prediction in a world contributes one factor of ε, so this bounds the depth of tie-breaking.
 SERIES_ORDER = 8
+
+# Sums of many rationals are taken over one common denominator while it stays this small (in
+# bits); past it, or with ε-polynomials or formulas among the terms, term by term.
+COMMON_DENOMINATOR_BITS = 1024
 
 
 def _zero(x: object) -> bool:
@@ -233,3 +249,54 @@ def ratio(num: Num, den: Num) -> Num:
                 if i + j < len(rem):
                     rem[i + j] -= q * y
     return Eps(tuple(out))
+
+
+def _rationals(xs: Sequence[object]) -> TypeGuard[Sequence[Fraction]]:
+    return all(type(x) is Fraction for x in xs)
+
+
+def exact_sum(values: Iterable[Num]) -> Num:
+    """The exact sum of ``values``. Plain rationals are added as integers over their common
+    denominator, with one reduction at the end (``Fraction`` reduces after every addition)."""
+    xs = list(values)
+    if not xs:
+        return Fraction(0)
+    if _rationals(xs):
+        den = lcm(*{x.denominator for x in xs})
+        if den.bit_length() <= COMMON_DENOMINATOR_BITS:
+            return Fraction(sum(x.numerator * (den // x.denominator) for x in xs), den)
+    total: Num = xs[0]
+    for x in xs[1:]:
+        total = total + x
+    return total
+
+
+def weighted_sums(parts: Sequence[tuple[Num, Sequence[Num]]], n: int) -> list[Num]:
+    """``[Σ w·u[b] for (w, u) in parts]`` for ``b`` in ``range(n)``, exactly.
+
+    When every weight and every ``u[b]`` is a plain rational, the products are integers over
+    one common denominator (the least common multiple of the weights' times that of the
+    values'), summed as integers and reduced once per ``b``."""
+    if not parts:
+        return [Fraction(0)] * n
+    if _rationals([w for w, _ in parts]) and all(_rationals(u) for _, u in parts):
+        exact = cast(Sequence[tuple[Fraction, Sequence[Fraction]]], parts)
+        dw = lcm(*{w.denominator for w, _ in exact})
+        du = lcm(*{x.denominator for _, u in exact for x in u})
+        if (dw * du).bit_length() <= COMMON_DENOMINATOR_BITS:
+            totals = [0] * n
+            for w, u in exact:
+                k = w.numerator * (dw // w.denominator)
+                if du == 1:
+                    totals = [t + k * x.numerator for t, x in zip(totals, u, strict=True)]
+                else:
+                    totals = [
+                        t + k * x.numerator * (du // x.denominator)
+                        for t, x in zip(totals, u, strict=True)
+                    ]
+            den = dw * du
+            return [Fraction(t, den) for t in totals]
+    out: list[Num] = [Fraction(0)] * n
+    for weight, values in parts:
+        out = [t + weight * x for t, x in zip(out, values, strict=True)]
+    return out

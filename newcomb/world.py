@@ -37,7 +37,7 @@ from .errors import LimitError, ScenarioError
 from .expr import Expr, is_number, to_number
 from .expr import Value as ExprValue
 from .model import Chance, Correlate, Label, Policy, Prediction, Scenario, Select, Value, Variable
-from .series import EPSILON, Eps, Num, is_zero, ratio
+from .series import EPSILON, Eps, Num, exact_sum, is_zero, ratio, weighted_sums
 
 __all__ = [
     "Attempt",
@@ -280,12 +280,7 @@ class ObsSums:
     @property
     def acts(self) -> list[Num]:
         if self._acts is None:
-            n = len(self.parts[0][1]) if self.parts else 0
-            acts: list[Num] = [Fraction(0)] * n
-            for ww, util in self.parts:
-                for b in range(n):
-                    acts[b] = acts[b] + ww * util[b]
-            self._acts = acts
+            self._acts = weighted_sums(self.parts, len(self.parts[0][1]) if self.parts else 0)
         return self._acts
 
 
@@ -1076,7 +1071,7 @@ class Model:
                         else None
                     )
                     leaves.append(_Leaf(self.observation_of(env2), util, pref))
-                    branches.append((len(leaves) - 1, p))
+                    branches.append((len(leaves) - 1, _one(p)))
                 attempts.append(tuple(branches))
                 if len(leaves) > self.limits.max_worlds:
                     raise LimitError(
@@ -1101,7 +1096,7 @@ class Model:
                     pe: Num = Fraction(1)
                     for _, p in combo:
                         pe = pe * p
-                    row.append((index[tuple(v for v, _ in combo)], pe))
+                    row.append((index[tuple(v for v, _ in combo)], _one(pe)))
                 errors.append(tuple(row))
             draws.append(_Draw0(key, chance, corr, given, tuple(attempts), tuple(errors)))
         self._leaves = leaves
@@ -1232,10 +1227,10 @@ class Model:
         key = (obs, corr if self.has_correlates else None, *(sigma[x] for x in self._reads[obs]))
         hit = self._local_memo.get(key)
         if hit is None:
-            den: Num = Fraction(0)
+            dens: list[Num] = []
             num: Num = Fraction(0)  # from the draws a policy can change
-            acts: list[Num] | None = None
-            fixed: list[Num] | None = None  # the static draws' per-act sums
+            moving: list[list[Num]] = []  # their per-act sums
+            fixed_parts: list[tuple[Num, tuple[Num, ...]]] = []  # the static draws' worlds
             for d in self.draws_showing(obs):
                 static = self.is_static(d)
                 row = (
@@ -1243,14 +1238,18 @@ class Model:
                 ).obs.get(obs)
                 if row is None:
                     continue
-                den = den + row.den
+                dens.append(row.den)
                 if static:
-                    fixed = row.acts if fixed is None else _plus(fixed, row.acts)
+                    fixed_parts.extend(row.parts)
                 else:
                     num = num + row.num
-                acts = row.acts if acts is None else _plus(acts, row.acts)
-            zeros: list[Num] = [Fraction(0)] * len(self.actions)
-            hit = (den, num, acts or zeros, fixed)
+                    moving.append(row.acts)
+            n_a = len(self.actions)
+            fixed = weighted_sums(fixed_parts, n_a) if fixed_parts else None
+            acts: list[Num] = fixed if fixed is not None else [Fraction(0)] * n_a
+            for row_acts in moving:
+                acts = _plus(acts, row_acts)
+            hit = (exact_sum(dens), num, acts, fixed)
             if len(self._local_memo) > 100_000:
                 self._local_memo.clear()
             self._local_memo[key] = hit
@@ -1308,7 +1307,9 @@ class Model:
         key = (d_index, corr if self.has_correlates else None)
         base = self._static_base.get(key)
         if base is None:
-            base = self._draw_run(self._compile()[d_index], [0] * len(self.observations), key[1])
+            base = self._draw_run(
+                self._compile()[d_index], [0] * len(self.observations), key[1], chosen=False
+            )
             self._static_base[key] = base
         return base
 
@@ -1330,7 +1331,12 @@ class Model:
         out.num = nums[0] if len(nums) == 1 else sum(nums, Fraction(0))
         return out
 
-    def _draw_run(self, d: _Draw0, sigma: Sequence[int], corr: CorrelateMode) -> DrawSums:
+    def _draw_run(
+        self, d: _Draw0, sigma: Sequence[int], corr: CorrelateMode, chosen: bool = True
+    ) -> DrawSums:
+        """One draw's sums under ``sigma``. With ``chosen`` false the sums of the utility of
+        the acts σ takes (``num``) are left at zero: a static draw's base only keeps each
+        observation's worlds, from which any policy's sums are read."""
         leaves = self._leaves
         predicted = self._predicted
         out = DrawSums()
@@ -1386,25 +1392,31 @@ class Model:
                     out.guess_num = out.guess_num + ww * leaf.utility[sigma[leaf.obs]]
             out.touched = frozenset(touched)
             return out
-        share = w * Fraction(1, len(ok))
+        # (compiled probabilities of exactly 1 are the object ONE: no multiplication by them)
+        share = w if len(ok) == 1 else w * Fraction(1, len(ok))
+        dens: list[Num] = []
         for u in ok:
             for u2, pe in d.errors[u]:
-                base = share * pe
+                base = share if pe is ONE else share * pe
                 for leaf_i, p in d.attempts[u2]:
                     leaf = leaves[leaf_i]
                     o = leaf.obs
                     touched.add(o)
-                    ww = base * p
+                    ww = base if p is ONE else base * p
                     util = leaf.utility
-                    wu = ww * util[sigma[o]]
-                    out.den = out.den + ww
-                    out.num = out.num + wu
+                    dens.append(ww)
                     row = out.obs.get(o)
                     if row is None:
                         row = out.obs[o] = ObsSums()
-                    row.den = row.den + ww
-                    row.num = row.num + wu
                     row.parts.append((ww, util))
+                    if chosen:
+                        wu = ww * util[sigma[o]]
+                        out.num = out.num + wu
+                        row.num = row.num + wu
+        out.den = dens[0] if len(dens) == 1 else exact_sum(dens)
+        for row in out.obs.values():
+            parts = row.parts
+            row.den = parts[0][0] if len(parts) == 1 else exact_sum([x for x, _ in parts])
         out.touched = frozenset(touched)
         return out
 
@@ -1480,6 +1492,14 @@ def _label_key(obs: Sequence[Label]) -> tuple[tuple[type, Label], ...]:
 def _where(env: Mapping[str, Any], params: Mapping[str, Any]) -> str:
     ctx = [f"{k} = {_short(v)}" for k, v in env.items() if k not in params]
     return f" (when {', '.join(ctx)})" if ctx else ""
+
+
+ONE = Fraction(1)
+
+
+def _one(p: Num) -> Num:
+    """``p``, or the shared object :data:`ONE` when it is exactly 1 (see ``_draw_run``)."""
+    return ONE if type(p) is Fraction and p == 1 else p
 
 
 def _plus(a: Sequence[Num], b: Sequence[Num]) -> list[Num]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from fractions import Fraction as F
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from newcomb.series import EPSILON, Eps, leading, ratio, sign
+from newcomb import series
+from newcomb.series import EPSILON, Eps, exact_sum, leading, ratio, sign, weighted_sums
 
 
 def test_arithmetic_and_limit() -> None:
@@ -41,3 +44,53 @@ def test_ratio_is_the_limit_of_a_tremble() -> None:
 
 def test_plain_rationals_stay_rationals() -> None:
     assert ratio(F(1), F(3)) == F(1, 3) and isinstance(ratio(F(1), F(3)), F)
+
+
+# -- sums over a common denominator ----------------------------------------------------------
+
+rationals = st.fractions(max_denominator=10**6)
+numbers = st.one_of(
+    rationals,
+    st.tuples(rationals, rationals).map(lambda c: Eps(c)),  # ε-polynomials too
+)
+
+
+def naive_weighted(parts: list[tuple[object, tuple[object, ...]]], n: int) -> list[object]:
+    out: list[object] = [F(0)] * n
+    for w, u in parts:
+        out = [t + w * x for t, x in zip(out, u, strict=True)]  # type: ignore[operator]
+    return out
+
+
+@given(st.lists(numbers, max_size=12))
+def test_exact_sum_is_the_sum(xs: list[object]) -> None:
+    total: object = F(0)
+    for x in xs:
+        total = total + x  # type: ignore[operator]
+    got = exact_sum(xs)
+    assert got == total
+    assert type(got) is type(total) or not xs
+
+
+@given(
+    st.integers(min_value=0, max_value=4).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(numbers, st.tuples(*[rationals] * n)), max_size=8),
+        )
+    )
+)
+def test_weighted_sums_are_the_sums(case: tuple[int, list[tuple[object, tuple[F, ...]]]]) -> None:
+    n, parts = case
+    assert weighted_sums(parts, n) == naive_weighted(parts, n)
+
+
+def test_a_huge_common_denominator_falls_back_to_term_by_term(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    primes = [F(1, p) for p in (101, 103, 107, 109, 113)]
+    parts = [(x, (F(1), F(1, 7))) for x in primes]
+    want = naive_weighted(parts, 2)  # type: ignore[arg-type]
+    monkeypatch.setattr(series, "COMMON_DENOMINATOR_BITS", 8)  # lcm 101·103·... needs 34 bits
+    assert weighted_sums(parts, 2) == want  # type: ignore[arg-type]
+    assert exact_sum(primes) == sum(primes, F(0))
