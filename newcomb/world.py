@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -408,6 +408,7 @@ class Model:
         self._check_size()
         self._reads_of: dict[int, tuple[str, ...]] = {}
         self._expect_memo: dict[tuple[Any, ...], Num] = {}
+        self._row_memo: dict[tuple[Any, ...], tuple[Num, ...]] = {}
         self._dist_memo: dict[tuple[Any, ...], list[tuple[Label, Fraction]]] = {}
         self._assignments: list[tuple[Label, ...]] = list(
             itertools.product(
@@ -415,17 +416,19 @@ class Model:
             )
         )
         self.observes = scenario.observes
+        self._draws0: list[_Draw0] = []
+        self._leaves: list[_Leaf] = []
+        self._givens = [
+            v for v in self._stage1 if isinstance(v, Prediction) and v.given is not None
+        ]
+        self._given_slot = {v.name: k for k, v in enumerate(self._givens)}
         self.observations: tuple[tuple[Label, ...], ...] = self._observation_space()
         self._obs_index = {_label_key(o): i for i, o in enumerate(self.observations)}
         self._given_index = {
-            v.name: self._obs_index[_label_key(self._given_tuple(v))]
-            for v in self._stage1
-            if isinstance(v, Prediction) and v.given is not None
+            v.name: self._obs_index[_label_key(self._given_tuple(v))] for v in self._givens
         }
         self._cache: dict[tuple[Any, ...], WorldSet] = {}
         self._summaries: dict[tuple[Any, ...], Summary] = {}
-        self._draws0: list[_Draw0] | None = None
-        self._leaves: list[_Leaf] = []
         self._scopes: list[tuple[int, ...]] | None = None
         self._showing: list[tuple[int, ...]] | None = None
         self._reading: list[tuple[int, ...]] | None = None
@@ -604,10 +607,9 @@ class Model:
 
     # -- enumeration --------------------------------------------------------------------------
     def _stage_one(
-        self, sigma: Sequence[int] | None, corr: CorrelateMode
+        self, sigma: Sequence[int], corr: CorrelateMode
     ) -> list[tuple[Env, Num, tuple[tuple[str, Label], ...]]]:
-        """All draws of the exogenous stage. With ``sigma`` None, ``given`` predictions and
-        correlates range freely (used to find the observation space)."""
+        """All draws of the exogenous stage under the pure policy ``sigma``."""
         states: list[tuple[Env, Num, tuple[tuple[str, Label], ...]]] = [
             (self._env(), Fraction(1), ())
         ]
@@ -622,21 +624,13 @@ class Model:
                 if isinstance(v, Chance):
                     branches = list(self._distribution(v.outcomes, env, v))
                 elif isinstance(v, Correlate):
-                    if sigma is None:
-                        for _, dist in v.table:
-                            self._distribution(dist, env, v)
-                        branches = list(self._distribution(v.prior, env, v))
-                    else:
-                        branches = list(self._correlate_dist(v, env, corr))
+                    branches = list(self._correlate_dist(v, env, corr))
                 elif isinstance(v, Prediction):
                     right, wrong = self._accuracy(v, env)
-                    if sigma is None:
-                        branches = [(a, Fraction(1)) for a in self.actions]
-                    else:
-                        target = sigma[self._given_index[v.name]]
-                        branches = [
-                            (a, right if i == target else wrong) for i, a in enumerate(self.actions)
-                        ]
+                    target = sigma[self._given_index[v.name]]
+                    branches = [
+                        (a, right if i == target else wrong) for i, a in enumerate(self.actions)
+                    ]
                 else:  # pragma: no cover - selects are never exogenous
                     raise AssertionError(v)
                 for label, p in branches:
@@ -709,6 +703,23 @@ class Model:
             total = total + w * to_number(x)
         return total
 
+    def expect_row(self, expr: Expr, env: Mapping[str, Any]) -> tuple[Num, ...]:
+        """``expect(expr, env, a)`` for every act ``a``, memoised as one row on the values of
+        the names ``expr`` reads when nothing happens after the act."""
+        n = len(self.actions)
+        if self._stage3:
+            return tuple(self.expect(expr, env, a) for a in range(n))
+        names = self._reads_of.get(id(expr))
+        if names is None:
+            names = self._reads_of[id(expr)] = tuple(sorted(expr.names - {"action"}))
+        key = (id(expr), None, *((type(env[n]), env[n]) for n in names))
+        hit = self._row_memo.get(key)
+        if hit is None:
+            hit = tuple(self.expect(expr, env, a) for a in range(n))
+            if len(self._row_memo) < 1_000_000:
+                self._row_memo[key] = hit
+        return hit
+
     def utility(self, env: Mapping[str, Any], act: int) -> Num:
         """Expected utility of act ``act`` in the world ``env`` (DESIGN.md's U(w))."""
         return self.expect(self.scenario.utility, env, act)
@@ -723,9 +734,13 @@ class Model:
     def _observation_space(self) -> tuple[tuple[Label, ...], ...]:
         """Every observation some world can produce, whatever the policy and predictions.
 
-        Evaluating every variable in every reachable context here also validates the scenario's
-        numbers (sums to 1, accuracies, types of the utility) before any theory runs.
+        It is read off the compiled tables (:meth:`_compile_draws`), which evaluate every
+        variable in every reachable context once and so also validate the scenario's numbers
+        (sums to 1, accuracies, types of the utility) before any theory runs. A correlate's
+        value counts as reachable when its prior or its probability given some act is
+        positive (EDT's worlds follow the latter).
         """
+        draws, shown = self._compile_draws()
         domains: list[list[Label]] = [[] for _ in self.observes]
         in_domain: list[set[tuple[type, Label]]] = [set() for _ in self.observes]
         found: dict[tuple[Any, ...], tuple[Label, ...]] = {}
@@ -739,25 +754,8 @@ class Model:
                         in_domain[i].add((type(x), x))
                         domains[i].append(x)
 
-        count = 0
-        for env1, _w, _key in self._stage_one(None, None):
-            for u in self.unknowns:
-                if isinstance(u, Prediction):
-                    self._accuracy(u, env1)
-            for assignment in self._assignments:
-                for env2, _p in self._stage_two(env1, assignment):
-                    count += 1
-                    if count > self.limits.max_worlds:
-                        raise LimitError(
-                            f"more than {self.limits.max_worlds} worlds to enumerate (raise the "
-                            "bound with --max-worlds)"
-                        )
-                    obs = tuple(env2[o] for o in self.observes)
-                    note(obs)
-                    for a in range(len(self.actions)):
-                        self.utility(env2, a)
-                        if self.scenario.predictor.prefer is not None:
-                            self.expect(self.scenario.predictor.prefer, env2, a)
+        for obs, _util, _pref in shown:
+            note(obs)
         for v in self.scenario.variables:
             if isinstance(v, Prediction) and v.given is not None:
                 g = self._given_tuple(v)
@@ -784,7 +782,17 @@ class Model:
                     out.append((1, *_canonical(x)))
             return tuple(out)
 
-        return tuple(sorted(found.values(), key=rank))
+        observations = tuple(sorted(found.values(), key=rank))
+        index = {_label_key(o): i for i, o in enumerate(observations)}
+        self._leaves = [_Leaf(index[_label_key(obs)], u, p) for obs, u, p in shown]
+        if self._givens:  # each given prediction's slot becomes its observation's index
+            at = [index[_label_key(self._given_tuple(v))] for v in self._givens]
+            draws = [
+                replace(d, given=tuple((i, at[slot], r, w) for i, slot, r, w in d.given))
+                for d in draws
+            ]
+        self._draws0 = draws
+        return observations
 
     def _natural_order(self, name: str) -> list[tuple[type, Label]] | None:
         """The order a variable's values are listed in the file (None for computed values), so
@@ -1026,7 +1034,7 @@ class Model:
                         nxt.append((e2, w, (*key, (v.name, label)), (*corr, part), given))
                 elif isinstance(v, Prediction):
                     right, wrong = self._accuracy(v, env)
-                    o = self._given_index[v.name]
+                    o = self._given_slot[v.name]  # (the observation's index is set later)
                     for i, a in enumerate(self.actions):
                         e2 = dict(env)
                         e2[v.name] = a
@@ -1043,10 +1051,17 @@ class Model:
         yield from states
 
     def _compile(self) -> list[_Draw0]:
-        """Evaluate every expression once, into tables that any policy can be run on."""
-        if self._draws0 is not None:
-            return self._draws0
-        n_a = len(self.actions)
+        """The compiled draws (see :meth:`_compile_draws`)."""
+        return self._draws0
+
+    def _compile_draws(
+        self,
+    ) -> tuple[
+        list[_Draw0], list[tuple[tuple[Label, ...], tuple[Num, ...], tuple[Num, ...] | None]]
+    ]:
+        """Evaluate every expression once, into tables that any policy can be run on: the
+        draws, and each leaf's observation, utilities and preferences (the leaves' indices
+        into the observation space are set once it is known)."""
         prefer = self.scenario.predictor.prefer
         index = {a: i for i, a in enumerate(self._assignments)}
         self._predicted = [
@@ -1057,20 +1072,20 @@ class Model:
             )
             for a in self._assignments
         ]
-        leaves: list[_Leaf] = []
+        leaves: list[tuple[tuple[Label, ...], tuple[Num, ...], tuple[Num, ...] | None]] = []
         draws: list[_Draw0] = []
+        observes = self.observes
         for env1, chance, key, corr, given in self._stage_one_free():
+            accuracy = {
+                u.name: self._accuracy(u, env1) for u in self.unknowns if isinstance(u, Prediction)
+            }
             attempts = []
             for assignment in self._assignments:
                 branches = []
                 for env2, p in self._stage_two(env1, assignment):
-                    util = tuple(self.utility(env2, a) for a in range(n_a))
-                    pref = (
-                        tuple(self.expect(prefer, env2, a) for a in range(n_a))
-                        if prefer is not None
-                        else None
-                    )
-                    leaves.append(_Leaf(self.observation_of(env2), util, pref))
+                    util = self.expect_row(self.scenario.utility, env2)
+                    pref = self.expect_row(prefer, env2) if prefer is not None else None
+                    leaves.append((tuple(env2[o] for o in observes), util, pref))
                     branches.append((len(leaves) - 1, _one(p)))
                 attempts.append(tuple(branches))
                 if len(leaves) > self.limits.max_worlds:
@@ -1078,9 +1093,6 @@ class Model:
                         f"more than {self.limits.max_worlds} worlds to enumerate (raise the "
                         "bound with --max-worlds)"
                     )
-            accuracy = {
-                u.name: self._accuracy(u, env1) for u in self.unknowns if isinstance(u, Prediction)
-            }
             errors = []
             for assignment in self._assignments:
                 options: list[list[tuple[Label, Num]]] = []
@@ -1099,9 +1111,7 @@ class Model:
                     row.append((index[tuple(v for v, _ in combo)], _one(pe)))
                 errors.append(tuple(row))
             draws.append(_Draw0(key, chance, corr, given, tuple(attempts), tuple(errors)))
-        self._leaves = leaves
-        self._draws0 = draws
-        return draws
+        return draws, leaves
 
     def summary(self, sigma: Sequence[int], corr: CorrelateMode = None) -> Summary:
         """The sums of W(σ) for a pure policy (cached). With ``exhaustive`` set, they are taken

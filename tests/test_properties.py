@@ -414,12 +414,15 @@ class Brute:
         return None if den == 0 else num / den
 
     def reachable(self) -> set[tuple[tuple[type, Label], ...]]:
-        """Observations some world can produce, whatever the policy and the predictions."""
+        """Observations some world can produce, whatever the policy and the predictions: a
+        correlate takes its values under the prior and under each act (EDT's worlds)."""
+        units = [[Fraction(int(i == a)) for i in range(self.n)] for a in range(self.n)]
         out = set()
-        for env1, _, _ in self.stage_one(None, None):
-            for assignment in self.assignments:
-                for env2, _ in self.stage_two(env1, assignment):
-                    out.add(self.observation(env2))
+        for corr in [None, *units]:
+            for env1, _, _ in self.stage_one(None, corr):
+                for assignment in self.assignments:
+                    for env2, _ in self.stage_two(env1, assignment):
+                        out.add(self.observation(env2))
         return out
 
 

@@ -189,6 +189,36 @@ def test_correlates_follow_the_query() -> None:
     assert verdicts == {"CDT": {"smoke": 1}, "EDT": {"abstain": 1}, "FDT": {"smoke": 1}}
 
 
+def test_an_observed_correlate_value_only_an_act_makes_is_observable() -> None:
+    """With prior 0 the lesion is never present in the world, but EDT's worlds follow
+    P(lesion | smoke) = 1: the observation exists (it used to be refused as unexpected)."""
+    lesion = Scenario(
+        name="smoking lesion, no lesion in the world",
+        actions=["smoke", "refrain"],
+        variables=[
+            Correlate(
+                name="lesion",
+                table={
+                    "smoke": {"present": 1, "absent": 0},
+                    "refrain": {"present": 0, "absent": 1},
+                },
+                prior={"present": 0, "absent": 1},
+            ),
+        ],
+        observes=["lesion"],
+        utility="1000 * (action == 'smoke') - 100000 * (lesion == 'present')",
+    )
+    for exhaustive in (False, True):
+        m = Model(lesion, exhaustive=exhaustive)
+        assert m.observations == (("present",), ("absent",))
+        smoke = pure((0, 0), 2)
+        assert value(m, smoke) == 1000  # the prior: the lesion is absent
+        assert expected_utility(m, smoke, 0, 0, how="condition") == 1000 - 100000
+    verdicts = {t.theory: t.policies[0].policy for t in newcomb.analyse(lesion).theories}
+    assert verdicts["FDT"].act(("absent",)) == {"smoke": 1}
+    assert verdicts["EDT"].act(("absent",)) == {"refrain": 1}
+
+
 def test_mixed_policy_is_seen_through_by_the_predictor() -> None:
     death = Scenario(
         name="Death in Damascus",
