@@ -688,34 +688,32 @@ class Model:
             hit = self._expect_memo.get(key)
             if hit is not None:
                 return hit
-            x = expr({**env, "action": self.actions[act]})
-            if isinstance(x, str) or not is_number(x):
-                raise ScenarioError(f"expected a number, got {x!r}", expr.path)
-            value: Num = to_number(x)
+            value = _number_of(expr, {**env, "action": self.actions[act]})
             if len(self._expect_memo) < 1_000_000:
                 self._expect_memo[key] = value
             return value
         total: Num = Fraction(0)
         for e, w in self.post(env, act):
-            x = expr(e)
-            if isinstance(x, str) or not is_number(x):
-                raise ScenarioError(f"expected a number, got {x!r}", expr.path)
-            total = total + w * to_number(x)
+            total = total + w * _number_of(expr, e)
         return total
 
     def expect_row(self, expr: Expr, env: Mapping[str, Any]) -> tuple[Num, ...]:
         """``expect(expr, env, a)`` for every act ``a``, memoised as one row on the values of
         the names ``expr`` reads when nothing happens after the act."""
-        n = len(self.actions)
         if self._stage3:
-            return tuple(self.expect(expr, env, a) for a in range(n))
+            return tuple(self.expect(expr, env, a) for a in range(len(self.actions)))
         names = self._reads_of.get(id(expr))
         if names is None:
             names = self._reads_of[id(expr)] = tuple(sorted(expr.names - {"action"}))
         key = (id(expr), None, *((type(env[n]), env[n]) for n in names))
         hit = self._row_memo.get(key)
         if hit is None:
-            hit = tuple(self.expect(expr, env, a) for a in range(n))
+            case = dict(env)
+            row = []
+            for act in self.actions:
+                case["action"] = act
+                row.append(_number_of(expr, case))
+            hit = tuple(row)
             if len(self._row_memo) < 1_000_000:
                 self._row_memo[key] = hit
         return hit
@@ -1075,6 +1073,10 @@ class Model:
         leaves: list[tuple[tuple[Label, ...], tuple[Num, ...], tuple[Num, ...] | None]] = []
         draws: list[_Draw0] = []
         observes = self.observes
+        # With no self-referential prediction the predictor's assignment is never wrong: the
+        # same error table serves every draw.
+        certain = None if self.self_names else tuple(((i, ONE),) for i in index.values())
+        bare = not self._stage2 and not self._assignments[0]  # one pre-act state: the draw's
         for env1, chance, key, corr, given in self._stage_one_free():
             accuracy = {
                 u.name: self._accuracy(u, env1) for u in self.unknowns if isinstance(u, Prediction)
@@ -1082,7 +1084,8 @@ class Model:
             attempts = []
             for assignment in self._assignments:
                 branches = []
-                for env2, p in self._stage_two(env1, assignment):
+                states = [(env1, ONE)] if bare else self._stage_two(env1, assignment)
+                for env2, p in states:
                     util = self.expect_row(self.scenario.utility, env2)
                     pref = self.expect_row(prefer, env2) if prefer is not None else None
                     leaves.append((tuple(env2[o] for o in observes), util, pref))
@@ -1093,6 +1096,9 @@ class Model:
                         f"more than {self.limits.max_worlds} worlds to enumerate (raise the "
                         "bound with --max-worlds)"
                     )
+            if certain is not None:
+                draws.append(_Draw0(key, chance, corr, given, tuple(attempts), certain))
+                continue
             errors = []
             for assignment in self._assignments:
                 options: list[list[tuple[Label, Num]]] = []
@@ -1505,6 +1511,14 @@ def _where(env: Mapping[str, Any], params: Mapping[str, Any]) -> str:
 
 
 ONE = Fraction(1)
+
+
+def _number_of(expr: Expr, env: Env) -> Num:
+    x = expr(env)
+    if isinstance(x, str) or not is_number(x):
+        raise ScenarioError(f"expected a number, got {x!r}", expr.path)
+    value: Num = to_number(x)
+    return value
 
 
 def _one(p: Num) -> Num:
