@@ -45,7 +45,8 @@ def deviate(pi: Behaviour, obs: int, act: int) -> Behaviour:
 
 
 def act_distribution(model: Model, act: int) -> tuple[Fraction, ...]:
-    return tuple(Fraction(int(i == act)) for i in range(len(model.actions)))
+    """The distribution that takes ``act`` for sure (shared rows: see :func:`pure`)."""
+    return pure((act,), len(model.actions))[0]
 
 
 def value(model: Model, pi: Behaviour, rule: Rule | None = None) -> Num | None:

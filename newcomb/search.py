@@ -385,7 +385,7 @@ def _ratifiable_at(
     o: int,
     how: Query,
     around: Sequence[int] = (),
-    memo: dict[tuple[int, ...], list[Num | None]] | None = None,
+    memo: dict[tuple[int, ...], frozenset[int]] | None = None,
 ) -> bool:
     """Whether the act ``sigma`` takes at ``o`` is among the best there; ``around`` lists the
     other observations EDT's expected utilities at ``o`` can read (for ``memo``)."""
@@ -396,19 +396,23 @@ def _ratifiable_at(
         mine_sum = acts[sigma[o]]
         return not any(x > mine_sum for x in acts)
     if memo is None or model.scenario.physical is not None:
-        eus = pure_expected_utilities(model, sigma, o, how=how)
-    else:
-        # EDT's EU(b | o) sets the act at o to b, so it reads σ only away from o: one vector
-        # serves every act the search tries at o.
-        key = (o, *(sigma[x] for x in around))
-        eus = memo.get(key)  # type: ignore[assignment]
-        if eus is None:
-            eus = memo[key] = pure_expected_utilities(model, sigma, o, how=how)
+        return sigma[o] in _best_acts(pure_expected_utilities(model, sigma, o, how=how))
+    # EDT's EU(b | o) sets the act at o to b, so it reads σ only away from o: one set of best
+    # acts serves every act the search tries at o.
+    key = (o, *(sigma[x] for x in around))
+    best = memo.get(key)
+    if best is None:
+        best = memo[key] = _best_acts(pure_expected_utilities(model, sigma, o, how=how))
+    return sigma[o] in best
+
+
+def _best_acts(eus: Sequence[Num | None]) -> frozenset[int]:
+    """The acts of highest expected utility (the first act when none is defined)."""
     defined = [e for e in eus if e is not None]
     if not defined:
-        return sigma[o] == 0
-    mine = eus[sigma[o]]
-    return mine is not None and not any(e > mine for e in defined)
+        return frozenset((0,))
+    top = max(defined)
+    return frozenset(b for b, e in enumerate(eus) if e is not None and e == top)
 
 
 def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> Found:
@@ -425,7 +429,7 @@ def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> 
     linked = _union_find(n_o, reads)
     per_group = []
     buffer = [0] * n_o
-    memo: dict[tuple[int, ...], list[Num | None]] = {}
+    memo: dict[tuple[int, ...], frozenset[int]] = {}
     around = [tuple(x for x in reads[o] if x != o) for o in range(n_o)]
 
     def ratifiable_at(s: list[int], o: int) -> bool:
