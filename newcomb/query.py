@@ -137,7 +137,7 @@ def pure_expected_utilities(
     return [ratio(x, den) for x in acts]
 
 
-def intervention_sums(model: Model, sigma: list[int], obs: int) -> tuple[Num, list[Num]]:
+def intervention_sums(model: Model, sigma: list[int], obs: int) -> tuple[Num, Sequence[Num]]:
     """CDT's sums at ``obs`` against the pure policy ``sigma``: the weight of the worlds that
     show it (> 0 unless none can) and each act's Σ w·U when the act is set to it; the expected
     utilities are their ratios, so comparing acts needs no division."""

@@ -386,15 +386,27 @@ def _ratifiable_at(
     how: Query,
     around: Sequence[int] = (),
     memo: dict[tuple[int, ...], frozenset[int]] | None = None,
+    steady: bool = False,
 ) -> bool:
     """Whether the act ``sigma`` takes at ``o`` is among the best there; ``around`` lists the
-    other observations EDT's expected utilities at ``o`` can read (for ``memo``)."""
+    other observations EDT's expected utilities at ``o`` can read (for ``memo``). ``steady``
+    says that only static draws show ``o`` and no correlate follows CDT's credence, so that
+    CDT's sums there are the same under every policy."""
     if how == "intervene":  # one denominator for every act: compare the sums
+        steady = steady and memo is not None
+        if steady:
+            best = memo.get((o,))  # type: ignore[union-attr]
+            if best is not None:
+                return sigma[o] in best
         den, acts = intervention_sums(model, sigma, o)
         if is_zero(den):
-            return sigma[o] == 0
-        mine_sum = acts[sigma[o]]
-        return not any(x > mine_sum for x in acts)
+            best = frozenset((0,))
+        else:
+            top = max(acts)
+            best = frozenset(b for b, x in enumerate(acts) if x == top)
+        if steady:
+            memo[(o,)] = best  # type: ignore[index]
+        return sigma[o] in best
     if memo is None or model.scenario.physical is not None:
         return sigma[o] in _best_acts(pure_expected_utilities(model, sigma, o, how=how))
     # EDT's EU(b | o) sets the act at o to b, so it reads σ only away from o: one set of best
@@ -431,9 +443,15 @@ def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> 
     buffer = [0] * n_o
     memo: dict[tuple[int, ...], frozenset[int]] = {}
     around = [tuple(x for x in reads[o] if x != o) for o in range(n_o)]
+    steady = [
+        how == "intervene"
+        and not model.has_correlates
+        and all(model.is_static(d) for d in model.draws_showing(o))
+        for o in range(n_o)
+    ]
 
     def ratifiable_at(s: list[int], o: int) -> bool:
-        return _ratifiable_at(model, s, o, how, around[o], memo)
+        return _ratifiable_at(model, s, o, how, around[o], memo, steady[o])
 
     for members in linked:
         if len(model.actions) ** len(members) >= VECTOR_FROM:

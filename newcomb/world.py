@@ -436,7 +436,9 @@ class Model:
         self._reads: list[tuple[int, ...]] | None = None
         self._static: list[bool] | None = None
         self._static_base: dict[tuple[Any, ...], DrawSums] = {}
-        self._local_memo: dict[tuple[Any, ...], tuple[Num, Num, list[Num], list[Num] | None]] = {}
+        self._local_memo: dict[
+            tuple[Any, ...], tuple[Num, Num | None, list[Num], list[Num] | None]
+        ] = {}
 
     # -- static analysis ----------------------------------------------------------------------
     @staticmethod
@@ -1218,9 +1220,10 @@ class Model:
 
     def local_sums(
         self, sigma: Sequence[int], obs: int, corr: CorrelateMode
-    ) -> tuple[Num, Num, list[Num]]:
+    ) -> tuple[Num, Num, Sequence[Num]]:
         """(Σ w, Σ w·U, Σ w·U(act set to a) for each a) over the consistent worlds of W(σ) that
-        show ``obs``, from the draws that can show it only.
+        show ``obs``, from the draws that can show it only (the last is shared: not to be
+        changed).
 
         Memoised per slice of σ over the scopes of those draws that a policy can change: a
         static draw (:meth:`is_static`) adds the same per-act sums under every policy, and only
@@ -1265,14 +1268,16 @@ class Model:
             acts: list[Num] = fixed if fixed is not None else [Fraction(0)] * n_a
             for row_acts in moving:
                 acts = _plus(acts, row_acts)
-            hit = (exact_sum(dens), num, acts, fixed)
+            hit = (exact_sum(dens), num if moving else None, acts, fixed)
             if len(self._local_memo) > 100_000:
                 self._local_memo.clear()
             self._local_memo[key] = hit
-        den, num, acts, fixed = hit
-        if fixed is not None:
-            num = num + fixed[sigma[obs]]
-        return den, num, list(acts)
+        den, moved, acts, fixed = hit
+        if fixed is None:
+            num = moved if moved is not None else Fraction(0)
+        else:
+            num = fixed[sigma[obs]] if moved is None else moved + fixed[sigma[obs]]
+        return den, num, acts
 
     def draw_sums(self, d_index: int, sigma: Sequence[int], corr: CorrelateMode) -> DrawSums:
         """One draw's share of W(σ)'s sums; it depends on σ only within the draw's scope
