@@ -255,47 +255,109 @@ def _rationals(xs: Sequence[object]) -> TypeGuard[Sequence[Fraction]]:
     return all(type(x) is Fraction for x in xs)
 
 
+def _orders(xs: Sequence[Num]) -> list[tuple[Fraction, ...]] | None:
+    """Each value's coefficients by order of ε, when every one is rational (else None)."""
+    out: list[tuple[Fraction, ...]] = []
+    for x in xs:
+        if type(x) is Fraction:
+            out.append((x,))
+        elif type(x) is Eps and _rationals(x.c):
+            out.append(x.c)
+        else:
+            return None
+    return out
+
+
+def _rational_sum(xs: Sequence[Fraction]) -> Fraction | None:
+    den = lcm(*{x.denominator for x in xs})
+    if den.bit_length() > COMMON_DENOMINATOR_BITS:
+        return None
+    return Fraction(sum(x.numerator * (den // x.denominator) for x in xs), den)
+
+
 def exact_sum(values: Iterable[Num]) -> Num:
-    """The exact sum of ``values``. Plain rationals are added as integers over their common
-    denominator, with one reduction at the end (``Fraction`` reduces after every addition)."""
+    """The exact sum of ``values``. Rationals are added as integers over their common
+    denominator, with one reduction at the end (``Fraction`` reduces after every addition);
+    ε-polynomials with rational coefficients are summed so, order by order."""
     xs = list(values)
     if not xs:
         return Fraction(0)
     if _rationals(xs):
-        den = lcm(*{x.denominator for x in xs})
-        if den.bit_length() <= COMMON_DENOMINATOR_BITS:
-            return Fraction(sum(x.numerator * (den // x.denominator) for x in xs), den)
-    total: Num = xs[0]
+        total = _rational_sum(xs)
+        if total is not None:
+            return total
+    else:
+        coefficients = _orders(xs)
+        if coefficients is not None:
+            sums = [
+                _rational_sum([c[k] for c in coefficients if len(c) > k])
+                for k in range(max(len(c) for c in coefficients))
+            ]
+            if all(x is not None for x in sums):
+                return Eps._of(cast(list[Fraction], sums))
+    out: Num = xs[0]
     for x in xs[1:]:
-        total = total + x
-    return total
+        out = out + x
+    return out
+
+
+def _rational_weighted(
+    parts: Sequence[tuple[Fraction, Sequence[Fraction]]], n: int
+) -> list[Fraction] | None:
+    """``weighted_sums`` of rationals over one common denominator (None if it is too big)."""
+    if not parts:
+        return [Fraction(0)] * n
+    dw = lcm(*{w.denominator for w, _ in parts})
+    du = lcm(*{x.denominator for _, u in parts for x in u})
+    if (dw * du).bit_length() > COMMON_DENOMINATOR_BITS:
+        return None
+    totals = [0] * n
+    for w, u in parts:
+        k = w.numerator * (dw // w.denominator)
+        if du == 1:
+            totals = [t + k * x.numerator for t, x in zip(totals, u, strict=True)]
+        else:
+            totals = [
+                t + k * x.numerator * (du // x.denominator) for t, x in zip(totals, u, strict=True)
+            ]
+    den = dw * du
+    return [Fraction(t, den) for t in totals]
 
 
 def weighted_sums(parts: Sequence[tuple[Num, Sequence[Num]]], n: int) -> list[Num]:
     """``[Σ w·u[b] for (w, u) in parts]`` for ``b`` in ``range(n)``, exactly.
 
-    When every weight and every ``u[b]`` is a plain rational, the products are integers over
-    one common denominator (the least common multiple of the weights' times that of the
-    values'), summed as integers and reduced once per ``b``."""
+    When every ``u[b]`` is a plain rational and every weight a rational or an ε-polynomial
+    with rational coefficients, the products are integers over one common denominator (the
+    least common multiple of the weights' times that of the values'), summed as integers and
+    reduced once per ``b`` (and per order of ε)."""
     if not parts:
         return [Fraction(0)] * n
-    if _rationals([w for w, _ in parts]) and all(_rationals(u) for _, u in parts):
-        exact = cast(Sequence[tuple[Fraction, Sequence[Fraction]]], parts)
-        dw = lcm(*{w.denominator for w, _ in exact})
-        du = lcm(*{x.denominator for _, u in exact for x in u})
-        if (dw * du).bit_length() <= COMMON_DENOMINATOR_BITS:
-            totals = [0] * n
-            for w, u in exact:
-                k = w.numerator * (dw // w.denominator)
-                if du == 1:
-                    totals = [t + k * x.numerator for t, x in zip(totals, u, strict=True)]
-                else:
-                    totals = [
-                        t + k * x.numerator * (du // x.denominator)
-                        for t, x in zip(totals, u, strict=True)
-                    ]
-            den = dw * du
-            return [Fraction(t, den) for t in totals]
+    if all(_rationals(u) for _, u in parts):
+        weights = [w for w, _ in parts]
+        if _rationals(weights):
+            plain = _rational_weighted(
+                cast(Sequence[tuple[Fraction, Sequence[Fraction]]], parts), n
+            )
+            if plain is not None:
+                return cast(list[Num], plain)
+        else:
+            coefficients = _orders(weights)
+            if coefficients is not None:
+                by_order = [
+                    _rational_weighted(
+                        [
+                            (c[k], cast(Sequence[Fraction], u))
+                            for c, (_, u) in zip(coefficients, parts, strict=True)
+                            if len(c) > k and c[k]
+                        ],
+                        n,
+                    )
+                    for k in range(max(len(c) for c in coefficients))
+                ]
+                if all(x is not None for x in by_order):
+                    rows = cast(list[list[Fraction]], by_order)
+                    return [Eps._of([row[b] for row in rows]) for b in range(n)]
     out: list[Num] = [Fraction(0)] * n
     for weight, values in parts:
         out = [t + weight * x for t, x in zip(out, values, strict=True)]
