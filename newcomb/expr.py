@@ -71,10 +71,18 @@ def is_number(x: object) -> bool:
     return type(x).__module__.startswith("sympy")
 
 
+_WHOLE: dict[int, Fraction] = {}  # Fractions of the integers met so far (a few thousand at most)
+
+
 def to_number(x: Value) -> Any:
     """``x`` as an exact number: a :class:`~fractions.Fraction` (or a sympy expression)."""
     if isinstance(x, (bool, int)):
-        return Fraction(int(x))
+        f = _WHOLE.get(x)  # (True is 1: the same Fraction)
+        if f is None:
+            f = Fraction(int(x))
+            if len(_WHOLE) < 4096:
+                _WHOLE[int(x)] = f
+        return f
     if isinstance(x, Fraction):
         return x
     if type(x).__module__.startswith("sympy"):
