@@ -10,7 +10,9 @@ Families (see docs/performance.md):
 a. separable: one decision observing x with K values, a hidden y with two values whose
    distribution depends on x, integer payoffs 0-9 in a table u[x, y, action] (a table
    expression). Baseline: a plain numpy solver written here (per-observation argmax of
-   Σ_y P(y | x) u[x, y, a]); pycid's published times are the peer reference.
+   Σ_y P(y | x) u[x, y, a]); pycid's published times are the peer reference. Also timed: the
+   same argmax in plain Python with exact Fractions, the floor for exact arithmetic without
+   arrays (``exact_floor_s``).
 b. coupled: K observations tied together by a ``given`` prediction (what the agent would do on
    one observation changes every world), so FDT must search the joint policy space of 2^K
    policies. Baselines: brute force over all 2^K policies with vectorised numpy, written here;
@@ -19,7 +21,9 @@ c. self-referential: Omicron-like scenarios with N chance outcomes, a self-refer
    prediction and a ``select`` value; the fixed-point search dominates. Baseline: exhaustive.
 d. sweep: 10^5 values of Newcomb's q, each theory's policy and value at every point.
    Baseline: solving points one at a time with the exact engine (timed on a sample, scaled).
-e. cold start: ``newcomb check scenarios/omicron.yaml`` against ``python -c "import sympy"``.
+e. cold start: ``newcomb check scenarios/omicron.yaml`` against ``python -c "import sympy"``;
+   also Python with only the chosen dependencies imported (PyYAML, typer, rich's console and
+   table), the floor under the check.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 import newcomb  # noqa: E402
 from newcomb import FDT, Chance, Prediction, Scenario, Select, Value  # noqa: E402
+from newcomb.query import value  # noqa: E402
 from newcomb.sweep import parse_grid, sweep  # noqa: E402
 from newcomb.theories import builtin_theories  # noqa: E402
 from newcomb.world import Limits, Model  # noqa: E402
@@ -112,6 +117,20 @@ def numpy_separable(p: Any, u: Any) -> Any:
     return eu.argmax(axis=1)
 
 
+def exact_separable(p: list[Fraction], u: list[list[list[int]]]) -> tuple[list[int], Fraction]:
+    """The same argmax in plain Python with exact Fractions, and the value: what exact
+    arithmetic costs without arrays (no validation, ties or reporting)."""
+    k = len(p)
+    value = Fraction(0)
+    policy = []
+    for x in range(k):
+        eu = [p[x] * a0 + (1 - p[x]) * a1 for a0, a1 in zip(u[x][0], u[x][1], strict=True)]
+        best = max(eu)
+        policy.append(eu.index(best))
+        value += best / k
+    return policy, value
+
+
 def separable_rows(quick: bool) -> list[dict[str, Any]]:
     rows = []
     sizes = (
@@ -136,13 +155,19 @@ def separable_rows(quick: bool) -> list[dict[str, Any]]:
         top2 = np.sort(eu, axis=1)[:, -2:] if n_a > 1 else None
         clear = top2[:, 1] - top2[:, 0] > 1e-9 if top2 is not None else np.ones(k, bool)
         assert all(m == w for m, w, c in zip(mine, want, clear, strict=True) if c), s.name
+        floor_policy, floor_value = exact_separable(p_list, u_list)
+        assert mine == floor_policy, s.name  # ties: both take the first best act
+        assert value(Model(s), decision.policies[0]) == floor_value, s.name
         t_new = timed(solve, 3)
         t_base = best_of(lambda p=p, u=u: numpy_separable(p, u))
+        t_exact = timed(lambda p=p_list, u=u_list: exact_separable(p, u), 3)
         row = {
             "family": f"a separable K={k}, |A|={n_a}, FDT",
             "newcomb_s": t_new,
             "baseline_s": t_base,
             "slowdown": t_new / t_base,
+            "exact_floor_s": t_exact,
+            "vs_exact_floor": t_new / t_exact,
         }
         if k == 256 and n_a == 2:
             row["vs_pycid_40s"] = 40.0 / t_new
@@ -247,18 +272,22 @@ def analyse(s: Scenario, *, exhaustive: bool, only: str | None = None) -> object
 def cold_start(repeat: int) -> dict[str, Any]:
     check = [sys.executable, "-m", "newcomb", "check", "scenarios/omicron.yaml"]
     base = [sys.executable, "-c", "import sympy"]
-    runs: dict[str, list[float]] = {"check": [], "sympy": []}
+    deps = [sys.executable, "-c", "import yaml, typer, rich.console, rich.table"]
+    runs: dict[str, list[float]] = {"check": [], "sympy": [], "deps": []}
     for _ in range(repeat):
-        for key, cmd in (("check", check), ("sympy", base)):
+        for key, cmd in (("check", check), ("sympy", base), ("deps", deps)):
             start = time.perf_counter()
             subprocess.run(cmd, cwd=ROOT, capture_output=True, check=False)
             runs[key].append(time.perf_counter() - start)
     c, b = statistics.median(runs["check"]), statistics.median(runs["sympy"])
+    d = statistics.median(runs["deps"])
     return {
         "family": "e cold start (check / import sympy)",
         "newcomb_s": c,
         "baseline_s": b,
         "ratio": c / b,
+        "deps_s": d,
+        "deps_ratio": d / b,
     }
 
 
@@ -348,10 +377,20 @@ def main() -> None:
         base = row["baseline_s"]
         base_text = f"{base:>13.6f}" if base is not None else f"{'-':>13}"
         print(f"{row['family']:<58} {row['newcomb_s']:>12.6f} {base_text} {text:>16}")
+        if "vs_exact_floor" in row:
+            print(
+                f"{'   (the argmax in plain Python with Fractions)':<58} {'':>12} "
+                f"{row['exact_floor_s']:>13.6f} {row['vs_exact_floor']:>10,.1f}× slower"
+            )
         if "vs_pycid_40s" in row:
             print(
                 f"{'   (pycid, measured 40 s at K=256)':<58} {'':>12} {'':>13} "
                 f"{row['vs_pycid_40s']:>10,.0f}× faster"
+            )
+        if "deps_ratio" in row:
+            print(
+                f"{'   (Python importing only PyYAML, typer, rich)':<58} {row['deps_s']:>12.6f} "
+                f"{'':>13} {row['deps_ratio']:>16.3f}"
             )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
