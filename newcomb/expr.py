@@ -526,6 +526,13 @@ def parse_expr(  # safe: builds closures from a checked ast, never eval
         fn = b.build(tree.body)
     except RecursionError:
         raise ScenarioError("expression is too deeply nested", p) from None
+    if not b.names:  # a constant ("1/256"): worked out once, unless it fails (reported in use)
+        try:
+            value = fn({})
+        except (_EvalError, KeyError, ArithmeticError, TypeError, ValueError, RecursionError):
+            pass  # Expr.__call__ reports it where the expression is used
+        else:
+            fn = lambda env: value  # noqa: E731
     return Expr(source=source, names=frozenset(b.names), path=p, fn=fn)
 
 

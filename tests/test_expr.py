@@ -581,3 +581,19 @@ def test_expr_is_frozen() -> None:
     assert isinstance(e, Expr)
     with pytest.raises(AttributeError):
         e.source = "q"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", ["1/0", "'a' < 3", "min('a', 1)"])
+def test_a_failing_constant_fails_where_it_is_used(text: str) -> None:
+    """Constants are worked out when parsed, but a failing one is still reported on use."""
+    e = parse_expr(text, None, PATH)
+    assert not e.names
+    with pytest.raises(ScenarioError) as info:
+        e({})
+    assert info.value.path == PATH
+
+
+def test_a_constant_is_worked_out_once() -> None:
+    e = parse_expr("1/256 + 2**3", None, PATH)
+    assert e({}) == Fraction(2049, 256)
+    assert e({}) is e({"x": 1})  # the same object: not recomputed
