@@ -543,25 +543,29 @@ class Model:
         self, pairs: Sequence[tuple[Label, Expr]], env: Env
     ) -> list[tuple[Label, Fraction]]:
         out: list[tuple[Label, Fraction]] = []
-        total = Fraction(0)
+        symbolic = False
         for label, e in pairs:
             p = e(env)
-            if isinstance(p, str) or not is_number(p):
-                raise ScenarioError(f"expected a probability, got {p!r}", e.path)
-            p = to_number(p)
-            if not isinstance(p, Fraction):  # symbolic: checked by the sum below
-                self.symbolic_probabilities.add(p)
-                total += p
-                out.append((label, p))
-                continue
-            if p < 0 or p > 1:
+            if type(p) is not Fraction:
+                if isinstance(p, str) or not is_number(p):
+                    raise ScenarioError(f"expected a probability, got {p!r}", e.path)
+                p = to_number(p)
+                if not isinstance(p, Fraction):  # symbolic: checked by the sum below
+                    self.symbolic_probabilities.add(p)
+                    symbolic = True
+                    out.append((label, p))
+                    continue
+            if p.numerator < 0 or p.numerator > p.denominator:  # outside [0, 1]
                 raise ScenarioError(
                     f"probability {_short(p)} is outside [0, 1]{_where(env, self.params)}", e.path
                 )
-            total += p
             out.append((label, p))
-        if not isinstance(total, Fraction) and _symbolic_zero(total - 1):
-            return out
+        if symbolic:
+            total: Any = sum((p for _, p in out), Fraction(0))
+            if _symbolic_zero(total - 1):
+                return out
+        else:
+            total = exact_sum([p for _, p in out])
         if total != 1:
             path = pairs[0][1].path[:-1] if pairs and pairs[0][1].path else ()
             raise ScenarioError(
