@@ -130,7 +130,8 @@ def thresholds_text(model: Model, theory: str, th: Thresholds) -> Text:
     for r in th.regions:
         if r.policies is None:
             continue
-        pols = " | ".join(policy_text(model, pi).replace("\n", "; ") for pi in r.policies) or "none"
+        shown = r.shown or ()
+        pols = " | ".join(policy_text(model, pi).replace("\n", "; ") for pi in shown) or "none"
         parts.append(f"{_interval(th.parameter, r)}: {pols}")
     out.append("  ·  ".join(parts))
     if th.points:
@@ -328,7 +329,7 @@ def sweep_columns(result: Sweep) -> list[tuple[str, list[str], Any]]:
             else:
                 texts.append(
                     " | ".join(
-                        policy_text(result.model, pi).replace("\n", "; ") for pi in r.policies
+                        policy_text(result.model, pi).replace("\n", "; ") for pi in r.shown or ()
                     )
                 )
         out.append((col.theory, texts, col.region))

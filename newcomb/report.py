@@ -227,9 +227,7 @@ def _thresholds_json(m: Model, th: Thresholds) -> dict[str, Any]:
                 "from_closed": r.lo_closed,
                 "to_closed": r.hi_closed,
                 "valid": r.policies is not None,
-                "policies": None
-                if r.policies is None
-                else [_policy_json(m, pi) for pi in r.policies],
+                "policies": None if r.shown is None else [_policy_json(m, pi) for pi in r.shown],
             }
             for r in th.regions
         ],

@@ -11,9 +11,10 @@ Solving every point separately repeats the whole exact analysis. A sweep instead
 Grid points that fall exactly on a threshold are found exactly (rational arithmetic) and get
 the policies of the point region there. Values are floats (float64; each is the exact formula
 evaluated in floating point, relative error about 1e-15 for these rational functions); the
-thresholds and formulas are exact. Regions where the theory's answer is a mixed equilibrium have
-no single formula (the mixing probabilities move with the parameter); their values are left out
-(NaN) and say so, and ``newcomb check --set`` solves such points exactly.
+thresholds and formulas are exact. Where the theory's answer is a mixed equilibrium, its
+probabilities move with the parameter: the region's policy is given with each probability as
+an exact formula in the parameter, and its value is V of that moving policy. If sympy cannot
+solve the equilibrium as a function of the parameter, the values there are left out (NaN).
 """
 
 from __future__ import annotations
@@ -204,16 +205,23 @@ def _value_at(
         found = theory.decide(m).policies  # type: ignore[union-attr]
     except ScenarioError:
         return None
-    if not found or _mixed(found[0]):
+    if not found:
         return None
     v = value(m, found[0])
     return None if v is None else leading(v)
 
 
 def _formula(symbolic: Model, r: Region, sympy: Any) -> Any:
-    if not r.policies or _mixed(r.policies[0]):
+    """V(π) in the region as a formula in the parameter: for a mixed equilibrium, of its
+    probabilities as functions of the parameter (``Region.formulas``)."""
+    if not r.policies:
         return None
-    v = symbolic.mixed_summary(r.policies[0]).value(symbolic.rule)
+    pi = r.policies[0]
+    if _mixed(pi):
+        if r.formulas is None or r.formulas[0] is pi:
+            return None  # the mixture could not be solved as a function of the parameter
+        pi = r.formulas[0]
+    v = symbolic.mixed_summary(pi).value(symbolic.rule)
     if v is None:
         return None
     return sympy.cancel(leading(v))

@@ -11,6 +11,13 @@ its numerator's real roots are the only places the choice can change. :func:`thr
    between them (the choice is constant on each open interval), and
 4. merges neighbouring intervals with the same verdict; the boundaries left are the thresholds.
 
+CDT and EDT answer with mixed equilibria where no pure policy is ratifiable, and those move
+inside such an interval: an equilibrium's probabilities are functions of the parameter, and it
+leaves the verdict where one of them reaches 0 or where an act outside its support starts to
+do better. So where a region's verdict is mixed, every support profile's indifference system
+is also solved with the parameter left as a symbol (:func:`mixed_equilibrium_formula`), the
+roots of those functions are added, and steps 3 and 4 are redone.
+
 Points where the scenario is invalid (say an accuracy outside [0, 1]) are reported as such, so
 the regions also show the parameter's valid range.
 """
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -30,7 +37,7 @@ from .series import leading
 from .theories import Theory
 from .world import Behaviour, Limits, Model, pure
 
-__all__ = ["Region", "Thresholds", "thresholds", "verdict_key"]
+__all__ = ["Region", "Thresholds", "mixed_equilibrium_formula", "thresholds", "verdict_key"]
 
 Solver = Callable[[Model], Sequence[Behaviour]]
 
@@ -41,7 +48,9 @@ class Region:
 
     ``lo``/``hi`` are exact (``None`` for ±∞), each end closed or open. ``policies`` is
     ``None`` where the scenario is invalid at these values; ``sample`` is the value the
-    policies were computed at.
+    policies were computed at. A mixed equilibrium's probabilities move with the parameter:
+    ``formulas`` holds the policies with each probability as an exact function of it (sympy
+    expressions; pure rows unchanged), or ``None`` when there is nothing to add.
     """
 
     lo: Any
@@ -50,6 +59,12 @@ class Region:
     hi_closed: bool
     policies: tuple[Behaviour, ...] | None
     sample: Any
+    formulas: tuple[Behaviour, ...] | None = None
+
+    @property
+    def shown(self) -> tuple[Behaviour, ...] | None:
+        """The policies to show: as functions of the parameter where they have formulas."""
+        return self.formulas if self.formulas is not None else self.policies
 
     @property
     def point(self) -> bool:
@@ -130,21 +145,110 @@ def _differences(model: Model, query: str) -> list[Any]:
     return out
 
 
-def _roots(diffs: Sequence[Any], symbol: Any) -> list[Any]:
+def _roots(diffs: Sequence[Any], symbol: Any, *, poles: bool = False) -> list[Any]:
+    """The real roots of the numerators of ``diffs`` (and of their denominators with
+    ``poles``), sorted, each once."""
     import sympy
 
-    roots: set[Any] = set()
+    parts = []
     for d in diffs:
-        num, _ = sympy.together(sympy.sympify(d)).as_numer_denom()  # safe: engine numbers
-        num = sympy.expand(num)
-        if num == 0 or symbol not in num.free_symbols:
+        num, den = sympy.together(sympy.sympify(d)).as_numer_denom()  # safe: engine numbers
+        parts.append(num)
+        if poles:
+            parts.append(den)
+    roots: set[Any] = set()
+    for part in parts:
+        part = sympy.expand(part)
+        if part == 0 or symbol not in part.free_symbols:
             continue
-        if num.free_symbols - {symbol}:
+        if part.free_symbols - {symbol}:
             continue
-        poly = sympy.Poly(num, symbol)
+        poly = sympy.Poly(part, symbol)
         for r in poly.real_roots():
-            roots.add(sympy.nsimplify(r) if r.is_Rational else r)
-    return sorted(roots, key=lambda r: float(r))
+            # (rational roots come back as sympy Rationals; sympy 1.14's nsimplify, once
+            # used here, turns some of them, 463/2000 among them, into products of powers)
+            roots.add(r)
+    out: list[Any] = []
+    for r in sorted(roots, key=lambda r: float(r)):
+        if not out or _less(out[-1], r):  # (two forms of one algebraic number count once)
+            out.append(r)
+    return out
+
+
+def _profile_solutions(symbolic: Model, query: str, profile: Any) -> list[tuple[Any, Any]]:
+    """A support profile's equilibria as functions of the symbolic parameters: pairs of the
+    indifference system and one isolated solution of it (sympy's)."""
+    from .theories.mixed import profile_system
+
+    system = profile_system(symbolic, query, profile)  # type: ignore[arg-type]
+    if not system.equations:
+        return []  # an act of a support has no expected utility, or a continuum
+    try:
+        solutions = system.solve()
+    except (NotImplementedError, ValueError):  # sympy cannot solve it: no candidates from it
+        return []
+    return [(system, sol) for sol in solutions if len(sol) == len(system.xs)]
+
+
+def _on(system: Any, sol: dict[Any, Any], p: Any) -> Any:
+    import sympy
+
+    return sympy.cancel(sympy.sympify(p).subs(sol)) if not isinstance(p, Fraction) else p
+
+
+def _mixed_changes(symbolic: Model, query: str, symbol: Any) -> list[Any]:
+    """Where some mixed equilibrium can start or stop being one: the roots (and poles) of each
+    support profile's solution probabilities, and of each act's expected utility outside a
+    support minus the support's, along the solution."""
+    from .theories.mixed import support_profiles
+
+    exprs: list[Any] = []
+    for profile in support_profiles(symbolic):
+        for system, sol in _profile_solutions(symbolic, query, profile):
+            if any(getattr(v, "free_symbols", set()) - {symbol} for v in sol.values()):
+                continue
+            for row, support in zip(system.pi, profile, strict=True):
+                exprs.extend(_on(system, sol, row[a]) for a in support if len(support) > 1)
+            for o, support in enumerate(profile):
+                base = system.table[o][support[0]]
+                if base is None:
+                    continue
+                for b, eu in enumerate(system.table[o]):
+                    if b not in support and eu is not None:
+                        exprs.append(_on(system, sol, eu - base))
+    return _roots(exprs, symbol, poles=True)
+
+
+def mixed_equilibrium_formula(
+    symbolic: Model, query: str, pi: Behaviour, at: Fraction
+) -> Behaviour | None:
+    """The mixed equilibrium ``pi`` (found at the parameter value ``at``) as a function of
+    the symbolic model's parameter: the solution of its support profile's indifference system
+    that equals ``pi`` at ``at``. ``None`` if there is none (a continuum, or sympy cannot
+    solve the system)."""
+    import sympy
+
+    (name,) = symbolic.symbols
+    symbol = symbolic.params[name]
+    profile = tuple(tuple(a for a, p in enumerate(row) if p != 0) for row in pi)
+    for system, sol in _profile_solutions(symbolic, query, profile):
+        rows = tuple(tuple(_on(system, sol, p) for p in row) for row in system.pi)
+        here = [
+            sympy.sympify(p).subs(symbol, sympy.Rational(at.numerator, at.denominator))
+            for row in rows
+            for p in row
+        ]
+        want = [sympy.sympify(p) for row in pi for p in row]  # safe: engine numbers
+        if all(sympy.simplify(a - b) == 0 for a, b in zip(here, want, strict=True)):
+            return tuple(
+                tuple(p if isinstance(p, Fraction) or p.free_symbols else _fraction(p) for p in r)
+                for r in rows
+            )
+    return None
+
+
+def _fraction(x: Any) -> Any:
+    return Fraction(int(x.p), int(x.q)) if getattr(x, "is_Rational", False) else x
 
 
 def _between(lo: Any, hi: Any) -> Fraction:
@@ -248,21 +352,54 @@ def thresholds(
             return None
         return tuple(_translate(m, symbolic, pi) for pi in found)
 
-    regions: list[Region] = []
-    bounds = [None, *[_as_number(r) for r in roots], None]
-    for i in range(len(bounds) - 1):
-        lo, hi = bounds[i], bounds[i + 1]
-        x = _between(lo, hi)
-        regions.append(Region(lo, hi, False, False, solve_at(x), x))
-        if hi is not None:
-            regions.append(Region(hi, hi, True, True, solve_at(hi), hi))
-    # Merge runs with the same verdict (a root that changes nothing disappears).
-    out: list[Region] = []
-    for r in regions:
-        if out and verdict_key(out[-1].policies) == verdict_key(r.policies):
-            prev = out[-1]
-            sample = r.sample if prev.point else prev.sample
-            out[-1] = Region(prev.lo, r.hi, prev.lo_closed, r.hi_closed, prev.policies, sample)
-        else:
-            out.append(r)
+    def regions_at(roots: Sequence[Any]) -> list[Region]:
+        regions: list[Region] = []
+        bounds = [None, *[_as_number(r) for r in roots], None]
+        for i in range(len(bounds) - 1):
+            lo, hi = bounds[i], bounds[i + 1]
+            x = _between(lo, hi)
+            regions.append(Region(lo, hi, False, False, solve_at(x), x))
+            if hi is not None:
+                regions.append(Region(hi, hi, True, True, solve_at(hi), hi))
+        # Merge runs with the same verdict (a root that changes nothing disappears).
+        out: list[Region] = []
+        for r in regions:
+            if out and verdict_key(out[-1].policies) == verdict_key(r.policies):
+                prev = out[-1]
+                sample = r.sample if prev.point else prev.sample
+                out[-1] = Region(prev.lo, r.hi, prev.lo_closed, r.hi_closed, prev.policies, sample)
+            else:
+                out.append(r)
+        return out
+
+    out = regions_at(roots)
+    mixed = [r for r in out if r.policies and any(_mixed(pi) for pi in r.policies)]
+    if mixed and query in ("condition", "intervene"):
+        inside = [
+            x
+            for x in _mixed_changes(symbolic, query, symbol)
+            if any(
+                (r.lo is None or _less(r.lo, x)) and (r.hi is None or _less(x, r.hi)) for r in mixed
+            )
+        ]
+        if inside:
+            every = sorted([*roots, *inside], key=lambda r: float(r))
+            out = regions_at([r for i, r in enumerate(every) if i == 0 or _less(every[i - 1], r)])
+        out = [_with_formulas(symbolic, query, r) for r in out]
     return Thresholds(parameter, tuple(out))
+
+
+def _with_formulas(symbolic: Model, query: str, r: Region) -> Region:
+    if r.point or not r.policies or not isinstance(r.sample, Fraction):
+        return r
+    if not any(_mixed(pi) for pi in r.policies):
+        return r
+    formulas = []
+    for pi in r.policies:
+        f = mixed_equilibrium_formula(symbolic, query, pi, r.sample) if _mixed(pi) else None
+        formulas.append(pi if f is None else f)
+    return replace(r, formulas=tuple(formulas))
+
+
+def _mixed(pi: Behaviour) -> bool:
+    return any(0 < p < 1 for row in pi for p in row)

@@ -455,20 +455,22 @@ def test_verdicts_survive_renaming_everything(name: str) -> None:
     assert r2.paradox == r.paradox
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine: thresholds are searched among pure-policy differences only, so the point "
-        "price = 0 where the coin starts to beat CDT's mixed equilibrium is missed, and the "
-        "region (-499500, 499500) reports CDT's equilibrium at its sample point -499499"
-    ),
-)
 def test_death_in_damascus_coin_cdt_threshold_in_the_price() -> None:
     # At the file's price of $1 CDT mixes stay and flee (above); for a negative price (the
-    # agent is paid to toss) the coin beats 499,500 and CDT's support changes.
+    # agent is paid to toss) the coin beats 499,500 and CDT's support changes. The point
+    # price = 0 is no root of a pure-policy difference: it is where the coin, outside the
+    # stay/flee equilibrium's support, starts to do better than it.
     from newcomb.thresholds import thresholds
 
     th = thresholds(newcomb.load(SCENARIOS / "death_in_damascus_coin.yaml"), newcomb.CDT(), "price")
-    assert 0 in th.points
-    (region,) = [r for r in th.regions if r.lo is not None and r.hi is not None and r.lo < 1 < r.hi]
+    assert th.points == (-499500, 0)
+    (region,) = [r for r in th.regions if r.lo == 0 and not r.point]
+    assert region.hi is None  # the stay/flee equilibrium holds for every positive price
     assert region.policies == ((((F(1001, 2000), F(999, 2000), F(0)),),))
+    (between,) = [r for r in th.regions if r.lo == -499500 and r.hi == 0]
+    # flee and coin, with probabilities that move with the price
+    assert [str(p) for p in between.shown[0][0]] == [
+        "0",
+        "price/1000000 + 999/2000",
+        "1001/2000 - price/1000000",
+    ]

@@ -99,6 +99,20 @@ def test_exact_comparisons_with_algebraic_thresholds() -> None:
     assert isinstance(x, F) and _less(r, x) and x < 1
 
 
+def test_a_rational_threshold_stays_a_rational() -> None:
+    """Newcomb with a two-boxing cost of 537000: EDT and FDT switch at q = 463/2000, which
+    sympy 1.14's nsimplify (once applied to every rational root) turned into a product of
+    powers, leaving the point's own verdict open."""
+    s = newcomb.load("scenarios/newcomb.yaml")
+    text = newcomb.dumps(s).replace("1000*(action == 'two_box')", "-537000*(action == 'two_box')")
+    s = newcomb.loads(text)
+    th = thresholds(s, EDT(), "q")
+    assert th.points == (F(463, 2000),)
+    assert all(isinstance(x, F) for x in th.points)
+    (point,) = [r for r in th.regions if r.point and r.lo == F(463, 2000)]
+    assert point.policies is not None and len(point.policies) == 2  # both acts: a tie
+
+
 def test_unknown_parameter() -> None:
     with pytest.raises(newcomb.ScenarioError, match="no parameter named 'z'"):
         thresholds(newcomb.load("scenarios/newcomb.yaml"), EDT(), "z")

@@ -32,7 +32,7 @@ from ..query import Query, expected_utility
 from ..series import leading
 from ..world import Behaviour, Model
 
-__all__ = ["MixedSearch", "mixed_equilibria"]
+__all__ = ["MixedSearch", "Profile", "mixed_equilibria", "profile_system", "support_profiles"]
 
 
 class MixedSearch:
@@ -55,7 +55,9 @@ def _exact(x: Any) -> Any:
     """A sympy number as a Fraction when rational; otherwise left exact in sympy."""
     import sympy
 
-    x = sympy.nsimplify(x) if not isinstance(x, sympy.Basic) else sympy.simplify(x)
+    # (never nsimplify: sympy 1.14 turns some rationals, 463/2000 among them, into products
+    # of powers)
+    x = sympy.simplify(sympy.sympify(x))  # safe: engine numbers
     if x.is_Rational:
         return Fraction(int(x.p), int(x.q))
     return x
@@ -87,11 +89,7 @@ def ratifiable_in_the_limit(model: Model, pi: Behaviour, how: Query) -> bool:
             if row[a] is None:
                 return False
             for _, e in defined:
-                d = (
-                    sympy.nsimplify(sympy.simplify(e - row[a]))
-                    if not _rational(e, row[a])
-                    else e - row[a]
-                )
+                d = sympy.simplify(e - row[a]) if not _rational(e, row[a]) else e - row[a]
                 if d > 0:
                     return False
     return True
@@ -101,10 +99,40 @@ def _rational(*xs: Any) -> bool:
     return all(isinstance(x, Fraction | int) for x in xs)
 
 
-def mixed_equilibria(model: Model, how: Query) -> MixedSearch:
-    """Every isolated mixed ratifiable policy with at least one mixed observation."""
-    import sympy
+Support = tuple[int, ...]
 
+
+class Profile:
+    """One support profile's indifference system: the policy π(x) with unknown probabilities
+    ``xs`` on each mixed observation's support, every act's expected utility against it at
+    ε = 0 (``table``, rational functions of ``xs`` and of any symbolic parameter), and the
+    equations "equal expected utility across each support" (``None`` when some act of a
+    support has no expected utility, so that the profile cannot be an equilibrium)."""
+
+    def __init__(
+        self,
+        profile: tuple[Support, ...],
+        pi: Behaviour,
+        xs: list[Any],
+        table: list[list[Any]],
+        equations: list[Any] | None,
+    ) -> None:
+        self.profile = profile
+        self.pi = pi
+        self.xs = xs
+        self.table = table
+        self.equations = equations
+
+    def solve(self) -> list[dict[Any, Any]]:
+        """sympy's solutions of the equations for ``xs`` (other symbols stay free in them).
+        Raises ``NotImplementedError`` or ``ValueError`` when sympy cannot solve the system."""
+        import sympy
+
+        return list(sympy.solve(self.equations, self.xs, dict=True))
+
+
+def support_profiles(model: Model) -> list[tuple[Support, ...]]:
+    """Every support profile with at least one mixed observation, after checking the bound."""
     n_a, n_o = len(model.actions), len(model.observations)
     subsets = _subsets(n_a)
     count = len(subsets) ** n_o
@@ -113,49 +141,61 @@ def mixed_equilibria(model: Model, how: Query) -> MixedSearch:
             f"{count} support profiles to search for mixed equilibria, more than the bound of "
             f"{model.limits.max_policies} (raise it with --max-policies)"
         )
+    return [
+        p
+        for p in itertools.product(subsets, repeat=n_o)
+        if not all(len(support) == 1 for support in p)
+    ]
+
+
+def profile_system(model: Model, how: Query, profile: tuple[Support, ...]) -> Profile:
+    """The indifference system of one support profile (see :class:`Profile`)."""
+    import sympy
+
+    n_a = len(model.actions)
+    xs: list[Any] = []
+    rows: list[tuple[Any, ...]] = []
+    for o, support in enumerate(profile):
+        row: list[Any] = [Fraction(0)] * n_a
+        if len(support) == 1:
+            row[support[0]] = Fraction(1)
+        else:
+            own = [sympy.Symbol(f"x_{o}_{a}", positive=True) for a in support[:-1]]
+            xs.extend(own)
+            for a, x in zip(support[:-1], own, strict=True):
+                row[a] = x
+            row[support[-1]] = 1 - sum(own)
+        rows.append(tuple(row))
+    pi = tuple(rows)
+    table = _eu_table(model, pi, how)
+    equations: list[Any] = []
+    for o, support in enumerate(profile):
+        if len(support) == 1:
+            continue
+        base = table[o][support[0]]
+        for a in support[1:]:
+            if base is None or table[o][a] is None:
+                return Profile(profile, pi, xs, table, None)
+            diff = sympy.sympify(table[o][a] - base)  # safe: engine numbers, not file text
+            num, _den = sympy.together(diff).as_numer_denom()
+            equations.append(sympy.expand(num))
+    return Profile(profile, pi, xs, table, [e for e in equations if e != 0])
+
+
+def mixed_equilibria(model: Model, how: Query) -> MixedSearch:
+    """Every isolated mixed ratifiable policy with at least one mixed observation."""
     result = MixedSearch()
     seen: set[tuple[tuple[str, ...], ...]] = set()
-    for profile in itertools.product(subsets, repeat=n_o):
-        if all(len(s) == 1 for s in profile):
+    for profile in support_profiles(model):
+        system = profile_system(model, how, profile)
+        if system.equations is None:
             continue
-        xs: list[Any] = []
-        rows: list[tuple[Any, ...]] = []
-        for o, support in enumerate(profile):
-            row: list[Any] = [Fraction(0)] * n_a
-            if len(support) == 1:
-                row[support[0]] = Fraction(1)
-            else:
-                own = [sympy.Symbol(f"x_{o}_{a}", positive=True) for a in support[:-1]]
-                xs.extend(own)
-                for a, x in zip(support[:-1], own, strict=True):
-                    row[a] = x
-                row[support[-1]] = 1 - sum(own)
-            rows.append(tuple(row))
-        pi = tuple(rows)
-        table = _eu_table(model, pi, how)
-        equations = []
-        ok = True
-        for o, support in enumerate(profile):
-            if len(support) == 1:
-                continue
-            base = table[o][support[0]]
-            for a in support[1:]:
-                if base is None or table[o][a] is None:
-                    ok = False
-                    break
-                diff = sympy.sympify(table[o][a] - base)  # safe: engine numbers, not file text
-                num, _den = sympy.together(diff).as_numer_denom()
-                equations.append(sympy.expand(num))
-            if not ok:
-                break
-        if not ok:
-            continue
-        equations = [e for e in equations if e != 0]
-        if not equations:
+        if not system.equations:
             result.continua += 1  # indifferent everywhere on the support: not isolated
             continue
+        xs, pi = system.xs, system.pi
         try:
-            solutions = sympy.solve(equations, xs, dict=True)
+            solutions = system.solve()
         except (NotImplementedError, ValueError):  # sympy cannot solve this system: counted
             result.unsolved += 1
             continue
