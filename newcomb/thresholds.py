@@ -352,27 +352,33 @@ def thresholds(
             return None
         return tuple(_translate(m, symbolic, pi) for pi in found)
 
-    def regions_at(roots: Sequence[Any]) -> list[Region]:
+    def regions_at(roots: Sequence[Any], formulas: bool) -> list[Region]:
         regions: list[Region] = []
         bounds = [None, *[_as_number(r) for r in roots], None]
         for i in range(len(bounds) - 1):
             lo, hi = bounds[i], bounds[i + 1]
             x = _between(lo, hi)
-            regions.append(Region(lo, hi, False, False, solve_at(x), x))
+            interval = Region(lo, hi, False, False, solve_at(x), x)
+            regions.append(_with_formulas(symbolic, query, interval) if formulas else interval)
             if hi is not None:
                 regions.append(Region(hi, hi, True, True, solve_at(hi), hi))
         # Merge runs with the same verdict (a root that changes nothing disappears).
         out: list[Region] = []
         for r in regions:
-            if out and verdict_key(out[-1].policies) == verdict_key(r.policies):
+            if out and _same(out[-1], r, symbol):
                 prev = out[-1]
-                sample = r.sample if prev.point else prev.sample
-                out[-1] = Region(prev.lo, r.hi, prev.lo_closed, r.hi_closed, prev.policies, sample)
+                # the policies, the sample they were found at and their formulas stay
+                # together (a mixed equilibrium's probabilities differ from point to point):
+                # an interval's rather than a single point's
+                keep = r if prev.point else prev
+                out[-1] = replace(
+                    keep, lo=prev.lo, hi=r.hi, lo_closed=prev.lo_closed, hi_closed=r.hi_closed
+                )
             else:
                 out.append(r)
         return out
 
-    out = regions_at(roots)
+    out = regions_at(roots, formulas=False)
     mixed = [r for r in out if r.policies and any(_mixed(pi) for pi in r.policies)]
     if mixed and query in ("condition", "intervene"):
         inside = [
@@ -382,10 +388,10 @@ def thresholds(
                 (r.lo is None or _less(r.lo, x)) and (r.hi is None or _less(x, r.hi)) for r in mixed
             )
         ]
-        if inside:
-            every = sorted([*roots, *inside], key=lambda r: float(r))
-            out = regions_at([r for i, r in enumerate(every) if i == 0 or _less(every[i - 1], r)])
-        out = [_with_formulas(symbolic, query, r) for r in out]
+        every = sorted([*roots, *inside], key=lambda r: float(r))
+        out = regions_at(
+            [r for i, r in enumerate(every) if i == 0 or _less(every[i - 1], r)], formulas=True
+        )
     return Thresholds(parameter, tuple(out))
 
 
@@ -403,3 +409,31 @@ def _with_formulas(symbolic: Model, query: str, r: Region) -> Region:
 
 def _mixed(pi: Behaviour) -> bool:
     return any(0 < p < 1 for row in pi for p in row)
+
+
+def _same(a: Region, b: Region, symbol: Any) -> bool:
+    """Whether two neighbouring regions hold the same verdict: the same policies, or mixed
+    equilibria with the same support and the same formulas (a single point's equilibrium
+    counts as its neighbour's when that formula gives it there)."""
+    if verdict_key(a.policies) != verdict_key(b.policies):
+        return False
+    if a.formulas is None and b.formulas is None:
+        return True
+    if a.formulas is not None and b.formulas is not None:
+        return bool(_formula_key(a.formulas) == _formula_key(b.formulas))
+    point, interval = (a, b) if a.formulas is None else (b, a)
+    if not point.point or not isinstance(point.lo, Fraction):
+        return False
+    import sympy
+
+    at = sympy.Rational(point.lo.numerator, point.lo.denominator)
+    return all(
+        bool(sympy.simplify(sympy.sympify(f).subs(symbol, at) - sympy.sympify(p)) == 0)
+        for fs, ps in zip(interval.formulas or (), point.policies or (), strict=True)
+        for f_row, p_row in zip(fs, ps, strict=True)
+        for f, p in zip(f_row, p_row, strict=True)
+    )
+
+
+def _formula_key(policies: tuple[Behaviour, ...]) -> Any:
+    return tuple(tuple(tuple(str(p) for p in row) for row in pi) for pi in policies)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from fractions import Fraction as F
+from typing import Any
 
 import pytest
+from hypothesis import assume, event, given, settings
+from hypothesis import strategies as st
 
 import newcomb
+from newcomb.testing import scenarios
 from newcomb.theories import CDT, EDT, FDT, Theory
-from newcomb.thresholds import thresholds, verdict_key
+from newcomb.thresholds import _translate, thresholds, verdict_key
 from newcomb.world import Model
 
 
@@ -116,3 +120,103 @@ def test_a_rational_threshold_stays_a_rational() -> None:
 def test_unknown_parameter() -> None:
     with pytest.raises(newcomb.ScenarioError, match="no parameter named 'z'"):
         thresholds(newcomb.load("scenarios/newcomb.yaml"), EDT(), "z")
+
+
+# -- generated scenarios ---------------------------------------------------------------------
+
+
+def _probes(r: Any) -> list[F]:
+    """Rational points of a region: the point itself, or a few inside the interval."""
+    if r.point:
+        return [r.lo] if isinstance(r.lo, F) else []
+    if not isinstance(r.sample, F):
+        return []
+    if isinstance(r.lo, F) and isinstance(r.hi, F):
+        return [r.lo + (r.hi - r.lo) * F(k, 5) for k in range(1, 5)]
+    return [r.sample]
+
+
+def _at(policies: Any, symbolic: Model, x: F) -> Any:
+    import sympy
+
+    (name,) = symbolic.symbols
+    symbol = symbolic.params[name]
+
+    def value(p: Any) -> Any:
+        if isinstance(p, F):
+            return p
+        v = sympy.simplify(p.subs(symbol, sympy.Rational(x.numerator, x.denominator)))
+        return F(int(v.p), int(v.q)) if v.is_Rational else v
+
+    return tuple(tuple(tuple(value(p) for p in row) for row in pi) for pi in policies)
+
+
+@settings(max_examples=min(settings.default.max_examples, 40))
+@given(
+    s=scenarios(max_variables=3, max_unknowns=1, max_observed=1, max_policies=9, max_branches=12),
+    data=st.data(),
+)
+def test_regions_agree_with_solving_at_points_on_generated_scenarios(
+    s: newcomb.Scenario, data: st.DataObject
+) -> None:
+    """CDT's and EDT's regions, mixed equilibria included, hold at rational points inside them:
+    the same verdict, and the policies shown (probabilities as formulas in the parameter)
+    equal the exact ones there."""
+    assume(s.parameters)
+    name = data.draw(st.sampled_from(sorted(s.parameters)), label="parameter")
+    symbolic = Model(s, symbols=[name])
+    for theory in (CDT(), EDT()):
+        th = thresholds(s, theory, name)
+        for r in th.regions:
+            if r.policies is None:
+                continue
+            for x in _probes(r):
+                m = Model(s.with_parameters(**{name: x}))
+                got = tuple(
+                    _translate(m, symbolic, pi)
+                    for pi in theory.decide(m).policies  # type: ignore[union-attr]
+                )
+                assert verdict_key(got) == verdict_key(r.policies), (theory.name, x, r)
+                if r.formulas is not None:
+                    event("a mixed region with formulas")
+                    assert _at(r.shown, symbolic, x) == got, (theory.name, x)
+
+
+@st.composite
+def predicted_games(draw: st.DrawFn) -> newcomb.Scenario:
+    """Death in Damascus's shape: a prediction of the act with accuracy q, payoffs that depend
+    on the act and the prediction, nothing observed (CDT often mixes here)."""
+    n = draw(st.integers(min_value=2, max_value=3), label="actions")
+    acts = ["a", "b", "c"][:n]
+    terms = []
+    for act in acts:
+        for pred in acts:
+            k = draw(st.integers(min_value=-9, max_value=9), label="payoff")
+            terms.append(f"{k}*(action == '{act}' and guess == '{pred}')")
+    return newcomb.Scenario(
+        name="game",
+        actions=acts,
+        parameters={"q": draw(st.sampled_from(["1/2", "2/3", "9/10"]), label="q")},
+        variables=[newcomb.Prediction(name="guess", accuracy="q")],
+        utility=" + ".join(terms),
+    )
+
+
+@settings(max_examples=min(settings.default.max_examples, 40))
+@given(s=predicted_games())
+def test_mixed_regions_agree_with_solving_at_points(s: newcomb.Scenario) -> None:
+    """In games against a predictor CDT's answer is often a mixed equilibrium whose
+    probabilities move with the accuracy: the formulas shown hold at points inside each
+    region, and the regions' verdicts are the exact ones."""
+    symbolic = Model(s, symbols=["q"])
+    th = thresholds(s, CDT(), "q")
+    for r in th.regions:
+        if r.policies is None:
+            continue
+        for x in _probes(r):
+            m = Model(s.with_parameters(q=x))
+            got = tuple(CDT().decide(m).policies)  # type: ignore[union-attr]
+            assert verdict_key(got) == verdict_key(r.policies), (x, r)
+            if r.formulas is not None:
+                event("a mixed region with formulas")
+                assert _at(r.shown, symbolic, x) == got, x
