@@ -409,6 +409,8 @@ class Model:
         self._reads_of: dict[int, tuple[str, ...]] = {}
         self._expect_memo: dict[tuple[Any, ...], Num] = {}
         self._row_memo: dict[tuple[Any, ...], tuple[Num, ...]] = {}
+        self._value_memo: dict[tuple[Any, ...], ExprValue] = {}
+        self._value_reads: dict[int, tuple[str, ...]] = {}
         self._dist_memo: dict[tuple[Any, ...], list[tuple[Label, Fraction]]] = {}
         self._assignments: list[tuple[Label, ...]] = list(
             itertools.product(
@@ -606,9 +608,21 @@ class Model:
         return [(lab, mixed.get((type(lab), lab), Fraction(0))) for lab in labels]
 
     def _value(self, v: Value, env: Env) -> ExprValue:
-        x = v.expr(env)
+        """A value variable in ``env``, memoised (as expectations are) on the values of the
+        names its expression reads."""
+        expr = v.expr
+        names = self._value_reads.get(id(expr))
+        if names is None:
+            names = self._value_reads[id(expr)] = tuple(sorted(expr.names))
+        key = (id(expr), *((type(env[n]), env[n]) for n in names if n in env))
+        hit = self._value_memo.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        x = expr(env)
         if isinstance(x, Fraction) and x.denominator == 1:
-            return int(x)  # a whole number is the same label as the integer a file writes
+            x = int(x)  # a whole number is the same label as the integer a file writes
+        if len(key) == len(names) + 1 and len(self._value_memo) < 1_000_000:
+            self._value_memo[key] = x  # (only when every name it reads has a value here)
         return x
 
     # -- enumeration --------------------------------------------------------------------------
@@ -1520,6 +1534,7 @@ def _where(env: Mapping[str, Any], params: Mapping[str, Any]) -> str:
 
 
 ONE = Fraction(1)
+_MISSING: Any = object()
 
 
 def _number_of(expr: Expr, env: Env) -> Num:
