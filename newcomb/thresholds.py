@@ -37,7 +37,14 @@ from .series import leading
 from .theories import Theory
 from .world import Behaviour, Limits, Model, pure
 
-__all__ = ["Region", "Thresholds", "mixed_equilibrium_formula", "thresholds", "verdict_key"]
+__all__ = [
+    "Region",
+    "Thresholds",
+    "mixed_equilibrium_formula",
+    "policies_at",
+    "thresholds",
+    "verdict_key",
+]
 
 Solver = Callable[[Model], Sequence[Behaviour]]
 
@@ -97,6 +104,25 @@ class Thresholds:
                     out.append(x)
             prev = r
         return tuple(out)
+
+
+def policies_at(
+    policies: Sequence[Behaviour], parameter: str, x: Fraction
+) -> tuple[Behaviour, ...]:
+    """``policies`` (as :attr:`Region.shown` gives them: probabilities may be formulas in
+    ``parameter``) at the rational value ``x``, exactly."""
+    import sympy
+
+    symbol = sympy.Symbol(parameter, real=True)  # as Model(symbols=[parameter]) makes it
+    at = sympy.Rational(x.numerator, x.denominator)
+
+    def value(p: Any) -> Any:
+        if isinstance(p, Fraction):
+            return p
+        v = sympy.simplify(sympy.sympify(p).subs(symbol, at))  # safe: engine numbers
+        return _fraction(v)
+
+    return tuple(tuple(tuple(value(p) for p in row) for row in pi) for pi in policies)
 
 
 def verdict_key(policies: tuple[Behaviour, ...] | None) -> Any:

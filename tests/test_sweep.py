@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fractions import Fraction as F
-from typing import Any
 
 import pytest
 
@@ -11,7 +10,7 @@ import newcomb
 from newcomb.series import leading
 from newcomb.sweep import parse_grid, sweep
 from newcomb.theories import builtin_theories
-from newcomb.thresholds import verdict_key
+from newcomb.thresholds import policies_at, verdict_key
 from newcomb.world import Model
 
 
@@ -45,29 +44,13 @@ def test_sample_of_points_equals_per_point_exact_solving(path: str, grid: str) -
             here = tuple(_reindex(m, result.model, pi) for pi in exact)
             assert verdict_key(region.policies) == verdict_key(here), (col.theory, x)
             if not region.point:  # the policies shown hold at x: mixtures as formulas in it
-                assert _at(region.shown, result.model, x) == here, (col.theory, x)
+                assert policies_at(region.shown, g.parameter, x) == here, (col.theory, x)
             v = newcomb.query.value(m, exact[0]) if exact else None
             got = float(col.values[k])
             if v is None:
                 assert got != got  # NaN where undefined
             else:
                 assert got == pytest.approx(float(leading(v)), rel=1e-12, abs=1e-9), (col.theory, x)
-
-
-def _at(policies: Any, symbolic: Model, x: F) -> Any:
-    """Policies whose probabilities may be formulas in the symbolic model's parameter, at x."""
-    import sympy
-
-    (name,) = symbolic.symbols
-    symbol = symbolic.params[name]
-
-    def value(p: Any) -> Any:
-        if isinstance(p, F):
-            return p
-        v = sympy.simplify(p.subs(symbol, sympy.Rational(x.numerator, x.denominator)))
-        return F(int(v.p), int(v.q)) if v.is_Rational else v
-
-    return tuple(tuple(tuple(value(p) for p in row) for row in pi) for pi in policies)
 
 
 def _reindex(src: Model, dst: Model, pi: tuple[tuple[F, ...], ...]) -> tuple[tuple[F, ...], ...]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import newcomb
 from newcomb.testing import scenarios
 from newcomb.theories import CDT, EDT, FDT, Theory
-from newcomb.thresholds import _translate, thresholds, verdict_key
+from newcomb.thresholds import _translate, policies_at, thresholds, verdict_key
 from newcomb.world import Model
 
 
@@ -136,21 +136,6 @@ def _probes(r: Any) -> list[F]:
     return [r.sample]
 
 
-def _at(policies: Any, symbolic: Model, x: F) -> Any:
-    import sympy
-
-    (name,) = symbolic.symbols
-    symbol = symbolic.params[name]
-
-    def value(p: Any) -> Any:
-        if isinstance(p, F):
-            return p
-        v = sympy.simplify(p.subs(symbol, sympy.Rational(x.numerator, x.denominator)))
-        return F(int(v.p), int(v.q)) if v.is_Rational else v
-
-    return tuple(tuple(tuple(value(p) for p in row) for row in pi) for pi in policies)
-
-
 @settings(max_examples=min(settings.default.max_examples, 40))
 @given(
     s=scenarios(max_variables=3, max_unknowns=1, max_observed=1, max_policies=9, max_branches=12),
@@ -179,7 +164,7 @@ def test_regions_agree_with_solving_at_points_on_generated_scenarios(
                 assert verdict_key(got) == verdict_key(r.policies), (theory.name, x, r)
                 if r.formulas is not None:
                     event("a mixed region with formulas")
-                    assert _at(r.shown, symbolic, x) == got, (theory.name, x)
+                    assert policies_at(r.shown, name, x) == got, (theory.name, x)
 
 
 @st.composite
@@ -208,7 +193,6 @@ def test_mixed_regions_agree_with_solving_at_points(s: newcomb.Scenario) -> None
     """In games against a predictor CDT's answer is often a mixed equilibrium whose
     probabilities move with the accuracy: the formulas shown hold at points inside each
     region, and the regions' verdicts are the exact ones."""
-    symbolic = Model(s, symbols=["q"])
     th = thresholds(s, CDT(), "q")
     for r in th.regions:
         if r.policies is None:
@@ -219,4 +203,4 @@ def test_mixed_regions_agree_with_solving_at_points(s: newcomb.Scenario) -> None
             assert verdict_key(got) == verdict_key(r.policies), (x, r)
             if r.formulas is not None:
                 event("a mixed region with formulas")
-                assert _at(r.shown, symbolic, x) == got, x
+                assert policies_at(r.shown, "q", x) == got, x
