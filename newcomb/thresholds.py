@@ -201,19 +201,37 @@ def _roots(diffs: Sequence[Any], symbol: Any, *, poles: bool = False) -> list[An
     return out
 
 
-def _profile_solutions(symbolic: Model, query: str, profile: Any) -> list[tuple[Any, Any]]:
+# Up to this many support profiles, every one is solved symbolically when a region's answer is
+# mixed; past it, only the profiles of the equilibria found at the regions' sample points.
+FULL_PROFILES = 16
+
+Solutions = dict[Any, list[tuple[Any, Any]]]
+
+
+def _profile_solutions(
+    symbolic: Model, query: str, profile: Any, cache: Solutions | None = None
+) -> list[tuple[Any, Any]]:
     """A support profile's equilibria as functions of the symbolic parameters: pairs of the
-    indifference system and one isolated solution of it (sympy's)."""
+    indifference system and one isolated solution of it (sympy's); memoised in ``cache``."""
     from .theories.mixed import profile_system
 
+    if cache is not None and profile in cache:
+        return cache[profile]
+    out: list[tuple[Any, Any]] = []
     system = profile_system(symbolic, query, profile)  # type: ignore[arg-type]
-    if not system.equations:
-        return []  # an act of a support has no expected utility, or a continuum
-    try:
-        solutions = system.solve()
-    except (NotImplementedError, ValueError):  # sympy cannot solve it: no candidates from it
-        return []
-    return [(system, sol) for sol in solutions if len(sol) == len(system.xs)]
+    if system.equations:  # (none: an act of a support has no expected utility, or a continuum)
+        try:
+            solutions = system.solve()
+        except (NotImplementedError, ValueError):  # sympy cannot solve it: no candidates
+            solutions = []
+        out = [(system, sol) for sol in solutions if len(sol) == len(system.xs)]
+    if cache is not None:
+        cache[profile] = out
+    return out
+
+
+def _support(pi: Behaviour) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(a for a, p in enumerate(row) if p != 0) for row in pi)
 
 
 def _on(system: Any, sol: dict[Any, Any], p: Any) -> Any:
@@ -222,15 +240,15 @@ def _on(system: Any, sol: dict[Any, Any], p: Any) -> Any:
     return sympy.cancel(sympy.sympify(p).subs(sol)) if not isinstance(p, Fraction) else p
 
 
-def _mixed_changes(symbolic: Model, query: str, symbol: Any) -> list[Any]:
-    """Where some mixed equilibrium can start or stop being one: the roots (and poles) of each
-    support profile's solution probabilities, and of each act's expected utility outside a
-    support minus the support's, along the solution."""
-    from .theories.mixed import support_profiles
-
+def _mixed_changes(
+    symbolic: Model, query: str, symbol: Any, profiles: Sequence[Any], cache: Solutions
+) -> list[Any]:
+    """Where a mixed equilibrium of one of ``profiles`` can start or stop being one: the roots
+    (and poles) of the profile's solution probabilities, and of each act's expected utility
+    outside a support minus the support's, along the solution."""
     exprs: list[Any] = []
-    for profile in support_profiles(symbolic):
-        for system, sol in _profile_solutions(symbolic, query, profile):
+    for profile in profiles:
+        for system, sol in _profile_solutions(symbolic, query, profile, cache):
             if any(getattr(v, "free_symbols", set()) - {symbol} for v in sol.values()):
                 continue
             for row, support in zip(system.pi, profile, strict=True):
@@ -246,7 +264,7 @@ def _mixed_changes(symbolic: Model, query: str, symbol: Any) -> list[Any]:
 
 
 def mixed_equilibrium_formula(
-    symbolic: Model, query: str, pi: Behaviour, at: Fraction
+    symbolic: Model, query: str, pi: Behaviour, at: Fraction, cache: Solutions | None = None
 ) -> Behaviour | None:
     """The mixed equilibrium ``pi`` (found at the parameter value ``at``) as a function of
     the symbolic model's parameter: the solution of its support profile's indifference system
@@ -256,8 +274,7 @@ def mixed_equilibrium_formula(
 
     (name,) = symbolic.symbols
     symbol = symbolic.params[name]
-    profile = tuple(tuple(a for a, p in enumerate(row) if p != 0) for row in pi)
-    for system, sol in _profile_solutions(symbolic, query, profile):
+    for system, sol in _profile_solutions(symbolic, query, _support(pi), cache):
         rows = tuple(tuple(_on(system, sol, p) for p in row) for row in system.pi)
         here = [
             sympy.sympify(p).subs(symbol, sympy.Rational(at.numerator, at.denominator))
@@ -385,7 +402,9 @@ def thresholds(
             lo, hi = bounds[i], bounds[i + 1]
             x = _between(lo, hi)
             interval = Region(lo, hi, False, False, solve_at(x), x)
-            regions.append(_with_formulas(symbolic, query, interval) if formulas else interval)
+            regions.append(
+                _with_formulas(symbolic, query, interval, cache) if formulas else interval
+            )
             if hi is not None:
                 regions.append(Region(hi, hi, True, True, solve_at(hi), hi))
         # Merge runs with the same verdict (a root that changes nothing disappears).
@@ -404,12 +423,22 @@ def thresholds(
                 out.append(r)
         return out
 
+    cache: Solutions = {}
     out = regions_at(roots, formulas=False)
     mixed = [r for r in out if r.policies and any(_mixed(pi) for pi in r.policies)]
     if mixed and query in ("condition", "intervene"):
+        from .theories.mixed import support_profiles
+
+        try:
+            profiles = support_profiles(symbolic)
+        except LimitError:
+            profiles = []
+        if not profiles or len(profiles) > FULL_PROFILES:
+            found = {_support(pi) for r in mixed for pi in r.policies or () if _mixed(pi)}
+            profiles = sorted(found)
         inside = [
             x
-            for x in _mixed_changes(symbolic, query, symbol)
+            for x in _mixed_changes(symbolic, query, symbol, profiles, cache)
             if any(
                 (r.lo is None or _less(r.lo, x)) and (r.hi is None or _less(x, r.hi)) for r in mixed
             )
@@ -421,14 +450,14 @@ def thresholds(
     return Thresholds(parameter, tuple(out))
 
 
-def _with_formulas(symbolic: Model, query: str, r: Region) -> Region:
+def _with_formulas(symbolic: Model, query: str, r: Region, cache: Solutions) -> Region:
     if r.point or not r.policies or not isinstance(r.sample, Fraction):
         return r
     if not any(_mixed(pi) for pi in r.policies):
         return r
     formulas = []
     for pi in r.policies:
-        f = mixed_equilibrium_formula(symbolic, query, pi, r.sample) if _mixed(pi) else None
+        f = mixed_equilibrium_formula(symbolic, query, pi, r.sample, cache) if _mixed(pi) else None
         formulas.append(pi if f is None else f)
     return replace(r, formulas=tuple(formulas))
 
