@@ -237,7 +237,9 @@ def _support(pi: Behaviour) -> tuple[tuple[int, ...], ...]:
 def _on(system: Any, sol: dict[Any, Any], p: Any) -> Any:
     import sympy
 
-    return sympy.cancel(sympy.sympify(p).subs(sol)) if not isinstance(p, Fraction) else p
+    if isinstance(p, Fraction):
+        return p
+    return sympy.cancel(sympy.sympify(p).subs(sol))  # safe: engine numbers, not file text
 
 
 def _mixed_changes(
@@ -276,11 +278,8 @@ def mixed_equilibrium_formula(
     symbol = symbolic.params[name]
     for system, sol in _profile_solutions(symbolic, query, _support(pi), cache):
         rows = tuple(tuple(_on(system, sol, p) for p in row) for row in system.pi)
-        here = [
-            sympy.sympify(p).subs(symbol, sympy.Rational(at.numerator, at.denominator))
-            for row in rows
-            for p in row
-        ]
+        x = sympy.Rational(at.numerator, at.denominator)
+        here = [sympy.sympify(p).subs(symbol, x) for row in rows for p in row]  # safe: engine
         want = [sympy.sympify(p) for row in pi for p in row]  # safe: engine numbers
         if all(sympy.simplify(a - b) == 0 for a, b in zip(here, want, strict=True)):
             return tuple(
@@ -482,8 +481,12 @@ def _same(a: Region, b: Region, symbol: Any) -> bool:
     import sympy
 
     at = sympy.Rational(point.lo.numerator, point.lo.denominator)
+
+    def gap(f: Any, p: Any) -> Any:
+        return sympy.sympify(f).subs(symbol, at) - sympy.sympify(p)  # safe: engine numbers
+
     return all(
-        bool(sympy.simplify(sympy.sympify(f).subs(symbol, at) - sympy.sympify(p)) == 0)
+        bool(sympy.simplify(gap(f, p)) == 0)
         for fs, ps in zip(interval.formulas or (), point.policies or (), strict=True)
         for f_row, p_row in zip(fs, ps, strict=True)
         for f, p in zip(f_row, p_row, strict=True)
