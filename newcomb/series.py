@@ -48,8 +48,21 @@ def _zero(x: object) -> bool:
 
     if x == 0:
         return True
-    num, _den = sympy.together(x).as_numer_denom()
-    e = sympy.expand(num)
+    if isinstance(x, sympy.Basic):
+        # A product is identically zero only if a factor is, a power only if its base is (a
+        # negative power's base is not zero), a symbol or a non-zero number never: most
+        # weights are products, and bringing them over a common denominator is slow.
+        if x.is_Symbol or x.is_Number:
+            return False
+        if x.is_Mul:
+            return any(_zero(f) for f in x.args)
+        if x.is_Pow:
+            return _zero(x.base)
+    if isinstance(x, sympy.Basic) and x.is_polynomial():
+        e = sympy.expand(x)  # no symbol in a denominator: no common denominator needed
+    else:
+        num, _den = sympy.together(x).as_numer_denom()
+        e = sympy.expand(num)
     if e == 0:
         return True
     if not e.has(sympy.Pow) or all(p.exp.is_Integer for p in e.atoms(sympy.Pow)):

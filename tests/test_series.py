@@ -94,3 +94,33 @@ def test_a_huge_common_denominator_falls_back_to_term_by_term(
     monkeypatch.setattr(series, "COMMON_DENOMINATOR_BITS", 8)  # lcm 101·103·... needs 34 bits
     assert weighted_sums(parts, 2) == want  # type: ignore[arg-type]
     assert exact_sum(primes) == sum(primes, F(0))
+
+
+def test_zero_tests_of_formulas() -> None:
+    """is_zero on sympy formulas (mixed-equilibrium solving): identically zero or not, through
+    the shortcuts for products, powers and polynomials and the general common denominator."""
+    import sympy
+
+    x, y = sympy.symbols("x y", positive=True)
+    q = sympy.Symbol("q", real=True)
+    zero = [
+        x * (y + 1 - y - 1),
+        (x + 1) ** 2 - x**2 - 2 * x - 1,
+        q * (1 - x) - q + q * x,
+        1 / (x + 1) - 1 / (1 + x),
+        x / (x + y) + y / (x + y) - 1,
+        (sympy.sqrt(2) * x + 1) ** 2 - 2 * x**2 - 2 * sympy.sqrt(2) * x - 1,
+    ]
+    nonzero = [
+        x * (1 - x) * 2,
+        x**2,
+        1 / (x - y),
+        2**q,
+        x / (x + y),
+        sympy.sqrt(2) * x - sympy.sqrt(3) * x,
+        (x + 1) ** 2 - x**2 - 1,
+    ]
+    for e in zero:
+        assert series.is_zero(e), e
+    for e in nonzero:
+        assert not series.is_zero(e), e
