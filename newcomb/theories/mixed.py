@@ -176,10 +176,22 @@ def profile_system(model: Model, how: Query, profile: tuple[Support, ...]) -> Pr
         for a in support[1:]:
             if base is None or table[o][a] is None:
                 return Profile(profile, pi, xs, table, None)
-            diff = sympy.sympify(table[o][a] - base)  # safe: engine numbers, not file text
-            num, _den = sympy.together(diff).as_numer_denom()
-            equations.append(sympy.expand(num))
+            equations.append(_numerator_of_difference(table[o][a], base))
     return Profile(profile, pi, xs, table, [e for e in equations if e != 0])
+
+
+def _numerator_of_difference(a: Any, b: Any) -> Any:
+    """The expanded numerator of ``a - b``. Two expected utilities at one observation are
+    usually ratios over the same denominator (its probability), so it is the difference of
+    their numerators; otherwise sympy brings them over a common denominator."""
+    import sympy
+
+    a, b = sympy.sympify(a), sympy.sympify(b)  # safe: engine numbers, not file text
+    (na, da), (nb, db) = sympy.fraction(a), sympy.fraction(b)
+    if da == db and na.is_polynomial() and nb.is_polynomial():
+        return sympy.expand(na - nb)
+    num, _den = sympy.together(a - b).as_numer_denom()
+    return sympy.expand(num)
 
 
 def mixed_equilibria(model: Model, how: Query) -> MixedSearch:
