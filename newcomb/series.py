@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from math import lcm
-from typing import TypeGuard, Union, cast
+from typing import Any, TypeGuard, Union, cast
 
 __all__ = [
     "EPSILON",
@@ -48,6 +48,7 @@ def _zero(x: object) -> bool:
 
     if x == 0:
         return True
+    e: Any = None
     if isinstance(x, sympy.Basic):
         # A product is identically zero only if a factor is, a power only if its base is (a
         # negative power's base is not zero), a symbol or a non-zero number never: most
@@ -58,9 +59,9 @@ def _zero(x: object) -> bool:
             return any(_zero(f) for f in x.args)
         if x.is_Pow:
             return _zero(x.base)
-    if isinstance(x, sympy.Basic) and x.is_polynomial():
-        e = sympy.expand(x)  # no symbol in a denominator: no common denominator needed
-    else:
+        if x.is_polynomial():
+            e = sympy.expand(x)  # no symbol in a denominator: no common denominator needed
+    if e is None:
         num, _den = sympy.together(x).as_numer_denom()
         e = sympy.expand(num)
     if e == 0:

@@ -28,8 +28,8 @@ from .errors import ScenarioError, UsageError
 from .model import Scenario
 from .series import leading
 from .theories import Theory
-from .thresholds import Region, Thresholds, thresholds
-from .world import Behaviour, Limits, Model
+from .thresholds import Region, Thresholds, is_mixed, thresholds
+from .world import Limits, Model
 
 __all__ = ["Grid", "Sweep", "SweepColumn", "parse_grid", "sweep"]
 
@@ -137,10 +137,6 @@ def _last_index(x: Any, lo: Fraction, step: Fraction, *, closed: bool) -> float:
     return math.ceil((float(x) - float(lo)) / float(step)) - 1
 
 
-def _mixed(pi: Behaviour) -> bool:
-    return any(0 < p < 1 for row in pi for p in row)
-
-
 def sweep(
     scenario: Scenario,
     theories: Sequence[Theory],
@@ -217,7 +213,7 @@ def _formula(symbolic: Model, r: Region, sympy: Any) -> Any:
     if not r.policies:
         return None
     pi = r.policies[0]
-    if _mixed(pi):
+    if is_mixed(pi):
         if r.formulas is None or r.formulas[0] is pi:
             return None  # the mixture could not be solved as a function of the parameter
         pi = r.formulas[0]

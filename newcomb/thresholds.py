@@ -40,6 +40,7 @@ from .world import Behaviour, Limits, Model, pure
 __all__ = [
     "Region",
     "Thresholds",
+    "is_mixed",
     "mixed_equilibrium_formula",
     "policies_at",
     "thresholds",
@@ -120,7 +121,7 @@ def policies_at(
         if isinstance(p, Fraction):
             return p
         v = sympy.simplify(sympy.sympify(p).subs(symbol, at))  # safe: engine numbers
-        return _fraction(v)
+        return _as_number(v)
 
     return tuple(tuple(tuple(value(p) for p in row) for row in pi) for pi in policies)
 
@@ -234,7 +235,8 @@ def _support(pi: Behaviour) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(a for a, p in enumerate(row) if p != 0) for row in pi)
 
 
-def _on(system: Any, sol: dict[Any, Any], p: Any) -> Any:
+def _on(sol: dict[Any, Any], p: Any) -> Any:
+    """``p`` with a solution substituted, simplified."""
     import sympy
 
     if isinstance(p, Fraction):
@@ -254,14 +256,14 @@ def _mixed_changes(
             if any(getattr(v, "free_symbols", set()) - {symbol} for v in sol.values()):
                 continue
             for row, support in zip(system.pi, profile, strict=True):
-                exprs.extend(_on(system, sol, row[a]) for a in support if len(support) > 1)
+                exprs.extend(_on(sol, row[a]) for a in support if len(support) > 1)
             for o, support in enumerate(profile):
                 base = system.table[o][support[0]]
                 if base is None:
                     continue
                 for b, eu in enumerate(system.table[o]):
                     if b not in support and eu is not None:
-                        exprs.append(_on(system, sol, eu - base))
+                        exprs.append(_on(sol, eu - base))
     return _roots(exprs, symbol, poles=True)
 
 
@@ -277,20 +279,16 @@ def mixed_equilibrium_formula(
     (name,) = symbolic.symbols
     symbol = symbolic.params[name]
     for system, sol in _profile_solutions(symbolic, query, _support(pi), cache):
-        rows = tuple(tuple(_on(system, sol, p) for p in row) for row in system.pi)
+        rows = tuple(tuple(_on(sol, p) for p in row) for row in system.pi)
         x = sympy.Rational(at.numerator, at.denominator)
         here = [sympy.sympify(p).subs(symbol, x) for row in rows for p in row]  # safe: engine
         want = [sympy.sympify(p) for row in pi for p in row]  # safe: engine numbers
         if all(sympy.simplify(a - b) == 0 for a, b in zip(here, want, strict=True)):
             return tuple(
-                tuple(p if isinstance(p, Fraction) or p.free_symbols else _fraction(p) for p in r)
+                tuple(p if isinstance(p, Fraction) or p.free_symbols else _as_number(p) for p in r)
                 for r in rows
             )
     return None
-
-
-def _fraction(x: Any) -> Any:
-    return Fraction(int(x.p), int(x.q)) if getattr(x, "is_Rational", False) else x
 
 
 def _between(lo: Any, hi: Any) -> Fraction:
@@ -424,7 +422,7 @@ def thresholds(
 
     cache: Solutions = {}
     out = regions_at(roots, formulas=False)
-    mixed = [r for r in out if r.policies and any(_mixed(pi) for pi in r.policies)]
+    mixed = [r for r in out if r.policies and any(is_mixed(pi) for pi in r.policies)]
     if mixed and query in ("condition", "intervene"):
         from .theories.mixed import support_profiles
 
@@ -433,7 +431,7 @@ def thresholds(
         except LimitError:
             profiles = []
         if not profiles or len(profiles) > FULL_PROFILES:
-            found = {_support(pi) for r in mixed for pi in r.policies or () if _mixed(pi)}
+            found = {_support(pi) for r in mixed for pi in r.policies or () if is_mixed(pi)}
             profiles = sorted(found)
         inside = [
             x
@@ -452,16 +450,21 @@ def thresholds(
 def _with_formulas(symbolic: Model, query: str, r: Region, cache: Solutions) -> Region:
     if r.point or not r.policies or not isinstance(r.sample, Fraction):
         return r
-    if not any(_mixed(pi) for pi in r.policies):
+    if not any(is_mixed(pi) for pi in r.policies):
         return r
     formulas = []
     for pi in r.policies:
-        f = mixed_equilibrium_formula(symbolic, query, pi, r.sample, cache) if _mixed(pi) else None
+        f = (
+            mixed_equilibrium_formula(symbolic, query, pi, r.sample, cache)
+            if is_mixed(pi)
+            else None
+        )
         formulas.append(pi if f is None else f)
     return replace(r, formulas=tuple(formulas))
 
 
-def _mixed(pi: Behaviour) -> bool:
+def is_mixed(pi: Behaviour) -> bool:
+    """Whether some observation's row of ``pi`` plays more than one act."""
     return any(0 < p < 1 for row in pi for p in row)
 
 

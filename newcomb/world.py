@@ -701,9 +701,7 @@ class Model:
             # The value depends only on the names the expression reads: memoised on their
             # values (with their types: true and 1 are different labels), so the observation
             # space's checks, the compiled tables and enumerations evaluate each case once.
-            names = self._reads_of.get(id(expr))
-            if names is None:
-                names = self._reads_of[id(expr)] = tuple(sorted(expr.names - {"action"}))
+            names = self._names_besides_action(expr)
             key = (id(expr), act, *((type(env[n]), env[n]) for n in names))
             hit = self._expect_memo.get(key)
             if hit is not None:
@@ -717,14 +715,19 @@ class Model:
             total = total + w * _number_of(expr, e)
         return total
 
+    def _names_besides_action(self, expr: Expr) -> tuple[str, ...]:
+        """The names an expectation's value depends on in a world (memo keys), sorted."""
+        names = self._reads_of.get(id(expr))
+        if names is None:
+            names = self._reads_of[id(expr)] = tuple(sorted(expr.names - {"action"}))
+        return names
+
     def expect_row(self, expr: Expr, env: Mapping[str, Any]) -> tuple[Num, ...]:
         """``expect(expr, env, a)`` for every act ``a``, memoised as one row on the values of
         the names ``expr`` reads when nothing happens after the act."""
         if self._stage3:
             return tuple(self.expect(expr, env, a) for a in range(len(self.actions)))
-        names = self._reads_of.get(id(expr))
-        if names is None:
-            names = self._reads_of[id(expr)] = tuple(sorted(expr.names - {"action"}))
+        names = self._names_besides_action(expr)
         key = (id(expr), None, *((type(env[n]), env[n]) for n in names))
         hit = self._row_memo.get(key)
         if hit is None:
