@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,15 @@ from rich.text import Text
 from rich.tree import Tree
 
 from .check import Consistency, describe_label
-from .report import PolicyReport, ScenarioReport, TheoryReport
+from .model import Label
+from .report import (
+    SCHEMA_VERSION,
+    PolicyReport,
+    ScenarioReport,
+    TheoryReport,
+    exact,
+    exact_str,
+)
 from .series import Num, leading
 from .world import Behaviour, Model
 
@@ -24,55 +33,130 @@ __all__ = [
     "compare_json",
     "compare_markdown",
     "compare_renderable",
+    "clip",
     "explanation_renderable",
+    "label",
     "number",
     "policy_text",
     "report_renderable",
 ]
 
 
+MAX_TEXT = 200  # characters of a name, label or file name shown before it is clipped
+MAX_DIGITS = 40  # digits of an exact numerator or denominator shown before "≈ 1.234568e+99"
+CONSISTENCY_LINES = 6  # draws listed in the consistency column (all of them with --verbose)
+MAX_EQUILIBRIA = 4  # policies listed per cell by compare; past it, "… and N more"
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` shortened to ``limit`` characters with an ellipsis: names and labels come from
+    files and user code, and one of 10,000 characters must not take over the table."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def label(x: Label) -> str:
+    """A label as the scenario file writes it, clipped; a huge number in short form."""
+    if isinstance(x, Fraction) and not isinstance(x, bool):
+        return _rational(x)
+    return clip(describe_label(x))
+
+
+def _short(n: int) -> bool:
+    # 2**132 < 10**40 <= 2**133: only integers near 10**40 need their digits counted
+    return n.bit_length() <= 132 or (n.bit_length() <= 133 and abs(n) < 10**MAX_DIGITS)
+
+
+def _scientific(v: Fraction, digits: int = 7) -> str:
+    """``v`` to ``digits`` significant digits, as ``format(float(v), ".7g")`` writes it, but
+    computed with integers: no OverflowError past 1.8e308, no zero below 5e-324, and no str()
+    of an integer past Python's 4300-digit limit."""
+    if v == 0:
+        return "0"
+    sign, a = ("-", -v) if v < 0 else ("", v)
+    e = int((a.numerator.bit_length() - a.denominator.bit_length()) * math.log10(2))
+    while a >= Fraction(10) ** (e + 1):
+        e += 1
+    while a < Fraction(10) ** e:
+        e -= 1
+    m = round(a * Fraction(10) ** (digits - 1 - e))
+    if m >= 10**digits:  # rounding carried into another digit
+        m, e = m // 10, e + 1
+    mantissa = str(m)
+    mantissa = (mantissa[0] + "." + mantissa[1:]).rstrip("0").rstrip(".")
+    return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e):02d}"
+
+
+def _approx(v: Fraction) -> str:
+    """A decimal approximation: ``.7g`` of the float where the float is faithful."""
+    try:
+        f = float(v)
+    except OverflowError:
+        return _scientific(v)
+    if f == 0 or abs(f) < 1e-300 or abs(f) > 1e300:
+        return _scientific(v)
+    return f"{f:.7g}"
+
+
+def _rational(v: Fraction) -> str:
+    """An exact rational as text when it is short; else its approximation after ``≈``."""
+    if _short(v.numerator) and _short(v.denominator):
+        return str(v)
+    return f"≈ {_approx(v)}"
+
+
 def number(x: Num | None) -> str:
-    """An exact value for the table: ``1001000``, ``2003000/3 ≈ 667666.7``; ``—`` if undefined."""
+    """An exact value for the table: ``1001000``, ``2003000/3 ≈ 667666.7``; ``—`` if undefined.
+
+    An integer or fraction with more than ``MAX_DIGITS`` digits is shown by its approximation
+    only (``≈ 1e+309``), computed exactly from the integers."""
     if x is None:
         return "—"
     v = leading(x)
+    if not (_short(v.numerator) and _short(v.denominator)):
+        return f"≈ {_approx(v)}"
     if v.denominator == 1:
         return str(v)
-    return f"{v} ≈ {float(v):.7g}"
+    return f"{v} ≈ {_approx(v)}"
 
 
 def _prob(p: Fraction) -> str:
-    return str(p)
+    return _rational(p) if isinstance(p, Fraction) else clip(str(p))
 
 
 def policy_text(model: Model, pi: Behaviour) -> str:
     """A policy in short form: ``coincide=true → two_box; coincide=false → one_box``."""
     parts = []
     for o, row in enumerate(pi):
-        acts = [(model.actions[a], p) for a, p in enumerate(row) if p]
+        acts = [(clip(model.actions[a]), p) for a, p in enumerate(row) if p]
         what = acts[0][0] if len(acts) == 1 else ", ".join(f"{a} {_prob(p)}" for a, p in acts)
         obs = model.observation_dict(o)
-        cond = ", ".join(f"{k}={describe_label(v)}" for k, v in obs.items())
+        cond = ", ".join(f"{clip(k)}={label(v)}" for k, v in obs.items())
         parts.append(f"{cond} → {what}" if cond else what)
     if len(parts) > 1 and len({p.split(" → ")[-1] for p in parts}) == 1:
         return f"always {parts[0].split(' → ')[-1]}"
     return "\n".join(parts)
 
 
-def consistency_text(c: Consistency) -> Text:
-    """Fixed points per chance draw, with paradoxes marked."""
+def consistency_text(c: Consistency, *, verbose: bool = False) -> Text:
+    """Fixed points per chance draw, with paradoxes marked.
+
+    Past ``CONSISTENCY_LINES`` draws (a mixed policy draws many pure ones), the first few are
+    listed and the rest summed up in one line: ``… 24 more draws: 20 consistent, 4 paradox``;
+    ``verbose`` lists them all."""
     if not c.has_predictor:
         return Text("no self-referential predictor", style="dim")
     out = Text()
-    for i, d in enumerate(c.draws):
+    draws = c.draws
+    shown = draws if verbose or len(draws) <= CONSISTENCY_LINES else draws[: CONSISTENCY_LINES - 1]
+    for i, d in enumerate(shown):
         if i:
             out.append("\n")
-        key = ", ".join(f"{k}={describe_label(v)}" for k, v in d.chance.items())
+        key = ", ".join(f"{clip(k)}={label(v)}" for k, v in d.chance.items())
         if d.agent is not None:
             drawn = "; ".join(
-                f"{', '.join(f'{k}={describe_label(x)}' for k, x in obs.items())} → {act}"
+                f"{', '.join(f'{clip(k)}={label(x)}' for k, x in obs.items())} → {clip(act)}"
                 if obs
-                else act
+                else clip(act)
                 for obs, act in d.agent
             )
             key = (key + " " if key else "") + f"[agent draws {drawn}]"
@@ -81,33 +165,54 @@ def consistency_text(c: Consistency) -> Text:
             out.append(f"{key}: 0 — paradox", style="bold red")
             continue
         chosen = "; ".join(
-            ", ".join(f"{k}={describe_label(v)}" for k, v in x.items()) for x in d.chosen
+            ", ".join(f"{clip(k)}={label(v)}" for k, v in x.items()) for x in d.chosen
         )
-        label = f"{key}: {d.consistent}"
+        line = f"{key}: {d.consistent}"
         if d.consistent > 1:
-            label += f" (chose {chosen})" if not d.ambiguous else f" (ambiguous: {chosen})"
-        out.append(label, style="yellow" if d.ambiguous else "")
+            line += f" (chose {chosen})" if not d.ambiguous else f" (ambiguous: {chosen})"
+        out.append(line, style="yellow" if d.ambiguous else "")
+    rest = draws[len(shown) :]
+    if rest:
+        paradox = sum(1 for d in rest if d.paradox)
+        ambiguous = sum(1 for d in rest if d.ambiguous and not d.paradox)
+        summary = f"\n… {len(rest)} more draws: {len(rest) - paradox} consistent, {paradox} paradox"
+        if ambiguous:
+            summary += f" ({ambiguous} ambiguous)"
+        out.append(summary, style="bold red" if paradox else "dim")
     return out
+
+
+def _formula(f: dict[str, str | None], rule: str, v: Num | None) -> str | None:
+    """The formula of a value under ``rule``, or None when there is none or it is the value
+    itself (a value that does not depend on the symbols is printed once)."""
+    text = f.get(rule)
+    if text is None or (v is not None and text == exact(v)):
+        return None
+    return clip(text, 1000)
 
 
 def _realized(model: Model, p: PolicyReport) -> Text:
     out = Text(number(p.value), style="bold red" if p.value is None else "bold")
     f = p.formula or {}
-    if f.get(model.rule) is not None:
-        out.append(f" = {f[model.rule]}", style="cyan")
+    main = _formula(f, model.rule, p.value)
+    if main is not None:
+        out.append(f" = {main}", style="cyan")
     for r, v in p.realized.items():
         if r != model.rule:
             out.append(f"\n{r}: {number(v)}", style="dim")
-            if f.get(r) is not None and str(f[r]) != number(v):
-                out.append(f" = {f[r]}", style="dim cyan")
+            other = _formula(f, r, v)
+            if other is not None:
+                out.append(f" = {other}", style="dim cyan")
     return out
 
 
-def _row_cells(model: Model, t: TheoryReport, p: PolicyReport, first: bool) -> list[RenderableType]:
+def _row_cells(
+    model: Model, t: TheoryReport, p: PolicyReport, first: bool, verbose: bool
+) -> list[RenderableType]:
     return [
-        Text(t.theory if first else "", style="bold"),
+        Text(clip(t.theory) if first else "", style="bold"),
         Text(policy_text(model, p.behaviour)),
-        consistency_text(p.consistency),
+        consistency_text(p.consistency, verbose=verbose),
         Text(number(p.expected)),
         _realized(model, p),
     ]
@@ -142,12 +247,16 @@ def thresholds_text(model: Model, theory: str, th: Thresholds) -> Text:
     return out
 
 
-def report_renderable(report: ScenarioReport) -> RenderableType:
-    """The table of one scenario: one row per theory (per policy when several)."""
+def report_renderable(report: ScenarioReport, *, verbose: bool = False) -> RenderableType:
+    """The table of one scenario: one row per theory (per policy when several).
+
+    Text from the file and from user code (names, labels) is printed literally, never read
+    as rich markup, and clipped to ``MAX_TEXT`` characters; ``verbose`` lists every draw in
+    the consistency column."""
     m = report.model
     s = report.scenario
-    params = ", ".join(f"{k} = {v}" for k, v in s.parameters.items())
-    title = s.name + (f"  ({params})" if params else "")
+    params = ", ".join(f"{clip(k)} = {_rational(v)}" for k, v in s.parameters.items())
+    title = Text(clip(s.name) + (f"  ({params})" if params else ""))
     table = Table(title=title, title_justify="left", show_lines=True, expand=False)
     table.add_column("theory")
     table.add_column("policy")
@@ -157,22 +266,26 @@ def report_renderable(report: ScenarioReport) -> RenderableType:
     notes: list[Text] = []
     for t in report.theories:
         if not t.policies:
-            table.add_row(Text(t.theory, style="bold"), Text("none", style="bold red"), "", "", "—")
+            table.add_row(
+                Text(clip(t.theory), style="bold"), Text("none", style="bold red"), "", "", "—"
+            )
         for i, p in enumerate(t.policies):
-            table.add_row(*_row_cells(m, t, p, i == 0))
+            table.add_row(*_row_cells(m, t, p, i == 0, verbose))
             for reason in p.consistency.reasons:
-                notes.append(Text(f"{t.theory}: {reason}", style="red"))
+                notes.append(Text(f"{clip(t.theory)}: {clip(reason, 2000)}", style="red"))
         if t.note:
-            notes.append(Text(f"{t.theory}: {t.note}", style="yellow"))
+            notes.append(Text(f"{clip(t.theory)}: {clip(t.note, 2000)}", style="yellow"))
         if len(t.policies) > 1:
-            notes.append(Text(f"{t.theory}: {len(t.policies)} policies qualify; each is shown"))
+            notes.append(
+                Text(f"{clip(t.theory)}: {len(t.policies)} policies qualify; each is shown")
+            )
     parts: list[RenderableType] = [table]
     if report.file:
-        parts.insert(0, Text(report.file, style="dim"))
+        parts.insert(0, Text(clip(report.file), style="dim"))
     parts.extend(notes)
     for t in report.theories:
         if t.thresholds is not None:
-            parts.append(thresholds_text(m, t.theory, t.thresholds))
+            parts.append(thresholds_text(m, clip(t.theory), t.thresholds))
     verdict = (
         Text("paradox: some theory's policy meets a predictor that cannot exist", style="bold red")
         if report.paradox
@@ -195,7 +308,7 @@ def explanation_renderable(model: Model, e: Explanation) -> RenderableType:
     )
     tree.add(Text(f"{e.theory} {how}", style="dim"))
     for row in e.observations:
-        obs = ", ".join(f"{k} = {describe_label(v)}" for k, v in row.observation.items())
+        obs = ", ".join(f"{k} = {label(v)}" for k, v in row.observation.items())
         played = ", ".join(a if p == 1 else f"{a} {p}" for a, p in row.policy.items())
         node = tree.add(Text(f"{'on ' + obs if obs else 'always'}: {played} — {row.verdict}"))
         for act in row.acts:
@@ -206,7 +319,7 @@ def explanation_renderable(model: Model, e: Explanation) -> RenderableType:
                 )
             )
             for w in act.worlds:
-                vals = ", ".join(f"{k}={describe_label(v)}" for k, v in w.values.items())
+                vals = ", ".join(f"{k}={label(v)}" for k, v in w.values.items())
                 tag = (
                     ""
                     if w.kind == "settled"
@@ -223,62 +336,74 @@ def explanation_renderable(model: Model, e: Explanation) -> RenderableType:
     return Group(*parts)
 
 
+def _is_mixed(p: PolicyReport) -> bool:
+    return not all(x in (0, 1) for row in p.behaviour for x in row)
+
+
 def _marks(t: TheoryReport) -> list[str]:
+    """The theory's marks in compare's JSON: ``N policies``, ``mixed`` (its first policy),
+    ``paradox`` (any of its policies)."""
     marks: list[str] = []
     if not t.policies:
         return marks
-    p = t.policies[0]
-    if len(t.policies) > 1:
-        marks.append(f"{len(t.policies)} policies")
-    if not all(x in (0, 1) for row in p.behaviour for x in row):
+    if t.total > 1:
+        marks.append(f"{t.total} policies")
+    if _is_mixed(t.policies[0]):
         marks.append("mixed")
     if t.paradox:
         marks.append("paradox")
     return marks
 
 
-def _cell_text(model: Model, t: TheoryReport, sep: str) -> tuple[str, str]:
-    if not t.policies:
-        return "none", "—"
-    p = t.policies[0]
-    text = policy_text(model, p.behaviour).replace("\n", sep)
-    marks = _marks(t)
-    if marks:
-        text += f" [{', '.join(marks)}]"
-    return text, number(p.value)
+def _equilibria(model: Model, t: TheoryReport, sep: str) -> tuple[list[tuple[str, str]], int]:
+    """Compare's cell: (policy with its marks, value) for each of the first ``MAX_EQUILIBRIA``
+    policies of the theory, and how many more it reports."""
+    shown = []
+    for p in t.policies[:MAX_EQUILIBRIA]:
+        text = policy_text(model, p.behaviour).replace("\n", sep)
+        marks = [m for m, on in (("mixed", _is_mixed(p)), ("paradox", p.paradox)) if on]
+        if marks:
+            text += f" [{', '.join(marks)}]"
+        shown.append((text, number(p.value)))
+    return shown, max(t.total, len(t.policies)) - len(shown)
 
 
-def compare_renderable(reports: list[ScenarioReport]) -> RenderableType:
-    """Problems as rows, theories as columns: each cell the policy and its value."""
+def _theory_names(reports: list[ScenarioReport]) -> list[str]:
     names: list[str] = []
     for r in reports:
         for t in r.theories:
             if t.theory not in names:
                 names.append(t.theory)
+    return names
+
+
+def compare_renderable(reports: list[ScenarioReport]) -> RenderableType:
+    """Problems as rows, theories as columns: each cell the policies (up to
+    ``MAX_EQUILIBRIA``, then "… and N more") each with its value."""
+    names = _theory_names(reports)
     table = Table(show_lines=True)
-    table.add_column("problem")
+    table.add_column(Text("problem"))
     for n in names:
-        table.add_column(n)
+        table.add_column(Text(clip(n)))
     for r in reports:
-        cells: list[RenderableType] = [Text(r.scenario.name)]
+        cells: list[RenderableType] = [Text(clip(r.scenario.name))]
         by = {t.theory: t for t in r.theories}
         for n in names:
             if n not in by:
                 cells.append(Text(""))
                 continue
-            text, val = _cell_text(r.model, by[n], "\n")
-            cells.append(Text(f"{text}\n{val}", style="red" if by[n].paradox else ""))
+            shown, more = _equilibria(r.model, by[n], "\n")
+            lines = [f"{text}\n{val}" for text, val in shown] or ["none\n—"]
+            cell = "\nor ".join(lines) + (f"\n… and {more} more" if more else "")
+            cells.append(Text(cell, style="red" if by[n].paradox else ""))
         table.add_row(*cells)
     return table
 
 
 def compare_markdown(reports: list[ScenarioReport]) -> str:
-    """The comparison as a Markdown table (policy; value), ready for a paper or a README."""
-    names: list[str] = []
-    for r in reports:
-        for t in r.theories:
-            if t.theory not in names:
-                names.append(t.theory)
+    """The comparison as a Markdown table (``policy: value``, several joined by ``or``), ready
+    for a paper or a README."""
+    names = _theory_names(reports)
     lines = ["| problem | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for r in reports:
         by = {t.theory: t for t in r.theories}
@@ -287,14 +412,23 @@ def compare_markdown(reports: list[ScenarioReport]) -> str:
             if n not in by:
                 cells.append("")
                 continue
-            text, val = _cell_text(r.model, by[n], "; ")
-            cells.append(f"{text}: {val}".replace("|", "\\|"))
-        lines.append(f"| {r.scenario.name} | " + " | ".join(cells) + " |")
+            shown, more = _equilibria(r.model, by[n], "; ")
+            cell = " or ".join(f"{text}: {val}" for text, val in shown) or "none: —"
+            if more:
+                cell += f" … and {more} more"
+            cells.append(_md(cell))
+        lines.append(f"| {_md(clip(r.scenario.name))} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
+def _md(text: str) -> str:
+    """Text for one Markdown table cell: pipes escaped, no line breaks."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def compare_json(reports: list[ScenarioReport]) -> dict[str, object]:
-    """The comparison as plain data."""
+    """The comparison as plain data: per theory its first policy (as before) and every policy
+    it reports in ``equilibria``, each with its value."""
     rows = []
     for r in reports:
         cells = {}
@@ -304,16 +438,23 @@ def compare_json(reports: list[ScenarioReport]) -> dict[str, object]:
             cells[t.theory] = {
                 "policy": text,
                 "marks": _marks(t),
-                "value": None
-                if first is None or first.value is None
-                else str(leading(first.value)),
-                "policies": len(t.policies),
+                "value": None if first is None else exact(first.value),
+                "policies": t.total,
                 "paradox": t.paradox,
-                "mixed": first is not None
-                and not all(x in (0, 1) for row in first.behaviour for x in row),
+                "mixed": first is not None and _is_mixed(first),
+                "equilibria": [
+                    {
+                        "policy": policy_text(r.model, p.behaviour).replace("\n", "; "),
+                        "value": exact(p.value),
+                        "paradox": p.paradox,
+                        "mixed": _is_mixed(p),
+                    }
+                    for p in t.policies
+                ],
+                "more": max(t.total - len(t.policies), 0),
             }
         rows.append({"file": r.file, "name": r.scenario.name, "theories": cells})
-    return {"schema_version": 1, "command": "compare", "rows": rows}
+    return {"schema_version": SCHEMA_VERSION, "command": "compare", "rows": rows}
 
 
 def sweep_columns(result: Sweep) -> list[tuple[str, list[str], Any]]:

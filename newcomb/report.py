@@ -31,24 +31,52 @@ __all__ = [
     "TheoryReport",
     "analyse",
     "exact",
+    "exact_str",
     "label_json",
 ]
 
 SCHEMA_VERSION = 1
+_CHUNK = 10**1000  # str() of a chunk stays far below Python's 4300-digit int-to-str limit
+
+
+def _int_str(n: int) -> str:
+    """All the digits of ``n``, also past Python's int-to-str limit (``sys.int_info``: 4300
+    digits by default), which ``str(n)`` would refuse with a ValueError. Converted 1000 digits
+    at a time, so the interpreter-wide limit is left alone."""
+    if n.bit_length() <= 14_000:  # at most 4215 digits: within the limit
+        return str(n)
+    sign, n = ("-", -n) if n < 0 else ("", n)
+    chunks: list[int] = []
+    while n:
+        n, r = divmod(n, _CHUNK)
+        chunks.append(r)
+    head, *rest = reversed(chunks)
+    return sign + str(head) + "".join(f"{c:01000d}" for c in rest)
+
+
+def exact_str(v: Fraction | int) -> str:
+    """An exact rational as text (``"2003000/3"``), whatever its size."""
+    if not isinstance(v, Fraction | int):  # a sympy number, say: its own text
+        return str(v)
+    v = Fraction(v)
+    if v.denominator == 1:
+        return _int_str(v.numerator)
+    return f"{_int_str(v.numerator)}/{_int_str(v.denominator)}"
 
 
 def exact(x: Num | None) -> str | None:
     """An exact value as a string (``"2003000/3"``); the value at ε = 0 for ε-polynomials."""
     if x is None:
         return None
-    return str(leading(x))
+    return exact_str(leading(x))
 
 
 def label_json(x: Label) -> Label | str:
     """A label as JSON: strings, booleans and integers as they are; other exact numbers (a
     computed value such as 1/2) as exact strings."""
     if isinstance(x, Fraction):
-        return int(x) if x.denominator == 1 else str(x)
+        small = x.denominator == 1 and x.numerator.bit_length() <= 14_000
+        return int(x) if small else exact_str(x)
     return x
 
 
@@ -122,7 +150,7 @@ class ScenarioReport:
         if self.file is not None:
             out["file"] = self.file
         out["name"] = s.name
-        out["parameters"] = {k: str(v) for k, v in s.parameters.items()}
+        out["parameters"] = {k: exact_str(v) for k, v in s.parameters.items()}
         out["actions"] = list(s.actions)
         out["observes"] = list(s.observes)
         out["on_paradox"] = m.rule
