@@ -10,6 +10,7 @@ usage or a problem past a bound (one line on stderr, never a traceback).
 import importlib.util
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,15 +61,18 @@ def _root(
 
 
 def _out() -> Console:
-    """stdout console; 120 columns when not a terminal (unless COLUMNS says otherwise)."""
-    console = Console(highlight=False)
+    """stdout console; 120 columns when not a terminal (unless COLUMNS says otherwise).
+
+    Names, labels and file names come from files and user code: no string is read as rich
+    markup (``[/]``) or emoji codes (``:fire:``); styles come from the renderables only."""
+    console = Console(highlight=False, markup=False, emoji=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(highlight=False, width=120)
+        console = Console(highlight=False, markup=False, emoji=False, width=120)
     return console
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 def _parse_sets(items: list[str]) -> dict[str, Any]:
@@ -255,8 +259,16 @@ def _progress(err: Console, name: str, *, enabled: bool) -> Iterator[Progress | 
         yield update
 
 
+def _clip_message(message: str) -> str:
+    """An error line of readable size: each run of more than 200 non-blank characters (a long
+    name, label or file name) shortened with an ellipsis, and the whole line to 2000."""
+    from .render import MAX_TEXT, clip
+
+    return clip(re.sub(rf"\S{{{MAX_TEXT + 1},}}", lambda m: clip(m[0]), message), 2000)
+
+
 def _fail_line(err: Console, message: str) -> None:
-    err.print(f"error: {message}", markup=False)
+    err.print(f"error: {_clip_message(message)}", markup=False)
 
 
 def _setup(
@@ -288,13 +300,18 @@ def _setup(
             raise UsageError("--max-policies, --max-worlds and --max-mixed must be at least 1")
         limits = Limits(max_policies=max_policies, max_worlds=max_worlds, max_mixed=max_mixed)
     except NewcombError as e:
-        _err().print(f"error: {e}", markup=False)
+        _fail_line(_err(), str(e))
         raise typer.Exit(EXIT_ERROR) from None
     return _Run(overrides, paradox, theories, limits)
 
 
+def _json_text(doc: Any) -> str:
+    """Every command's JSON: indented by two spaces, UTF-8, newline-terminated."""
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
 def _print_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(_json_text(doc))
 
 
 @app.command()
@@ -313,6 +330,12 @@ def check(
         ),
     ] = None,
     as_json: JsonOpt = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="List every draw in the consistency column (not a summary)."
+        ),
+    ] = False,
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
@@ -331,7 +354,7 @@ def check(
             continue
         from .render import report_renderable
 
-        out.print(report_renderable(report))
+        out.print(report_renderable(report, verbose=verbose))
         if len(files) > 1:
             out.print()
     if as_json and len(files) > 1:
@@ -375,44 +398,54 @@ def explain(
     file: Annotated[Path, typer.Argument(help="A scenario file (YAML).", show_default=False)],
     theory_name_: Annotated[
         str,
-        typer.Option("--theory", help="The theory to explain: CDT, EDT, FDT or module:Name."),
+        typer.Option(
+            "--theory", help="The theory to explain: CDT, EDT, FDT or module:Name (file.py:Name)."
+        ),
     ] = "EDT",
     set_: SetOpt = None,
     paradox: ParadoxOpt = None,
+    as_json: JsonOpt = False,
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
     exhaustive: ExhaustiveOpt = False,
 ) -> None:
     """Show a theory's reasoning: each act's expected utility at each observation, the worlds
-    behind it, why the chosen act wins, and the cycle behind each paradox."""
+    behind it, why the chosen act wins, and the cycle behind each paradox. A theory without a
+    query (a policy, a function) gets its policy, value and consistency instead."""
     from .explain import explain as explain_policy
-    from .render import explanation_renderable
+    from .render import explain_json, explanation_renderable, unexplained_renderable
 
     run = _setup(set_, paradox, None, None, max_policies, max_worlds, max_mixed)
     run.exhaustive = exhaustive
     try:
         chosen = load_theory(theory_name_) if theory_name_ in BUILTINS else None
         chosen = chosen or _load_user_theory(theory_name_)
-        if chosen.query is None:
-            raise UsageError(
-                f"--theory {theory_name_!r}: this theory has no query (condition, intervene or "
-                "policy) to explain"
-            )
     except NewcombError as e:
-        _err().print(f"error: {e}", markup=False)
+        _fail_line(_err(), str(e))
         raise typer.Exit(EXIT_ERROR) from None
     run.theories = [chosen]
     out = _out()
-    for report in run.analyse([file]):
+    for report in run.analyse([file], quiet=as_json):
         if report is None:
             continue
         (t,) = report.theories
+        whys = [
+            explain_policy(report.model, t.theory, t.query, p.behaviour)
+            if t.query is not None
+            else None
+            for p in t.policies
+        ]
+        if as_json:
+            _print_json(explain_json(report, whys))
+            continue
         if not t.policies:
             out.print(f"{t.theory}: {t.note or 'no policy'}")
-        for p in t.policies:
-            why = explain_policy(report.model, t.theory, t.query or "policy", p.behaviour)
-            out.print(explanation_renderable(report.model, why))
+        for p, why in zip(t.policies, whys, strict=True):
+            if why is None:
+                out.print(unexplained_renderable(report.model, t.theory, p))
+            else:
+                out.print(explanation_renderable(report.model, why))
         if t.note and t.policies:
             out.print(t.note)
     raise typer.Exit(run.code)

@@ -20,6 +20,7 @@ from .report import (
     TheoryReport,
     exact,
     exact_str,
+    policy_report_json,
 )
 from .series import Num, leading
 from .world import Behaviour, Model
@@ -34,11 +35,13 @@ __all__ = [
     "compare_markdown",
     "compare_renderable",
     "clip",
+    "explain_json",
     "explanation_renderable",
     "label",
     "number",
     "policy_text",
     "report_renderable",
+    "unexplained_renderable",
 ]
 
 
@@ -175,7 +178,9 @@ def consistency_text(c: Consistency, *, verbose: bool = False) -> Text:
     if rest:
         paradox = sum(1 for d in rest if d.paradox)
         ambiguous = sum(1 for d in rest if d.ambiguous and not d.paradox)
-        summary = f"\n… {len(rest)} more draws: {len(rest) - paradox} consistent, {paradox} paradox"
+        summary = (
+            f"\n… {len(rest)} more draws: {len(rest) - paradox} consistent, {paradox} paradox"
+        )
         if ambiguous:
             summary += f" ({ambiguous} ambiguous)"
         out.append(summary, style="bold red" if paradox else "dim")
@@ -303,37 +308,124 @@ def explanation_renderable(model: Model, e: Explanation) -> RenderableType:
         "intervene": "intervenes on the act (worlds of its policy, act set, predictions fixed)",
         "policy": "intervenes on the policy (all worlds of the policy with this act here)",
     }[e.query]
-    tree = Tree(
-        Text(f"{e.theory}: {policy_text(model, e.policy).replace(chr(10), '; ')}", style="bold")
-    )
-    tree.add(Text(f"{e.theory} {how}", style="dim"))
+    name = clip(e.theory)
+    tree = Tree(Text(f"{name}: {policy_text(model, e.policy).replace(chr(10), '; ')}", style="bold"))
+    tree.add(Text(f"{name} {how}", style="dim"))
     for row in e.observations:
-        obs = ", ".join(f"{k} = {label(v)}" for k, v in row.observation.items())
-        played = ", ".join(a if p == 1 else f"{a} {p}" for a, p in row.policy.items())
-        node = tree.add(Text(f"{'on ' + obs if obs else 'always'}: {played} — {row.verdict}"))
+        obs = ", ".join(f"{clip(k)} = {label(v)}" for k, v in row.observation.items())
+        played = ", ".join(
+            clip(a) if p == 1 else f"{clip(a)} {_prob(p)}" for a, p in row.policy.items()
+        )
+        verdict = clip(row.verdict, 2000)
+        node = tree.add(Text(f"{'on ' + obs if obs else 'always'}: {played} — {verdict}"))
         for act in row.acts:
             branch = node.add(
                 Text(
-                    f"{act.action}: {number(act.eu)}",
+                    f"{clip(act.action)}: {number(act.eu)}",
                     style="bold" if act.action in row.policy else "",
                 )
             )
             for w in act.worlds:
-                vals = ", ".join(f"{k}={label(v)}" for k, v in w.values.items())
+                vals = ", ".join(f"{clip(k)}={label(v)}" for k, v in w.values.items())
                 tag = (
                     ""
                     if w.kind == "settled"
                     else f" ({'prediction erred' if w.kind == 'error' else 'predictor guessed'})"
                 )
                 branch.add(
-                    Text(f"p = {w.probability}: {vals}{tag} → {number(w.utility)}", style="dim")
+                    Text(
+                        f"p = {_prob(w.probability)}: {vals}{tag} → {number(w.utility)}",
+                        style="dim",
+                    )
                 )
             if act.more:
                 branch.add(Text(f"… {act.more} more worlds", style="dim"))
     parts: list[RenderableType] = [tree]
     for reason in e.paradoxes:
-        parts.append(Text(f"paradox: {reason}", style="red"))
+        parts.append(Text(f"paradox: {clip(reason, 2000)}", style="red"))
     return Group(*parts)
+
+
+def unexplained_renderable(model: Model, theory: str, p: PolicyReport) -> RenderableType:
+    """What ``explain`` shows for a theory without a query: its policy, its value under each
+    paradox rule and its consistency, and why there are no expected utilities per act."""
+    name = clip(theory)
+    tree = Tree(
+        Text(f"{name}: {policy_text(model, p.behaviour).replace(chr(10), '; ')}", style="bold")
+    )
+    tree.add(
+        Text(
+            f"{name} has no query (condition, intervene or policy): its policy comes from its own "
+            "code, not from comparing acts, so there are no expected utilities per act to show",
+            style="dim",
+        )
+    )
+    tree.add(Text(f"value ({model.rule}): {number(p.value)}", style="bold"))
+    for r, v in p.realized.items():
+        if r != model.rule:
+            tree.add(Text(f"value ({r}): {number(v)}", style="dim"))
+    node = tree.add(Text("consistency (fixed points per draw)"))
+    node.add(consistency_text(p.consistency, verbose=True))
+    parts: list[RenderableType] = [tree]
+    for reason in p.consistency.reasons:
+        parts.append(Text(f"paradox: {clip(reason, 2000)}", style="red"))
+    return Group(*parts)
+
+
+def explain_json(report: ScenarioReport, whys: list[Explanation | None]) -> dict[str, Any]:
+    """``explain --json``: the theory's policies as ``check --json`` details them, each with its
+    reasoning per observation (``null`` for a theory without a query)."""
+    from .report import label_json
+
+    m = report.model
+    (t,) = report.theories
+    policies = []
+    for p, why in zip(t.policies, whys, strict=True):
+        entry = policy_report_json(m, p)
+        entry["observations"] = None if why is None else _explanation_rows(why, label_json)
+        policies.append(entry)
+    out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "command": "explain"}
+    if report.file is not None:
+        out["file"] = report.file
+    out.update(
+        {
+            "name": report.scenario.name,
+            "theory": t.theory,
+            "query": t.query,
+            "note": t.note,
+            "paradox": t.paradox,
+            "policies": policies,
+        }
+    )
+    return out
+
+
+def _explanation_rows(e: Explanation, label_json: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "observation": {k: label_json(v) for k, v in row.observation.items()},
+            "policy": {a: exact_str(p) for a, p in row.policy.items()},
+            "verdict": row.verdict,
+            "acts": [
+                {
+                    "action": act.action,
+                    "expected_utility": None if act.eu is None else exact_str(act.eu),
+                    "worlds": [
+                        {
+                            "values": {k: label_json(v) for k, v in w.values.items()},
+                            "kind": w.kind,
+                            "probability": exact_str(w.probability),
+                            "utility": exact_str(w.utility),
+                        }
+                        for w in act.worlds
+                    ],
+                    "more_worlds": act.more,
+                }
+                for act in row.acts
+            ],
+        }
+        for row in e.observations
+    ]
 
 
 def _is_mixed(p: PolicyReport) -> bool:

@@ -33,6 +33,7 @@ __all__ = [
     "exact",
     "exact_str",
     "label_json",
+    "policy_report_json",
 ]
 
 SCHEMA_VERSION = 1
@@ -213,6 +214,11 @@ def _policy_detail(m: Model, p: PolicyReport) -> dict[str, Any]:
             for o, row in enumerate(p.eu)
         ]
     return out
+
+
+def policy_report_json(m: Model, p: PolicyReport) -> dict[str, Any]:
+    """One checked policy as plain data (an entry of a theory's ``details`` in the JSON)."""
+    return _policy_detail(m, p)
 
 
 def _theory_json(m: Model, t: TheoryReport) -> dict[str, Any]:
