@@ -413,8 +413,10 @@ def explain(
     """Show a theory's reasoning: each act's expected utility at each observation, the worlds
     behind it, why the chosen act wins, and the cycle behind each paradox. A theory without a
     query (a policy, a function) gets its policy, value and consistency instead."""
+    from rich.text import Text
+
     from .explain import explain as explain_policy
-    from .render import explain_json, explanation_renderable, unexplained_renderable
+    from .render import clip, explain_json, explanation_renderable, unexplained_renderable
 
     run = _setup(set_, paradox, None, None, max_policies, max_worlds, max_mixed)
     run.exhaustive = exhaustive
@@ -440,7 +442,7 @@ def explain(
             _print_json(explain_json(report, whys))
             continue
         if not t.policies:
-            out.print(f"{t.theory}: {t.note or 'no policy'}")
+            out.print(Text(f"{clip(t.theory)}: {t.note or 'no policy'}"))
         for p, why in zip(t.policies, whys, strict=True):
             if why is None:
                 out.print(unexplained_renderable(report.model, t.theory, p))
@@ -462,6 +464,7 @@ def sweep(
     ],
     set_: SetOpt = None,
     paradox: ParadoxOpt = None,
+    theory: TheoryOpt = None,
     only: OnlyOpt = None,
     as_json: JsonOpt = False,
     output: Annotated[
@@ -478,9 +481,16 @@ def sweep(
     from .sweep import parse_grid
     from .sweep import sweep as run_sweep
 
-    run = _setup(set_, paradox, None, only, max_policies, max_worlds, max_mixed)
+    run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     name = str(file)
     try:
+        for t in run.theories:
+            if t.query is None:
+                raise UsageError(
+                    f"--theory {theory_name(t)!r}: sweep follows a theory's thresholds through "
+                    "its query (condition, intervene or policy), and this one has none; check "
+                    "it at single values with check --set"
+                )
         grid = parse_grid(param)
         scenario = run.load(file)
         try:
@@ -493,9 +503,7 @@ def sweep(
     except (UsageError, LimitError) as e:
         _fail_line(_err(), f"{name}: {e}")
         raise typer.Exit(EXIT_ERROR) from None
-    text = (
-        json.dumps(sweep_json(result), ensure_ascii=False) + "\n" if as_json else sweep_csv(result)
-    )
+    text = _json_text(sweep_json(result)) if as_json else sweep_csv(result)
     if output is not None:
         output.write_text(text)
     else:

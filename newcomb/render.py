@@ -309,7 +309,8 @@ def explanation_renderable(model: Model, e: Explanation) -> RenderableType:
         "policy": "intervenes on the policy (all worlds of the policy with this act here)",
     }[e.query]
     name = clip(e.theory)
-    tree = Tree(Text(f"{name}: {policy_text(model, e.policy).replace(chr(10), '; ')}", style="bold"))
+    shown = policy_text(model, e.policy).replace("\n", "; ")
+    tree = Tree(Text(f"{name}: {shown}", style="bold"))
     tree.add(Text(f"{name} {how}", style="dim"))
     for row in e.observations:
         obs = ", ".join(f"{clip(k)} = {label(v)}" for k, v in row.observation.items())
@@ -549,28 +550,33 @@ def compare_json(reports: list[ScenarioReport]) -> dict[str, object]:
     return {"schema_version": SCHEMA_VERSION, "command": "compare", "rows": rows}
 
 
-def sweep_columns(result: Sweep) -> list[tuple[str, list[str], Any]]:
-    """Per theory: its name, the policy text of each region, and the region index per point."""
+def sweep_columns(result: Sweep) -> list[tuple[str, list[str], Any, list[str]]]:
+    """Per theory: its name, the policy text of each region, the region index per point, and
+    the policy each region's value belongs to (the first, where several policies tie)."""
     out = []
     for col in result.columns:
         texts = []
+        valued = []
         for r in col.thresholds.regions:
+            shown = r.shown or ()
             if r.policies is None:
                 texts.append("invalid")
             elif not r.policies:
                 texts.append("none")
             else:
                 texts.append(
-                    " | ".join(
-                        policy_text(result.model, pi).replace("\n", "; ") for pi in r.shown or ()
-                    )
+                    " | ".join(policy_text(result.model, pi).replace("\n", "; ") for pi in shown)
                 )
-        out.append((col.theory, texts, col.region))
+            valued.append(
+                policy_text(result.model, shown[0]).replace("\n", "; ") if r.policies else ""
+            )
+        out.append((col.theory, texts, col.region, valued))
     return out
 
 
 def sweep_csv(result: Sweep) -> str:
-    """The sweep as CSV: the parameter, then each theory's policy and value."""
+    """The sweep as CSV: the parameter, then per theory its policy, its value and the policy
+    the value is of (``THEORY_value_of``: the first one where several tie)."""
     import csv
     import io
 
@@ -578,28 +584,32 @@ def sweep_csv(result: Sweep) -> str:
     w = csv.writer(buf, lineterminator="\n")
     header = [result.grid.parameter]
     for col in result.columns:
-        header += [f"{col.theory}_policy", f"{col.theory}_value"]
+        header += [f"{col.theory}_policy", f"{col.theory}_value", f"{col.theory}_value_of"]
     w.writerow(header)
     cols = sweep_columns(result)
     values = [c.values for c in result.columns]
     for k, x in enumerate(result.points):
         row: list[str] = [repr(float(x))]
-        for (_, texts, region), vals in zip(cols, values, strict=True):
+        for (_, texts, region, valued), vals in zip(cols, values, strict=True):
             i = int(region[k])
             row.append(texts[i] if i >= 0 else "")
             v = float(vals[k])
             row.append("" if v != v else repr(v))
+            row.append(valued[i] if i >= 0 and v == v else "")
         w.writerow(row)
     return buf.getvalue()
 
 
 def sweep_json(result: Sweep) -> dict[str, Any]:
-    """The sweep as plain data: exact thresholds and formulas per region, values per point."""
+    """The sweep as plain data: exact thresholds and formulas per region (``value_of``: the
+    policy the formula values), values per point."""
     cols = sweep_columns(result)
     theories = []
-    for col, (_, texts, region) in zip(result.columns, cols, strict=True):
+    for col, (_, texts, region, valued) in zip(result.columns, cols, strict=True):
         regions = []
-        for r, text, formula in zip(col.thresholds.regions, texts, col.formulas, strict=True):
+        for r, text, formula, of in zip(
+            col.thresholds.regions, texts, col.formulas, valued, strict=True
+        ):
             regions.append(
                 {
                     "from": None if r.lo is None else str(r.lo),
@@ -608,6 +618,7 @@ def sweep_json(result: Sweep) -> dict[str, Any]:
                     "to_closed": r.hi_closed,
                     "policy": text,
                     "formula": formula,
+                    "value_of": of if formula is not None else None,
                 }
             )
         theories.append(
@@ -621,10 +632,10 @@ def sweep_json(result: Sweep) -> dict[str, Any]:
         )
     g = result.grid
     return {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "command": "sweep",
         "parameter": g.parameter,
-        "grid": {"from": str(g.lo), "to": str(g.hi), "count": g.count},
+        "grid": {"from": exact_str(g.lo), "to": exact_str(g.hi), "count": g.count},
         "points": [float(x) for x in result.points],
         "theories": theories,
     }

@@ -335,9 +335,12 @@ def test_sweep_command_csv_and_json(tmp_path: Path) -> None:
     code, out, err = run("sweep", path, "--param", "q=0:1:2001")
     assert code == 0 and err == ""
     lines = out.strip().splitlines()
-    assert lines[0] == "q,CDT_policy,CDT_value,EDT_policy,EDT_value,FDT_policy,FDT_value"
+    assert lines[0] == (
+        "q,CDT_policy,CDT_value,CDT_value_of,EDT_policy,EDT_value,EDT_value_of,"
+        "FDT_policy,FDT_value,FDT_value_of"
+    )
     assert len(lines) == 2002
-    assert lines[1 + 1001].split(",")[3] == "one_box | two_box"  # q = 1001/2000 exactly
+    assert lines[1 + 1001].split(",")[4] == "one_box | two_box"  # q = 1001/2000 exactly
     target = tmp_path / "s.json"
     code, _, _ = run("sweep", path, "--param", "q=0:1:11", "--json", "-o", str(target))
     doc = json.loads(target.read_text())
