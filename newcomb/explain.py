@@ -21,7 +21,7 @@ from typing import Any
 from .check import check
 from .model import Label
 from .query import act_distribution, deviate
-from .report import exact_str
+from .report import short_str
 from .series import Num, is_zero, leading, ratio
 from .world import Behaviour, Model, World
 
@@ -146,15 +146,15 @@ def explain(model: Model, theory: str, query: str, pi: Behaviour) -> Explanation
             verb = "wins" if len(winners) == 1 else "tie"
             if len(limit_ties) > len(winners):
                 verdict = (
-                    f"{' and '.join(limit_ties)} tie at {exact_str(leading(best))} in the limit "
+                    f"{' and '.join(limit_ties)} tie at {short_str(leading(best))} in the limit "
                     f"of perfect accuracy; {' and '.join(winners)} {verb} on the trembles "
                     "(higher orders of ε)"
                 )
             else:
-                verdict = f"{' and '.join(winners)} {verb} with {exact_str(leading(best))}"
+                verdict = f"{' and '.join(winners)} {verb} with {short_str(leading(best))}"
             if others:
                 verdict += " against " + ", ".join(
-                    f"{x.action} {exact_str(x.eu) if x.eu is not None else '—'}" for x in others
+                    f"{x.action} {short_str(x.eu) if x.eu is not None else '—'}" for x in others
                 )
             undefined = [x.action for x in acts if x.eu is None]
             if undefined and query == "policy":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +17,12 @@ from .report import (
     PolicyReport,
     ScenarioReport,
     TheoryReport,
+    approx,
     exact,
     exact_str,
+    fits,
     policy_report_json,
+    short_str,
 )
 from .series import Num, leading
 from .world import Behaviour, Model
@@ -46,7 +48,6 @@ __all__ = [
 
 
 MAX_TEXT = 200  # characters of a name, label or file name shown before it is clipped
-MAX_DIGITS = 40  # digits of an exact numerator or denominator shown before "≈ 1.234568e+99"
 CONSISTENCY_LINES = 6  # draws listed in the consistency column (all of them with --verbose)
 MAX_EQUILIBRIA = 4  # policies listed per cell by compare; past it, "… and N more"
 
@@ -60,70 +61,27 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
 def label(x: Label) -> str:
     """A label as the scenario file writes it, clipped; a huge number in short form."""
     if isinstance(x, Fraction) and not isinstance(x, bool):
-        return _rational(x)
+        return short_str(x)
     return clip(describe_label(x))
-
-
-def _short(n: int) -> bool:
-    # 2**132 < 10**40 <= 2**133: only integers near 10**40 need their digits counted
-    return n.bit_length() <= 132 or (n.bit_length() <= 133 and abs(n) < 10**MAX_DIGITS)
-
-
-def _scientific(v: Fraction, digits: int = 7) -> str:
-    """``v`` to ``digits`` significant digits, as ``format(float(v), ".7g")`` writes it, but
-    computed with integers: no OverflowError past 1.8e308, no zero below 5e-324, and no str()
-    of an integer past Python's 4300-digit limit."""
-    if v == 0:
-        return "0"
-    sign, a = ("-", -v) if v < 0 else ("", v)
-    e = int((a.numerator.bit_length() - a.denominator.bit_length()) * math.log10(2))
-    while a >= Fraction(10) ** (e + 1):
-        e += 1
-    while a < Fraction(10) ** e:
-        e -= 1
-    m = round(a * Fraction(10) ** (digits - 1 - e))
-    if m >= 10**digits:  # rounding carried into another digit
-        m, e = m // 10, e + 1
-    mantissa = str(m)
-    mantissa = (mantissa[0] + "." + mantissa[1:]).rstrip("0").rstrip(".")
-    return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e):02d}"
-
-
-def _approx(v: Fraction) -> str:
-    """A decimal approximation: ``.7g`` of the float where the float is faithful."""
-    try:
-        f = float(v)
-    except OverflowError:
-        return _scientific(v)
-    if f == 0 or abs(f) < 1e-300 or abs(f) > 1e300:
-        return _scientific(v)
-    return f"{f:.7g}"
-
-
-def _rational(v: Fraction) -> str:
-    """An exact rational as text when it is short; else its approximation after ``≈``."""
-    if _short(v.numerator) and _short(v.denominator):
-        return str(v)
-    return f"≈ {_approx(v)}"
 
 
 def number(x: Num | None) -> str:
     """An exact value for the table: ``1001000``, ``2003000/3 ≈ 667666.7``; ``—`` if undefined.
 
-    An integer or fraction with more than ``MAX_DIGITS`` digits is shown by its approximation
-    only (``≈ 1e+309``), computed exactly from the integers."""
+    A numerator or denominator of more than ``report.MAX_DIGITS`` digits is shown by the
+    approximation only (``≈ 1e+309``), computed exactly from the integers."""
     if x is None:
         return "—"
     v = leading(x)
-    if not (_short(v.numerator) and _short(v.denominator)):
-        return f"≈ {_approx(v)}"
+    if not (fits(v.numerator) and fits(v.denominator)):
+        return f"≈ {approx(v)}"
     if v.denominator == 1:
         return str(v)
-    return f"{v} ≈ {_approx(v)}"
+    return f"{v} ≈ {approx(v)}"
 
 
 def _prob(p: Fraction) -> str:
-    return _rational(p) if isinstance(p, Fraction) else clip(str(p))
+    return short_str(p) if isinstance(p, Fraction) else clip(str(p))
 
 
 def policy_text(model: Model, pi: Behaviour) -> str:
@@ -260,7 +218,7 @@ def report_renderable(report: ScenarioReport, *, verbose: bool = False) -> Rende
     the consistency column."""
     m = report.model
     s = report.scenario
-    params = ", ".join(f"{clip(k)} = {_rational(v)}" for k, v in s.parameters.items())
+    params = ", ".join(f"{clip(k)} = {short_str(v)}" for k, v in s.parameters.items())
     title = Text(clip(s.name) + (f"  ({params})" if params else ""))
     table = Table(title=title, title_justify="left", show_lines=True, expand=False)
     table.add_column("theory")

@@ -8,6 +8,7 @@ turns into plain JSON-ready data with :meth:`ScenarioReport.to_json` (schema in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -31,12 +32,16 @@ __all__ = [
     "TheoryReport",
     "analyse",
     "exact",
+    "approx",
     "exact_str",
+    "fits",
     "label_json",
     "policy_report_json",
+    "short_str",
 ]
 
 SCHEMA_VERSION = 1
+MAX_DIGITS = 40  # digits of an exact numerator or denominator shown before "≈ 1.234568e+99"
 _CHUNK = 10**1000  # str() of a chunk stays far below Python's 4300-digit int-to-str limit
 
 
@@ -63,6 +68,50 @@ def exact_str(v: Fraction | int) -> str:
     if v.denominator == 1:
         return _int_str(v.numerator)
     return f"{_int_str(v.numerator)}/{_int_str(v.denominator)}"
+
+
+def fits(n: int) -> bool:
+    """True when ``n`` has at most ``MAX_DIGITS`` digits (shown in full)."""
+    # 2**132 < 10**40 <= 2**133: only integers near 10**40 need their digits counted
+    return n.bit_length() <= 132 or (n.bit_length() <= 133 and abs(n) < 10**MAX_DIGITS)
+
+
+def _scientific(v: Fraction, digits: int = 7) -> str:
+    """``v`` to ``digits`` significant digits, as ``format(float(v), ".7g")`` writes it, but
+    computed with integers: no OverflowError past 1.8e308, no zero below 5e-324, and no str()
+    of an integer past Python's 4300-digit limit."""
+    if v == 0:
+        return "0"
+    sign, a = ("-", -v) if v < 0 else ("", v)
+    e = int((a.numerator.bit_length() - a.denominator.bit_length()) * math.log10(2))
+    while a >= Fraction(10) ** (e + 1):
+        e += 1
+    while a < Fraction(10) ** e:
+        e -= 1
+    m = round(a * Fraction(10) ** (digits - 1 - e))
+    if m >= 10**digits:  # rounding carried into another digit
+        m, e = m // 10, e + 1
+    mantissa = str(m)
+    mantissa = (mantissa[0] + "." + mantissa[1:]).rstrip("0").rstrip(".")
+    return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e):02d}"
+
+
+def approx(v: Fraction) -> str:
+    """A decimal approximation: ``.7g`` of the float where the float is faithful."""
+    try:
+        f = float(v)
+    except OverflowError:
+        return _scientific(v)
+    if f == 0 or abs(f) < 1e-300 or abs(f) > 1e300:
+        return _scientific(v)
+    return f"{f:.7g}"
+
+
+def short_str(v: Fraction) -> str:
+    """An exact rational as text when it is short; else its approximation after ``≈``."""
+    if fits(v.numerator) and fits(v.denominator):
+        return str(v)
+    return f"≈ {approx(v)}"
 
 
 def exact(x: Num | None) -> str | None:
