@@ -482,15 +482,17 @@ def sweep(
     from .sweep import sweep as run_sweep
 
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    for t in run.theories:
+        if t.query is None:
+            _fail_line(
+                _err(),
+                f"--theory {theory_name(t)!r}: sweep follows a theory's thresholds through its "
+                "query (condition, intervene or policy), and this one has none; check it at "
+                "single values with check --set",
+            )
+            raise typer.Exit(EXIT_ERROR)
     name = str(file)
     try:
-        for t in run.theories:
-            if t.query is None:
-                raise UsageError(
-                    f"--theory {theory_name(t)!r}: sweep follows a theory's thresholds through "
-                    "its query (condition, intervene or policy), and this one has none; check "
-                    "it at single values with check --set"
-                )
         grid = parse_grid(param)
         scenario = run.load(file)
         try:
