@@ -248,10 +248,15 @@ def _progress(err: Console, name: str, *, enabled: bool) -> Iterator[Progress | 
     if not enabled or not err.is_terminal:
         yield None
         return
+    from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
     from rich.progress import Progress as Bar
 
-    with Bar(console=err, transient=True) as bar:
-        task = bar.add_task(f"{name}: searching policies", total=None)
+    from .render import clip
+
+    # The file name is shown as it is: no markup, no emoji codes (TextColumn without markup).
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn())
+    with Bar(*columns, TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(f"{clip(name)}: searching policies", total=None)
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)

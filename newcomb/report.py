@@ -213,7 +213,7 @@ def _policy_json(m: Model, pi: Behaviour) -> list[dict[str, Any]]:
     return [
         {
             "observation": {k: label_json(v) for k, v in m.observation_dict(o).items()},
-            "action": {m.actions[a]: str(p) for a, p in enumerate(row) if p},
+            "action": {m.actions[a]: exact_str(p) for a, p in enumerate(row) if p},
         }
         for o, row in enumerate(pi)
     ]
@@ -224,12 +224,12 @@ def _consistency_json(c: Consistency) -> list[dict[str, Any]]:
     for d in c.draws:
         row: dict[str, Any] = {
             "chance": {k: label_json(v) for k, v in d.chance.items()},
-            "probability": str(d.probability),
+            "probability": exact_str(d.probability),
             "consistent": d.consistent,
             "chosen": [dict(x) for x in d.chosen],
             "ambiguous": d.ambiguous,
             "paradox": d.paradox,
-            "best_accuracy": str(d.best_accuracy),
+            "best_accuracy": exact_str(d.best_accuracy),
             "reason": d.reason,
         }
         if d.agent is not None:
@@ -248,8 +248,8 @@ def _policy_detail(m: Model, p: PolicyReport) -> dict[str, Any]:
         "expected": exact(p.expected),
         "realized": {r: exact(v) for r, v in p.realized.items()},
         "paradox": p.paradox,
-        "paradox_probability": str(p.consistency.paradox_probability),
-        "best_accuracy": str(p.consistency.best_accuracy),
+        "paradox_probability": exact_str(p.consistency.paradox_probability),
+        "best_accuracy": exact_str(p.consistency.best_accuracy),
         "consistency": _consistency_json(p.consistency),
     }
     if p.formula is not None:

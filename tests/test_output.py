@@ -347,3 +347,18 @@ def test_every_command_formats_json_the_same_way(args: tuple[str, ...]) -> None:
     doc = json.loads(out)
     assert out == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     assert doc["schema_version"] == 1
+
+
+def test_the_progress_bar_shows_a_file_name_literally() -> None:
+    import io
+
+    from rich.console import Console
+
+    from newcomb.cli import _progress
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=100)
+    with _progress(console, "[/]:fire:.yaml", enabled=True) as update:
+        assert update is not None
+        update(1, 4)
+    assert "[/]:fire:.yaml: searching policies" in buf.getvalue() and "🔥" not in buf.getvalue()
