@@ -397,8 +397,8 @@ def _marks(t: TheoryReport) -> list[str]:
     marks: list[str] = []
     if not t.policies:
         return marks
-    if t.total > 1:
-        marks.append(f"{t.total} policies")
+    if len(t.policies) > 1:
+        marks.append(f"{len(t.policies)} policies")
     if _is_mixed(t.policies[0]):
         marks.append("mixed")
     if t.paradox:
@@ -490,7 +490,7 @@ def compare_json(reports: list[ScenarioReport]) -> dict[str, object]:
                 "policy": text,
                 "marks": _marks(t),
                 "value": None if first is None else exact(first.value),
-                "policies": t.total,
+                "policies": len(t.policies),
                 "paradox": t.paradox,
                 "mixed": first is not None and _is_mixed(first),
                 "equilibria": [

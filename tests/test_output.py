@@ -220,6 +220,7 @@ def test_compare_json_lists_every_equilibrium_with_its_value() -> None:
         (f"a{i}", str(3 * i)) for i in range(1, 7)
     ]
     assert cdt["policies"] == 6 and cdt["more"] == 0 and cdt["value"] == "3"
+    assert cdt["marks"] == ["6 policies"]
     assert row["theories"]["EDT"]["equilibria"] == [
         {"policy": "a6", "value": "18", "paradox": False, "mixed": False}
     ]
