@@ -11,7 +11,7 @@ A study file (YAML, read by the rules of scenario files: :func:`newcomb.io.load_
   ``simulate`` (Monte-Carlo episodes, :mod:`newcomb.simulate`);
 
 and optionally ``set`` (parameter overrides), ``paradox`` (a paradox rule for every
-scenario), ``simulate: {episodes, seed}``, ``output`` and ``figures``.
+scenario), ``simulate: {episodes, seed}`` and ``output``.
 
 The study is cut into independent tasks (one scenario at one point of the grids it does not
 sweep), each a pure function of plain strings, so that it runs the same in this process, on
@@ -85,7 +85,6 @@ _KEYS = {
     "paradox",
     "simulate",
     "output",
-    "figures",
 }
 
 
@@ -123,7 +122,6 @@ class Study:
     episodes: int = 10_000
     seed: int = 0
     output: str | None = None
-    figures: str | None = None
     tasks: tuple[Task, ...] = field(default=(), repr=False)
     parameters: tuple[str, ...] = ()
 
@@ -205,7 +203,7 @@ def _study(path: Path, data: Any) -> Study:
         raise _fail("expected a whole number of episodes from 1 to 100000000", "simulate")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise _fail("expected a seed that is a whole number ≥ 0", "simulate")
-    out = {k: data.get(k) for k in ("name", "output", "figures")}
+    out = {k: data.get(k) for k in ("name", "output")}
     for k, v in out.items():
         if v is not None and not isinstance(v, str):
             raise _fail("expected a string", k)
@@ -221,7 +219,6 @@ def _study(path: Path, data: Any) -> Study:
         episodes=episodes,
         seed=seed,
         output=None if out["output"] is None else str(base / out["output"]),
-        figures=None if out["figures"] is None else str(base / out["figures"]),
     )
     return _with_tasks(study)
 

@@ -174,3 +174,22 @@ def test_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
 
 def test_environment_does_not_leak_marker() -> None:
     assert "NEWCOMB_TEST_DIE_ONCE" not in os.environ
+
+
+def test_parquet_is_written_beside_the_csv_with_the_same_table(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    study = _write(
+        tmp_path,
+        f"study: 1\nscenarios: [{ROOT}/scenarios/omicron.yaml]\ngrid: {{p: 0:1:5}}\n"
+        "compute: sweep\noutput: table.csv\n",
+    )
+    r = runner.invoke(app, ["study", str(study), "-j", "1"])
+    assert r.exit_code == 0
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        f"wrote {tmp_path / 'table.csv'} (15 rows)",
+        f"wrote {tmp_path / 'table.parquet'} (15 rows)",
+    ]
+    table = pq.read_table(tmp_path / "table.parquet").to_pylist()
+    result = run_study(load_study(study), jobs=1)
+    assert table == result.records()
