@@ -7,7 +7,6 @@ usage or a problem past a bound (one line on stderr, never a traceback).
 
 # No ``from __future__ import annotations`` here: typer reads the commands' annotations at
 # every start, and as strings they would be evaluated (about 10 ms of the cold start).
-import importlib.util
 import json
 import os
 import re
@@ -28,6 +27,7 @@ from .model import PARADOX_RULES, Scenario, parse_number
 from .report import ScenarioReport, analyse
 from .theories import BUILTINS, Theory, theory_name
 from .theories import load as load_theory
+from .theories import load_file as load_theory_file
 from .world import Limits, Progress
 
 __all__ = ["app", "main"]
@@ -91,29 +91,8 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
 
 def _load_user_theory(spec: str) -> Theory:
     """``module:Name`` from the current directory or installed packages, or ``path.py:Name``."""
-    module_part, _, attr = spec.partition(":")
-    if module_part.endswith(".py"):
-        path = Path(module_part)
-        if not path.is_file():
-            raise UsageError(f"--theory {spec!r}: no such file {module_part!r}")
-        mod_name = f"_newcomb_user_{path.stem}"
-        loader_spec = importlib.util.spec_from_file_location(mod_name, path)
-        if loader_spec is None or loader_spec.loader is None:
-            raise UsageError(f"--theory {spec!r}: cannot import {module_part!r}")
-        module = importlib.util.module_from_spec(loader_spec)
-        sys.modules[mod_name] = module
-        try:
-            loader_spec.loader.exec_module(module)
-        except Exception as e:  # the user's own code: report whatever it raised
-            raise UsageError(
-                f"--theory {spec!r}: importing {module_part!r} raised {type(e).__name__}: {e}"
-            ) from None
-        try:
-            return load_theory(f"{mod_name}:{attr}")
-        except UsageError as e:
-            raise UsageError(
-                str(e).replace(f"{mod_name}:{attr}", spec).replace(mod_name, module_part)
-            ) from None
+    if spec.partition(":")[0].endswith(".py"):
+        return load_theory_file(spec)
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     return load_theory(spec)
@@ -516,6 +495,65 @@ def sweep(
     else:
         sys.stdout.write(text)
     raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def study(
+    file: Annotated[Path, typer.Argument(help="A study file (YAML).", show_default=False)],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="Write the CSV here (default: the file's output)."),
+    ] = None,
+    jobs: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--jobs", "-j", help="Local processes (default: one per CPU; 1: in this one)."),
+    ] = None,
+    scheduler: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT.", metavar="ADDRESS"),
+    ] = None,
+) -> None:
+    """Many scenarios × parameter grids × theories → one tidy table (CSV, and Parquet when
+    pyarrow is installed), on local processes or a Dask cluster."""
+    from .study import load_study, run_study, write_outputs
+
+    err = _err()
+    try:
+        if jobs is not None and jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        plan = load_study(file)
+        with _study_progress(err, str(file)) as progress:
+            result = run_study(plan, jobs=jobs, scheduler=scheduler, progress=progress)
+        target = str(output) if output is not None else plan.output
+        written = write_outputs(result, target)
+    except ScenarioError as e:
+        _fail_line(err, str(e.located(file=str(file))))
+        raise typer.Exit(EXIT_ERROR) from None
+    except (UsageError, LimitError) as e:
+        _fail_line(err, f"{file}: {e}")
+        raise typer.Exit(EXIT_ERROR) from None
+    if not written:
+        sys.stdout.write(result.csv())
+    for path in written:
+        err.print(f"wrote {path} ({len(result.rows)} rows)", markup=False)
+    raise typer.Exit(EXIT_OK)
+
+
+@contextmanager
+def _study_progress(err: Console, name: str) -> Iterator[Any]:
+    """A progress bar over a study's tasks on stderr, only on a terminal."""
+    if not err.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress as Bar
+
+    with Bar(console=err, transient=True) as bar:
+        task = bar.add_task(f"{name}: tasks", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def main(argv: list[str] | None = None) -> None:

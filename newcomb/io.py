@@ -38,6 +38,7 @@ __all__ = [
     "dumps",
     "from_dict",
     "load",
+    "load_data",
     "loads",
     "locate",
     "to_dict",
@@ -563,3 +564,45 @@ def dumps(s: Scenario) -> str:
     data = to_dict(s)
     text: str = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     return text
+
+
+# -- other YAML files (studies) -----------------------------------------------------------------
+
+
+def load_data(path: str | Path) -> tuple[Any, Any]:
+    """Read any newcomb YAML file (a study, say) as plain data, by the same rules as a scenario.
+
+    Returns the data and a function that gives a :class:`ScenarioError` about that data (found
+    by its key path) the file's line and column. Every mistake in reading names the file.
+    """
+    name = str(path)
+    p = Path(path)
+    try:
+        if not p.is_file():
+            raise ScenarioError("no such file" if not p.exists() else "not a file", file=name)
+        if p.stat().st_size > MAX_BYTES:
+            raise ScenarioError(f"file is larger than the limit of {MAX_BYTES} bytes", file=name)
+        raw = p.read_bytes()
+    except OSError as e:
+        raise ScenarioError(f"cannot read the file: {e.strerror}", file=name) from None
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"file is not UTF-8 text (byte {e.start})", file=name) from None
+    reader = _Reader(name)
+    try:
+        loader = _Loader(text)
+        try:
+            node = _compose(loader, name)
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as e:
+        raise ScenarioError(f"malformed YAML: {' '.join(str(e).split())}", file=name) from None
+    if node is None:
+        raise ScenarioError("the file is empty", file=name)
+    data = reader.convert(node, ())
+
+    def where(e: ScenarioError) -> ScenarioError:
+        return _locate(e, reader, name)
+
+    return data, where

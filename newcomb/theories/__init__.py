@@ -7,7 +7,10 @@ of ``[project.scripts]``); :func:`load` imports it and checks it.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
+import sys
+from pathlib import Path
 
 from ..errors import UsageError
 from .base import Decision, FixedPolicy, Theory, as_theory, eu_table, theory_name
@@ -27,6 +30,7 @@ __all__ = [
     "builtin_theories",
     "eu_table",
     "load",
+    "load_file",
     "theory_name",
 ]
 
@@ -68,3 +72,29 @@ def load(spec: str) -> Theory:
             raise UsageError(f"--theory {spec!r}: {module_name!r} has no attribute {attr!r}")
         obj = getattr(obj, part)
     return as_theory(obj, attr.split(".")[-1])
+
+
+def load_file(spec: str) -> Theory:
+    """Load ``path.py:Name``: a theory, policy or policy function defined in a Python file."""
+    module_part, _, attr = spec.partition(":")
+    path = Path(module_part)
+    if not path.is_file():
+        raise UsageError(f"--theory {spec!r}: no such file {module_part!r}")
+    mod_name = f"_newcomb_user_{path.stem}"
+    loader_spec = importlib.util.spec_from_file_location(mod_name, path)
+    if loader_spec is None or loader_spec.loader is None:
+        raise UsageError(f"--theory {spec!r}: cannot import {module_part!r}")
+    module = importlib.util.module_from_spec(loader_spec)
+    sys.modules[mod_name] = module
+    try:
+        loader_spec.loader.exec_module(module)
+    except Exception as e:  # the user's own code: report whatever it raised
+        raise UsageError(
+            f"--theory {spec!r}: importing {module_part!r} raised {type(e).__name__}: {e}"
+        ) from None
+    try:
+        return load(f"{mod_name}:{attr}")
+    except UsageError as e:
+        raise UsageError(
+            str(e).replace(f"{mod_name}:{attr}", spec).replace(mod_name, module_part)
+        ) from None
