@@ -470,6 +470,47 @@ def sweep(
     raise typer.Exit(EXIT_OK)
 
 
+@app.command()
+def graph(
+    file: Annotated[Path, typer.Argument(help="A scenario file (YAML).", show_default=False)],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="dot, mermaid or svg (svg needs Graphviz).", metavar="FORMAT"
+        ),
+    ] = "dot",
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+    ] = None,
+) -> None:
+    """Draw the scenario as an influence diagram: DOT, Mermaid, or SVG (needs Graphviz's dot)."""
+    from .graph import to_dot, to_mermaid, to_svg
+
+    writers = {"dot": to_dot, "mermaid": to_mermaid, "svg": to_svg}
+    try:
+        if fmt not in writers:
+            raise UsageError(f"--format {fmt!r}: expected one of dot, mermaid, svg")
+        text = writers[fmt](load(file))
+    except NewcombError as e:
+        _fail_line(_err(), str(e))
+        raise typer.Exit(EXIT_ERROR) from None
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the scenario file format, for editors."""
+    from .schema import scenario_schema
+
+    _print_json(scenario_schema())
+    raise typer.Exit(EXIT_OK)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: usage mistakes become one ``error:`` line and exit 2."""
     command = typer.main.get_command(app)
