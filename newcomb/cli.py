@@ -350,6 +350,9 @@ def compare(
     only: OnlyOpt = None,
     as_json: JsonOpt = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+    latex: Annotated[
+        bool, typer.Option("--latex", help="Print a LaTeX table (booktabs), for a paper.")
+    ] = False,
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
@@ -358,13 +361,20 @@ def compare(
     """One table: problems as rows, theories as columns (policy and value in each cell)."""
     from .render import compare_json, compare_markdown, compare_renderable
 
+    if as_json + markdown + latex > 1:
+        _fail_line(_err(), "--json, --markdown and --latex exclude each other: choose one")
+        raise typer.Exit(EXIT_ERROR)
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     run.exhaustive = exhaustive
-    reports = [r for r in run.analyse(files, quiet=as_json or markdown) if r is not None]
+    reports = [r for r in run.analyse(files, quiet=as_json or markdown or latex) if r is not None]
     if as_json:
         _print_json(compare_json(reports))
     elif markdown:
         sys.stdout.write(compare_markdown(reports))
+    elif latex:
+        from .render import compare_latex
+
+        sys.stdout.write(compare_latex(reports))
     elif reports:
         _out().print(compare_renderable(reports))
     raise typer.Exit(run.code)
