@@ -491,7 +491,11 @@ def text_of(renderable: RenderableType, width: int = 110) -> str:
     from rich.console import Console
 
     buf = io.StringIO()
-    Console(file=buf, width=width, color_system=None, highlight=False).print(renderable)
+    # force_jupyter=False: in a notebook rich would display the table instead of writing it
+    console = Console(
+        file=buf, width=width, color_system=None, highlight=False, force_jupyter=False
+    )
+    console.print(renderable)
     return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())
 
 
@@ -503,7 +507,12 @@ def html_of(renderable: RenderableType, width: int = 110) -> str:
     from rich.console import Console
 
     console = Console(
-        file=io.StringIO(), width=width, record=True, color_system="truecolor", highlight=False
+        file=io.StringIO(),
+        width=width,
+        record=True,
+        color_system="truecolor",
+        highlight=False,
+        force_jupyter=False,
     )
     console.print(renderable)
     return console.export_html(
