@@ -286,3 +286,15 @@ def test_graph_is_lazy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert r.stdout.split() == ["False", "False"]
+
+
+def test_help_and_reference_list_the_new_commands() -> None:
+    reference = (ROOT / "docs" / "reference" / "cli.md").read_text()
+    code, out, _ = cli("--help")
+    assert code == 0
+    for command in ("graph", "schema"):
+        assert re.search(rf"│ {command} ", out), command
+        assert f"## `newcomb {command}`" in reference
+    code, out, _ = cli("compare", "--help")
+    assert code == 0 and "--latex" in out
+    assert "| `--latex` |" in reference
