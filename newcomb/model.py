@@ -625,7 +625,7 @@ class Policy:
             parts.append((cond, what))
         if len(parts) > 1 and len({what for _, what in parts}) == 1:
             return f"always {parts[0][1]}"
-        return "; ".join(f"{c} → {w}" if c else w for c, w in parts) or "(no observation)"
+        return "; ".join(f"{c} → {w}" if c else w for c, w in parts) or "(empty)"
 
     def __repr__(self) -> str:
         return f"Policy({self})"

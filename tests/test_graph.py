@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -243,7 +244,7 @@ def test_cli_graph_errors_are_one_line() -> None:
 
 
 def test_svg_without_dot(monkeypatch: pytest.MonkeyPatch) -> None:
-    import graphviz
+    graphviz = pytest.importorskip("graphviz")
 
     def missing(self: object, *args: object, **kwargs: object) -> bytes:
         raise graphviz.ExecutableNotFound(("dot",))
@@ -261,11 +262,10 @@ def test_svg_without_the_graphviz_package(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_svg_with_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import graphviz
-
+    graphviz = pytest.importorskip("graphviz")
     seen: list[tuple[str, object]] = []
 
-    def pipe(self: graphviz.Source, *args: object, **kwargs: object) -> bytes:
+    def pipe(self: Any, *args: object, **kwargs: object) -> bytes:
         seen.append((self.source, kwargs.get("format")))
         return b"<svg/>"
 
@@ -298,3 +298,18 @@ def test_help_and_reference_list_the_new_commands() -> None:
     code, out, _ = cli("compare", "--help")
     assert code == 0 and "--latex" in out
     assert "| `--latex` |" in reference
+
+
+def test_svg_through_the_real_graphviz() -> None:
+    """Unmocked: an SVG drawing where Graphviz's dot is installed, the message where not."""
+    import shutil
+
+    pytest.importorskip("graphviz")
+    s = newcomb.load(ROOT / "scenarios/omicron.yaml")
+    try:
+        svg = to_svg(s)
+    except UsageError as e:
+        assert str(e) == SVG_MISSING
+        assert shutil.which("dot") is None
+    else:
+        assert "<svg" in svg and "omicron" in svg and "predictor" in svg
