@@ -432,32 +432,28 @@ def latex_escape(text: str) -> str:
 
 def compare_latex(reports: list[ScenarioReport]) -> str:
     """The comparison as a booktabs table (``\\toprule``, ``\\midrule``, ``\\bottomrule``):
-    problems as rows, theories as columns, each cell the policy and its value, as in
-    :func:`compare_markdown`. Every name from a file is escaped."""
-    names: list[str] = []
-    for r in reports:
-        for t in r.theories:
-            if t.theory not in names:
-                names.append(t.theory)
+    problems as rows, theories as columns, with exactly the cells of :func:`compare_markdown`
+    (read back from its rows, so the two tables cannot drift apart), every text escaped."""
+    rows = [_markdown_cells(line) for line in compare_markdown(reports).splitlines()]
+    header, body = rows[0], rows[2:]  # rows[1] is the |---| rule
     lines = [
         r"% needs \usepackage{booktabs}",
-        r"\begin{tabular}{" + "l" * (len(names) + 1) + "}",
+        r"\begin{tabular}{" + "l" * len(header) + "}",
         r"\toprule",
-        " & ".join(["problem", *(latex_escape(n) for n in names)]) + r" \\",
+        " & ".join(latex_escape(c) for c in header) + r" \\",
         r"\midrule",
     ]
-    for r in reports:
-        by = {t.theory: t for t in r.theories}
-        cells = [latex_escape(r.scenario.name)]
-        for n in names:
-            if n not in by:
-                cells.append("")
-                continue
-            text, val = _cell_text(r.model, by[n], "; ")
-            cells.append(latex_escape(f"{text}: {val}"))
-        lines.append(" & ".join(cells) + r" \\")
+    lines += [" & ".join(latex_escape(c) for c in row) + r" \\" for row in body]
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines) + "\n"
+
+
+def _markdown_cells(line: str) -> list[str]:
+    """The cells of one row of :func:`compare_markdown`'s table, ``\\|`` unescaped."""
+    import re
+
+    inner = line[2:-2]  # the row is "| " + " | ".join(cells) + " |"; a cell may be empty
+    return [c.replace("\\|", "|") for c in re.split(r"(?<!\\) \| ", inner)]
 
 
 def sweep_renderable(result: Sweep) -> RenderableType:
@@ -468,7 +464,8 @@ def sweep_renderable(result: Sweep) -> RenderableType:
     table = Table(title=title, title_justify="left", show_lines=True)
     for name in ("theory", "region", "policy", "value"):
         table.add_column(name)
-    for col, (_, texts, _) in zip(result.columns, sweep_columns(result), strict=True):
+    for col, entry in zip(result.columns, sweep_columns(result), strict=True):
+        texts = entry[1]  # the policy text of each region
         shown = [
             (r, text, formula)
             for r, text, formula in zip(col.thresholds.regions, texts, col.formulas, strict=True)

@@ -222,3 +222,18 @@ def test_compare_formats_exclude_each_other(flags: tuple[str, ...]) -> None:
     code, out, err = cli("compare", str(OMICRON), *flags)
     assert code == 2 and out == ""
     assert err == "error: --json, --markdown and --latex exclude each other: choose one\n"
+
+
+def test_compare_latex_keeps_empty_cells() -> None:
+    from newcomb.render import compare_latex
+    from newcomb.theories import builtin_theories
+
+    full = newcomb.analyse(newcomb.load(ROOT / "scenarios" / "newcomb.yaml"))
+    only_cdt = newcomb.analyse(newcomb.load(OMICRON), builtin_theories()[:1])
+    rows = compare_latex([full, only_cdt]).splitlines()
+    last = rows[rows.index(r"\bottomrule") - 1]
+    cdt = only_cdt.theories[0].policies[0]
+    assert last == (
+        f"Ultimate Newcomb's problem (Omega and Omicron) & always two\\_box: {exact(cdt.value)}"
+        r" &  &  \\"
+    )
