@@ -357,6 +357,9 @@ def compare(
     only: OnlyOpt = None,
     as_json: JsonOpt = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False,
+    latex: Annotated[
+        bool, typer.Option("--latex", help="Print a LaTeX table (booktabs), for a paper.")
+    ] = False,
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
@@ -365,13 +368,20 @@ def compare(
     """One table: problems as rows, theories as columns (policy and value in each cell)."""
     from .render import compare_json, compare_markdown, compare_renderable
 
+    if as_json + markdown + latex > 1:
+        _fail_line(_err(), "--json, --markdown and --latex exclude each other: choose one")
+        raise typer.Exit(EXIT_ERROR)
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     run.exhaustive = exhaustive
-    reports = [r for r in run.analyse(files, quiet=as_json or markdown) if r is not None]
+    reports = [r for r in run.analyse(files, quiet=as_json or markdown or latex) if r is not None]
     if as_json:
         _print_json(compare_json(reports))
     elif markdown:
         sys.stdout.write(compare_markdown(reports))
+    elif latex:
+        from .render import compare_latex
+
+        sys.stdout.write(compare_latex(reports))
     elif reports:
         _out().print(compare_renderable(reports))
     raise typer.Exit(run.code)
@@ -554,6 +564,47 @@ def _study_progress(err: Console, name: str) -> Iterator[Any]:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+@app.command()
+def graph(
+    file: Annotated[Path, typer.Argument(help="A scenario file (YAML).", show_default=False)],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="dot, mermaid or svg (svg needs Graphviz).", metavar="FORMAT"
+        ),
+    ] = "dot",
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+    ] = None,
+) -> None:
+    """Draw the scenario as an influence diagram: DOT, Mermaid, or SVG (needs Graphviz's dot)."""
+    from .graph import to_dot, to_mermaid, to_svg
+
+    writers = {"dot": to_dot, "mermaid": to_mermaid, "svg": to_svg}
+    try:
+        if fmt not in writers:
+            raise UsageError(f"--format {fmt!r}: expected one of dot, mermaid, svg")
+        text = writers[fmt](load(file))
+    except NewcombError as e:
+        _fail_line(_err(), str(e))
+        raise typer.Exit(EXIT_ERROR) from None
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of the scenario file format, for editors."""
+    from .schema import scenario_schema
+
+    _print_json(scenario_schema())
+    raise typer.Exit(EXIT_OK)
 
 
 def main(argv: list[str] | None = None) -> None:

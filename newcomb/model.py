@@ -614,3 +614,18 @@ class Policy:
     @property
     def is_pure(self) -> bool:
         return all(len(d) == 1 for _, d in self.rules)
+
+    def __str__(self) -> str:
+        """The policy as the report writes it: ``coincide=false → one_box; coincide=true →
+        two_box``, ``always two_box``, ``stay 1/2, flee 1/2`` for a mixed act."""
+        parts = []
+        for obs, dist in self.rules:
+            what = dist[0][0] if len(dist) == 1 else ", ".join(f"{a} {p}" for a, p in dist)
+            cond = ", ".join(f"{k}={_key(v)}" for k, v in zip(self.observes, obs, strict=True))
+            parts.append((cond, what))
+        if len(parts) > 1 and len({what for _, what in parts}) == 1:
+            return f"always {parts[0][1]}"
+        return "; ".join(f"{c} → {w}" if c else w for c, w in parts) or "(empty)"
+
+    def __repr__(self) -> str:
+        return f"Policy({self})"

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # imported for annotations only, to keep start-up light
 
 __all__ = [
     "compare_json",
+    "compare_latex",
     "compare_markdown",
     "compare_renderable",
     "clip",
@@ -538,6 +539,8 @@ def sweep_csv(result: Sweep) -> str:
     import csv
     import io
 
+    from rich.console import Console
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     header = [result.grid.parameter]
@@ -597,3 +600,122 @@ def sweep_json(result: Sweep) -> dict[str, Any]:
         "points": [float(x) for x in result.points],
         "theories": theories,
     }
+
+
+# -- LaTeX, notebooks and plain text ------------------------------------------------------------
+
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "[": "{[}",  # a cell starting with [ would be read as the optional argument of \\
+    "]": "{]}",
+    "→": r"$\to$",
+    "≈": r"$\approx$",
+    "≤": r"$\le$",
+    "—": "---",
+}
+
+
+def latex_escape(text: str) -> str:
+    """``text`` for a LaTeX document: ``& % $ # _ { } ~ ^ \\`` (and ``< > [ ]``) escaped, the
+    arrows and symbols of the tables as math, control characters as spaces."""
+    return "".join(_LATEX.get(c, c if c.isprintable() else " ") for c in text)
+
+
+def compare_latex(reports: list[ScenarioReport]) -> str:
+    """The comparison as a booktabs table (``\\toprule``, ``\\midrule``, ``\\bottomrule``):
+    problems as rows, theories as columns, with exactly the cells of :func:`compare_markdown`
+    (read back from its rows, so the two tables cannot drift apart), every text escaped."""
+    rows = [_markdown_cells(line) for line in compare_markdown(reports).splitlines()]
+    header, body = rows[0], rows[2:]  # rows[1] is the |---| rule
+    lines = [
+        r"% needs \usepackage{booktabs}",
+        r"\begin{tabular}{" + "l" * len(header) + "}",
+        r"\toprule",
+        " & ".join(latex_escape(c) for c in header) + r" \\",
+        r"\midrule",
+    ]
+    lines += [" & ".join(latex_escape(c) for c in row) + r" \\" for row in body]
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_cells(line: str) -> list[str]:
+    """The cells of one row of :func:`compare_markdown`'s table, ``\\|`` unescaped."""
+    import re
+
+    inner = line[2:-2]  # the row is "| " + " | ".join(cells) + " |"; a cell may be empty
+    return [c.replace("\\|", "|") for c in re.split(r"(?<!\\) \| ", inner)]
+
+
+def sweep_renderable(result: Sweep) -> RenderableType:
+    """A sweep as a table: per theory, each region of the parameter, the policy there and its
+    value as an exact formula (the numbers per grid point are the CSV's)."""
+    g = result.grid
+    title = f"{g.parameter} from {g.lo} to {g.hi}, {g.count} points"
+    table = Table(title=title, title_justify="left", show_lines=True)
+    for name in ("theory", "region", "policy", "value"):
+        table.add_column(name)
+    for col, entry in zip(result.columns, sweep_columns(result), strict=True):
+        texts = entry[1]  # the policy text of each region
+        shown = [
+            (r, text, formula)
+            for r, text, formula in zip(col.thresholds.regions, texts, col.formulas, strict=True)
+            if r.policies is not None
+        ]
+        for i, (r, text, formula) in enumerate(shown):
+            table.add_row(
+                Text(col.theory if i == 0 else "", style="bold"),
+                Text(_interval(g.parameter, r)),
+                Text(text),
+                Text("—" if formula is None else formula),
+            )
+    return table
+
+
+def text_of(renderable: RenderableType, width: int = 110) -> str:
+    """A renderable as plain text (no colour), ``width`` columns wide: ``str()`` of reports."""
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    # force_jupyter=False: in a notebook rich would display the table instead of writing it
+    console = Console(
+        file=buf, width=width, color_system=None, highlight=False, force_jupyter=False
+    )
+    console.print(renderable)
+    return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())
+
+
+def html_of(renderable: RenderableType, width: int = 110) -> str:
+    """A renderable as an HTML ``<pre>`` fragment with inline colours, for Jupyter
+    (``_repr_html_``). rich escapes the text, so names from a file cannot inject markup."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        record=True,
+        color_system="truecolor",
+        highlight=False,
+        force_jupyter=False,
+    )
+    console.print(renderable)
+    return console.export_html(
+        inline_styles=True,
+        code_format='<pre style="font-family: Menlo, \'DejaVu Sans Mono\', consolas, '
+        'monospace; line-height: 1.25">{code}</pre>',
+    )

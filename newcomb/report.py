@@ -161,6 +161,9 @@ class PolicyReport:
     def paradox(self) -> bool:
         return self.consistency.paradox
 
+    def __repr__(self) -> str:
+        return f"PolicyReport({_policy_summary(self)})"
+
 
 @dataclass(frozen=True)
 class TheoryReport:
@@ -176,6 +179,9 @@ class TheoryReport:
     @property
     def paradox(self) -> bool:
         return any(p.paradox for p in self.policies)
+
+    def __repr__(self) -> str:
+        return f"TheoryReport({_theory_summary(self)})"
 
 
 @dataclass(frozen=True)
@@ -207,6 +213,41 @@ class ScenarioReport:
         out["paradox"] = self.paradox
         out["theories"] = [_theory_json(m, t) for t in self.theories]
         return out
+
+    # -- display: the renderer is imported only when a report is shown (never at import) --
+    def __repr__(self) -> str:
+        theories = " | ".join(_theory_summary(t) for t in self.theories)
+        return f"ScenarioReport({self.scenario.name!r}: {theories})"
+
+    def __str__(self) -> str:
+        """The table ``newcomb check`` prints, as plain text."""
+        from .render import report_renderable, text_of
+
+        return text_of(report_renderable(self))
+
+    def __rich__(self) -> Any:
+        """The table ``newcomb check`` prints, for ``rich.print`` and rich's Jupyter display."""
+        from .render import report_renderable
+
+        return report_renderable(self)
+
+    def _repr_html_(self) -> str:
+        """The table as HTML, for Jupyter."""
+        from .render import html_of, report_renderable
+
+        return html_of(report_renderable(self))
+
+
+def _policy_summary(p: PolicyReport) -> str:
+    """``always two_box = 1001000``, ``... = — (paradox)``: a policy and what it realizes."""
+    value = exact(p.value) or "—"
+    return f"{p.policy} = {value}" + (" (paradox)" if p.paradox else "")
+
+
+def _theory_summary(t: TheoryReport) -> str:
+    if not t.policies:
+        return f"{t.theory}: none" + (f" ({t.note})" if t.note else "")
+    return f"{t.theory}: " + " or ".join(_policy_summary(p) for p in t.policies)
 
 
 def _policy_json(m: Model, pi: Behaviour) -> list[dict[str, Any]]:

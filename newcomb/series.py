@@ -204,11 +204,31 @@ class Eps:
                 return i
         return -1
 
+    def __str__(self) -> str:
+        """The polynomial as a reader writes it: ``-1000 + 1000·ε``, ``1/2 - ε²``, ``0``."""
+        out = ""
+        for i, x in enumerate(self.c):
+            if _zero(x):
+                continue
+            text = str(x)
+            negative = text.startswith("-") and (isinstance(x, Fraction) or " " not in text)
+            if negative:
+                text = text[1:]
+            if i and " " in text:
+                text = f"({text})"  # a formula (sympy) as a coefficient
+            power = "" if i == 0 else "ε" if i == 1 else "ε" + str(i).translate(_SUPERSCRIPT)
+            term = text if i == 0 else power if text == "1" else f"{text}·{power}"
+            if not out:
+                out = f"-{term}" if negative else term
+            else:
+                out += f" - {term}" if negative else f" + {term}"
+        return out or "0"
+
     def __repr__(self) -> str:
-        terms = [f"{x}·ε^{i}" if i else str(x) for i, x in enumerate(self.c) if x]
-        return "Eps(" + (" + ".join(terms) or "0") + ")"
+        return f"Eps({self})"
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 EPSILON = Eps((Fraction(0), Fraction(1)))
 
 

@@ -86,6 +86,35 @@ class Sweep:
     columns: tuple[SweepColumn, ...]
     model: Model
 
+    # -- display: the renderer is imported only when a sweep is shown (never at import) --
+    def __repr__(self) -> str:
+        g = self.grid
+        parts = []
+        for c in self.columns:
+            n = sum(r.policies is not None for r in c.thresholds.regions)
+            text = f"{c.theory}: {n} region{'s' if n != 1 else ''}"
+            if c.thresholds.points:
+                text += f", changes at {', '.join(map(str, c.thresholds.points))}"
+            parts.append(text)
+        cols = "; ".join(parts)
+        return f"Sweep({g.parameter} from {g.lo} to {g.hi}, {g.count} points; {cols})"
+
+    def __str__(self) -> str:
+        """Each theory's regions, policies and value formulas, as plain text."""
+        from .render import sweep_renderable, text_of
+
+        return text_of(sweep_renderable(self))
+
+    def __rich__(self) -> Any:
+        from .render import sweep_renderable
+
+        return sweep_renderable(self)
+
+    def _repr_html_(self) -> str:
+        from .render import html_of, sweep_renderable
+
+        return html_of(sweep_renderable(self))
+
 
 def _region_of(grid: Grid, th: Thresholds) -> Any:
     """Index of the region holding each grid point, decided exactly for rational bounds."""
