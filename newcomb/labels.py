@@ -26,7 +26,9 @@ correct file is never refused. Comparisons between two non-literals are not chec
 from __future__ import annotations
 
 import ast
+import bisect
 import difflib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -39,11 +41,63 @@ from .expr import Expr, clip, read_number
 if TYPE_CHECKING:
     from .model import Scenario, Variable
 
-__all__ = ["Domain", "check_labels", "domain", "possible_values"]
+__all__ = ["Domain", "LabelError", "check_labels", "domain", "expr_domain", "possible_values"]
 
 MAX_VALUES = 1000  # distinct values a domain lists before it is given up as unknown
 MAX_PRODUCT = 64  # pairs of known numbers an arithmetic operation is worked out on
 _CONSTANTS = {"true": True, "false": False, "True": True, "False": False}
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # line breaks as PyYAML counts them
+
+
+class LabelError(ScenarioError):
+    """A :class:`ScenarioError` about one literal, which :mod:`newcomb.io` can place exactly.
+
+    The key path leads to the expression (or the table key); ``needle`` is the literal's text
+    (a string's content, without its quotes) and ``occurrence`` how many times that text comes
+    before it in the expression. The text of a YAML scalar holds the expression's text with
+    only quoting and line folding changed, neither of which touches a needle without spaces,
+    quotes or backslashes, so the same occurrence after the node's start is the literal.
+    ``on_key`` says the mistake is the mapping key at the path, not its value.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        path: Sequence[str | int],
+        *,
+        needle: str | None = None,
+        occurrence: int = 0,
+        on_key: bool = False,
+    ) -> None:
+        super().__init__(message, path)
+        self.needle = needle
+        self.occurrence = occurrence
+        self.on_key = on_key
+
+    def position(
+        self, text: str, value: tuple[int, int], key: tuple[int, int] | None
+    ) -> tuple[int, int]:
+        """The 1-based (line, column) of the literal in ``text``, the file, given those of the
+        node at the key path (``value``) and of its key (``key``)."""
+        if self.on_key:
+            return key or value
+        needle = self.needle
+        if not needle or any(c.isspace() or c in "'\"\\" for c in needle):
+            return value
+        starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+        if value[0] > len(starts):
+            return value
+        at = starts[value[0] - 1] + value[1] - 1
+        for _ in range(self.occurrence + 1):
+            found = text.find(needle, at)
+            if found < 0:
+                return value
+            at = found + len(needle)
+        if found > 0 and text[found - 1] in "'\"":  # a string: point at its opening quote
+            found -= 1
+        line = bisect.bisect_right(starts, found)
+        return line, found - starts[line - 1] + 1
+
 
 
 @dataclass(frozen=True)
@@ -286,9 +340,9 @@ def _check_expr(e: Expr, names: Mapping[str, Domain]) -> None:
     tree = _tree(e.source)
     if tree is None:
         return
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Compare):
-            _check_compare(node, e, names)
+    compares = [n for n in ast.walk(tree) if isinstance(n, ast.Compare)]
+    for node in sorted(compares, key=lambda n: (n.lineno, n.col_offset)):  # in reading order
+        _check_compare(node, e, names)
 
 
 def _check_compare(node: ast.Compare, e: Expr, names: Mapping[str, Domain]) -> None:
@@ -317,7 +371,15 @@ def _check_pair(x: ast.expr, y: ast.expr, e: Expr, names: Mapping[str, Domain]) 
         return
     what = other.id if isinstance(other, ast.Name) else f"({_segment(e.source, other)})"
     context = f" in {clip(e.source)!r}"
-    raise _refusal(f"the literal {_show(value)}", value, what, d, e.path, context)
+    err = _refusal(f"the literal {_show(value)}", value, what, d, e.path, context)
+    lit = x if x_is else y
+    needle = _segment(e.source, lit, 4000)
+    if isinstance(value, str) and len(needle) >= 2:
+        needle = needle[1:-1]  # the content, which YAML quoting leaves alone
+    start = _offset(e.source, lit) + (1 if isinstance(value, str) else 0)
+    raise LabelError(
+        err.message, err.path, needle=needle, occurrence=e.source.count(needle, 0, start)
+    )
 
 
 def _check_keys(e: Expr, names: Mapping[str, Domain]) -> None:
@@ -337,13 +399,22 @@ def _check_keys(e: Expr, names: Mapping[str, Domain]) -> None:
             path = (*here, _key_text(key))
             if not d.admits(key):
                 context = f" in {clip(e.source)!r}"
-                raise _refusal(f"the key {_show(key)}", key, name, d, path, context)
+                err = _refusal(f"the key {_show(key)}", key, name, d, path, context)
+                raise LabelError(err.message, err.path, on_key=True)
             if depth < last:
                 stack.append((child, depth + 1, path))
 
 
-def _segment(source: str, node: ast.expr) -> str:
-    return clip(ast.get_source_segment(source, node) or "...", 40)
+def _segment(source: str, node: ast.expr, width: int = 40) -> str:
+    return clip(ast.get_source_segment(source, node) or "...", width)
+
+
+def _offset(source: str, node: ast.expr) -> int:
+    """Where ``node`` starts in ``source``, in characters (the parser counts UTF-8 bytes)."""
+    lines = source.split("\n")  # (a scenario's expression text has no other line breaks)
+    before = sum(len(x) + 1 for x in lines[: node.lineno - 1])
+    line = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
+    return before + len(line.encode()[: node.col_offset].decode(errors="ignore"))
 
 
 def _key_text(key: object) -> str:
