@@ -29,8 +29,8 @@ import ast
 import bisect
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -43,9 +43,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Domain", "LabelError", "check_labels", "domain", "expr_domain", "possible_values"]
 
-MAX_VALUES = 1000  # distinct values a domain lists before it is given up as unknown
+MAX_VALUES = 100_000  # distinct values a domain lists before it is given up as unknown
 MAX_PRODUCT = 64  # pairs of known numbers an arithmetic operation is worked out on
 _CONSTANTS = {"true": True, "false": False, "True": True, "False": False}
+_COMPARES = re.compile(r"==|!=|\bin\b")  # text without these has nothing to check
 _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # line breaks as PyYAML counts them
 
 
@@ -99,7 +100,6 @@ class LabelError(ScenarioError):
         return line, found - starts[line - 1] + 1
 
 
-
 @dataclass(frozen=True)
 class Domain:
     """What an expression can evaluate to, as far as the syntax tells.
@@ -117,12 +117,19 @@ class Domain:
     values: tuple[Any, ...] = ()
     numbers: bool = False
     known: bool = True
+    lookup: frozenset[Any] = field(init=False, repr=False, compare=False)
+    """The values as a set: Python's ``==`` and hashing of strings, booleans, integers and
+    fractions are exactly the expression language's equality (a string equals only a string,
+    ``true`` equals ``1``), so membership is equality with some value."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lookup", frozenset(self.values))
 
     def admits(self, literal: Any) -> bool:
         """Whether ``literal`` can be equal (as ``==`` compares in expressions) to a value."""
         if not self.known or (self.numbers and _is_number(literal)):
             return True
-        return any(_equal(literal, v) for v in self.values)
+        return literal in self.lookup
 
 
 UNKNOWN = Domain(known=False)
@@ -132,13 +139,6 @@ BOOLEANS = Domain((True, False))
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, bool | int | Fraction)
-
-
-def _equal(a: Any, b: Any) -> bool:
-    """``a == b`` as the expression language decides it: a string equals only a string."""
-    if isinstance(a, str) or isinstance(b, str):
-        return isinstance(a, str) and isinstance(b, str) and a == b
-    return bool(a == b)
 
 
 def _of(values: Iterable[Any], numbers: bool = False) -> Domain:
@@ -281,10 +281,49 @@ def expr_domain(e: Expr, names: Mapping[str, Domain]) -> Domain:
 
 def possible_values(s: Scenario) -> dict[str, Domain]:
     """The possible values of ``action`` and of every variable of ``s``, in order."""
-    names: dict[str, Domain] = {"action": _of(s.actions)}
-    for v in s.variables:
-        names[v.name] = _variable_domain(v, s, names)
-    return names
+    lazy = _Domains(s)
+    return {name: lazy[name] for name in ("action", *(v.name for v in s.variables))}
+
+
+class _Domains(Mapping[str, Domain]):
+    """The possible values of each name of a scenario, each worked out when first asked for.
+
+    A value's set is computed from its expression, and only when some literal is compared
+    with it (or with a value computed from it): a payoff table of ten thousand formulas that
+    nothing compares with a label is never read. Parameters are not in the mapping.
+    """
+
+    def __init__(self, s: Scenario) -> None:
+        self._scenario = s
+        self._variables = {v.name: v for v in s.variables}
+        self._done: dict[str, Domain] = {"action": _of(s.actions)}
+
+    def __getitem__(self, name: str) -> Domain:
+        hit = self._done.get(name)
+        if hit is not None:
+            return hit
+        if name not in self._variables:
+            raise KeyError(name)
+        from .model import Value  # (model calls this module)
+
+        needed, stack = {name}, [name]
+        while stack:  # the variables it is computed from, without recursion
+            v = self._variables[stack.pop()]
+            if isinstance(v, Value):
+                for n in v.expr.names:
+                    if n in self._variables and n not in needed and n not in self._done:
+                        needed.add(n)
+                        stack.append(n)
+        for v in self._scenario.variables:  # earlier first: each reads only earlier ones
+            if v.name in needed:
+                self._done[v.name] = _variable_domain(v, self._scenario, self._done)
+        return self._done[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("action", *self._variables))
+
+    def __len__(self) -> int:
+        return 1 + len(self._variables)
 
 
 def _variable_domain(v: Variable, s: Scenario, names: Mapping[str, Domain]) -> Domain:
@@ -313,7 +352,7 @@ def check_labels(s: Scenario) -> None:
     """
     from .model import Prediction  # (model calls this module)
 
-    names = possible_values(s)  # every name refers to earlier ones only: already checked
+    names = _Domains(s)  # every name refers to earlier ones only: already checked
     for v in s.variables:
         for e in v.expressions():
             _check_expr(e, names)
@@ -335,8 +374,8 @@ def _check_expr(e: Expr, names: Mapping[str, Domain]) -> None:
         for leaf in e.table.leaves():
             _check_expr(leaf, names)
         return
-    if not e.names:
-        return  # compares nothing that has possible values
+    if not e.names or not _COMPARES.search(e.source):
+        return  # compares nothing that has possible values (and a table's leaves seldom do)
     tree = _tree(e.source)
     if tree is None:
         return
