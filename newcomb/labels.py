@@ -36,7 +36,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import ScenarioError
-from .expr import Expr, clip, read_number
+from .expr import MAX_BITS, Expr, clip, read_number
 
 if TYPE_CHECKING:
     from .model import Scenario, Variable
@@ -224,6 +224,9 @@ def _arithmetic(op: ast.operator, a: Domain, b: Domain) -> Domain:
                     out.append(fx / fy)
             else:
                 return NUMBERS  # powers: any number
+            r = out[-1] if out else Fraction(0)
+            if max(r.numerator.bit_length(), r.denominator.bit_length()) > MAX_BITS:
+                return NUMBERS  # (the engine refuses it; squaring it again would not end)
     return _of(out)
 
 

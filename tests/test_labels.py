@@ -305,3 +305,14 @@ def test_a_mutated_label_in_a_generated_scenario_is_refused(s: Scenario, data: A
 def test_generated_scenarios_pass_the_check(s: Scenario) -> None:
     again = from_dict(to_dict(s))  # checked again from plain data
     assert again == s
+
+
+def test_repeated_squaring_is_not_worked_out() -> None:
+    # v59 would have 2**60 bits: the analysis gives up on numbers past the engine's bound
+    variables: list[Any] = [Chance(name="k", outcomes={2: 1})]
+    for i in range(60):
+        name = variables[-1].name
+        variables.append(Value(name=f"v{i}", expr=f"{name} * {name}"))
+    s = Scenario(name="x", actions=["a", "b"], variables=variables, utility="v59 == 3")
+    assert possible_values(s)["v59"].numbers
+    assert possible_values(s)["v3"].values == (2**16,)
