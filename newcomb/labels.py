@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["Domain", "LabelError", "check_labels", "domain", "expr_domain", "possible_values"]
 
 MAX_VALUES = 100_000  # distinct values a domain lists before it is given up as unknown
+MAX_SUGGESTED = 5000  # possible values "did you mean" looks among
 MAX_PRODUCT = 64  # pairs of known numbers an arithmetic operation is worked out on
 _CONSTANTS = {"true": True, "false": False, "True": True, "False": False}
 _COMPARES = re.compile(r"==|!=|\bin\b")  # text without these has nothing to check
@@ -486,7 +487,7 @@ def _describe(d: Domain) -> str:
 def _suggestion(literal: Any, d: Domain) -> str:
     """``; did you mean X?`` for the possible value closest to ``literal``, if one is close."""
     by_text: dict[str, Any] = {}
-    for v in d.values:
+    for v in d.values[:MAX_SUGGESTED]:  # (difflib's time grows with the candidates)
         by_text.setdefault(v if isinstance(v, str) else _show(v), v)
     word = literal if isinstance(literal, str) else _show(literal)
     close = difflib.get_close_matches(word, list(by_text), n=1)

@@ -316,3 +316,35 @@ def test_repeated_squaring_is_not_worked_out() -> None:
     s = Scenario(name="x", actions=["a", "b"], variables=variables, utility="v59 == 3")
     assert possible_values(s)["v59"].numbers
     assert possible_values(s)["v3"].values == (2**16,)
+
+
+@pytest.mark.parametrize("loader", ["default", "pure-python"])
+@pytest.mark.parametrize("path", LABEL_FILES, ids=[p.stem for p in LABEL_FILES])
+def test_the_column_is_the_literals_with_either_parser(
+    path: Path, loader: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if loader == "pure-python":
+        import yaml
+
+        import newcomb.io as nio
+
+        class PureLoader(yaml.SafeLoader):  # type: ignore[misc]
+            yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012
+
+        monkeypatch.setattr(nio, "_Loader", PureLoader)
+    with pytest.raises(ScenarioError) as info:
+        load(path)
+    line, _ = marked_line(path)
+    assert (info.value.line, info.value.column) == (line, int(header(path)["expect-column"]))
+
+
+def test_a_literal_in_a_folded_expression_is_placed_on_its_own_line() -> None:
+    text = NEWCOMB.replace(
+        "utility: UTILITY",
+        "utility: >\n  1000000*(box == 'full')\n  + 1000*(action == 'two_box')\n"
+        "  + 1*(box == 'full' and action == \"two_bx\")",
+    )
+    err = refusal(text)
+    lines = text.splitlines()
+    assert err.line is not None and err.column is not None
+    assert lines[err.line - 1][err.column - 1 :].startswith('"two_bx"')
