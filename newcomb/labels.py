@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -489,6 +488,8 @@ def _suggestion(literal: Any, d: Domain) -> str:
     by_text: dict[str, Any] = {}
     for v in d.values[:MAX_SUGGESTED]:  # (difflib's time grows with the candidates)
         by_text.setdefault(v if isinstance(v, str) else _show(v), v)
+    import difflib  # (only when a scenario is refused: cold start matters)
+
     word = literal if isinstance(literal, str) else _show(literal)
     close = difflib.get_close_matches(word, list(by_text), n=1)
     return f"; did you mean {_show(by_text[close[0]])}?" if close else ""
