@@ -20,6 +20,7 @@ import yaml
 
 from .errors import ScenarioError
 from .expr import Expr, read_number, table_data
+from .labels import LabelError
 from .model import (
     Chance,
     Correlate,
@@ -171,6 +172,7 @@ class _Reader:
         self.file = file
         self.marks: dict[Path_, tuple[int, int]] = {}
         self.key_marks: dict[Path_, tuple[int, int]] = {}
+        self.text = ""  # the file's text, to place a misspelt label inside an expression
 
     def fail(self, message: str, path: Path_, node: yaml.Node | None = None) -> ScenarioError:
         line = col = None
@@ -255,6 +257,7 @@ def loads(text: str | bytes, file: str = "<string>") -> Scenario:
     if text.startswith("\ufeff"):
         text = text[1:]
     reader = _Reader(file)
+    reader.text = text
     try:
         loader = _Loader(text)
         try:
@@ -319,6 +322,8 @@ def _locate(e: ScenarioError, reader: _Reader, file: str) -> ScenarioError:
         for n in range(len(path), -1, -1):
             hit = marks.get(tuple(path[:n]))
             if hit is not None:
+                if isinstance(e, LabelError) and n == len(path):
+                    hit = e.position(reader.text, hit, reader.key_marks.get(path))
                 return e.located(file=file, line=hit[0], column=hit[1])
     return e.located(file=file)
 

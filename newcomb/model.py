@@ -34,6 +34,7 @@ from typing import Any, Literal, NoReturn
 
 from .errors import ScenarioError
 from .expr import Expr, parse_expr, parse_table, read_number, table_data
+from .labels import check_labels
 
 __all__ = [
     "PARADOX_RULES",
@@ -530,6 +531,7 @@ def _validate(s: Scenario) -> None:
             f"expected the name of a variable whose values are actions, got {s.physical!r}",
             ("physical",),
         )
+    check_labels(s)  # a misspelt label would silently be never equal
 
 
 def _check_names(e: Expr, known: set[str], seen: Mapping[str, Variable]) -> None:
