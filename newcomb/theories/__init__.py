@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
+from contextlib import redirect_stdout
 
 from ..errors import UsageError
-from .base import Decision, FixedPolicy, Theory, as_theory, eu_table, theory_name
+from .base import Decision, FixedPolicy, Theory, as_theory, eu_table, run_theory, theory_name
+from .result import MAX_POLICIES, described, interpret, one_line
 from .cdt import CDT
 from .edt import EDT
 from .fdt import FDT
@@ -20,13 +23,16 @@ __all__ = [
     "CDT",
     "EDT",
     "FDT",
+    "MAX_POLICIES",
     "Decision",
     "FixedPolicy",
     "Theory",
     "as_theory",
     "builtin_theories",
     "eu_table",
+    "interpret",
     "load",
+    "run_theory",
     "theory_name",
 ]
 
@@ -55,12 +61,17 @@ def load(spec: str) -> Theory:
         )
     module_name, attr = spec.split(":", 1)
     try:
-        module = importlib.import_module(module_name)
+        with redirect_stdout(sys.stderr):  # what a module prints on import: not on stdout
+            module = importlib.import_module(module_name)
     except ImportError as e:
-        raise UsageError(f"--theory {spec!r}: cannot import {module_name!r}: {e}") from None
-    except Exception as e:
         raise UsageError(
-            f"--theory {spec!r}: importing {module_name!r} raised {type(e).__name__}: {e}"
+            f"--theory {spec!r}: cannot import {module_name!r}: {one_line(str(e))}"
+        ) from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # the user's module may raise anything, SystemExit included
+        raise UsageError(
+            f"--theory {spec!r}: importing {module_name!r} raised {described(e)}"
         ) from None
     obj: object = module
     for part in attr.split("."):
