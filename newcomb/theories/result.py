@@ -186,6 +186,11 @@ def distribution(
         for a, p in out.items():
             if not isinstance(a, str) or a not in model.actions:
                 raise UsageError(f"theory {theory!r}: unknown action {shown(a)} {at}")
+            if isinstance(p, float):
+                raise UsageError(
+                    f"theory {theory!r}: returned the float {shown(p)} as the probability of "
+                    f"{a!r} {at}; {_FLOAT_ADVICE}"
+                )
             row[model.actions.index(a)] = probability(p, theory, f"the probability of {a!r} {at}")
         _check_row(tuple(row), theory, at)
         return tuple(row)
@@ -196,11 +201,15 @@ def distribution(
     )
 
 
+def _text(row: tuple[Any, ...]) -> str:
+    return one_line("(" + ", ".join(str(p) for p in row) + ")")
+
+
 def _check_row(row: tuple[Any, ...], theory: str, at: str) -> None:
     """Each probability in [0, 1] and their sum exactly 1 (by sympy for algebraic numbers)."""
     if any(bool(p < 0) or bool(p > 1) for p in row):
         raise UsageError(
-            f"theory {theory!r}: probabilities {at} are {shown(row)}; each must be in [0, 1]"
+            f"theory {theory!r}: probabilities {at} are {_text(row)}; each must be in [0, 1]"
         )
     total = sum(row)
     if all(isinstance(p, Fraction) for p in row):
@@ -251,13 +260,16 @@ def interpret(model: Model, out: object, theory: str) -> Decision:
         )
     if note is not None and not isinstance(note, str):
         raise UsageError(f"theory {theory!r}: Decision.note is {shown(note)}, not a string")
-    if total is not None and (not isinstance(total, int) or isinstance(total, bool) or total < count):
+    bad_total = not isinstance(total, int) or isinstance(total, bool) or total < count
+    if total is not None and bad_total:
         raise UsageError(
             f"theory {theory!r}: Decision.total is {shown(total)}; expected the number of "
             f"qualifying policies, at least the {count} listed"
         )
     policies = tuple(
-        policy_rows(model, p, theory, i) if isinstance(p, Policy) else _index_form(model, p, theory, i)
+        policy_rows(model, p, theory, i)
+        if isinstance(p, Policy)
+        else _index_form(model, p, theory, i)
         for i, p in enumerate(listed)
     )
     return Decision(policies, note, count if total is None else total, extra)
@@ -289,14 +301,14 @@ def _index_form(model: Model, pi: object, theory: str, i: int) -> Behaviour:
     """Policy ``i`` of a Decision in index form, checked: one row per observation, one exact
     probability per action, each row a distribution."""
     n_obs, n_act = len(model.observations), len(model.actions)
-    if not _is_list(pi) or len(pi) != n_obs:  # type: ignore[arg-type]
-        size = f"{len(pi)} rows" if _is_list(pi) else shown(pi)  # type: ignore[arg-type]
+    if not isinstance(pi, Sequence) or isinstance(pi, str | bytes) or len(pi) != n_obs:
+        size = f"has {len(pi)} rows" if isinstance(pi, Sequence) else f"is {shown(pi)}"
         raise UsageError(
-            f"theory {theory!r}: policy {i + 1} is {size}; expected one row per observation "
+            f"theory {theory!r}: policy {i + 1} {size}; expected one row per observation "
             f"({n_obs}), each a probability per action ({n_act}), or a Policy"
         )
     rows = []
-    for o, row in enumerate(pi):  # type: ignore[arg-type]
+    for o, row in enumerate(pi):
         at = f"on {shown(model.observation_dict(o))}"
         if not _is_list(row) or len(row) != n_act:
             raise UsageError(
@@ -329,8 +341,9 @@ def policy_rows(model: Model, policy: Policy, theory: str, i: int = 0) -> Behavi
         row = [Fraction(0)] * len(model.actions)
         for a, p in dist:
             if not isinstance(a, str) or a not in model.actions:
-                raise UsageError(f"theory {theory!r}: policy {i + 1} names an unknown action "
-                                 f"{shown(a)} {at}")
+                raise UsageError(
+                    f"theory {theory!r}: policy {i + 1} names an unknown action {shown(a)} {at}"
+                )
             row[model.actions.index(a)] += probability(
                 p, theory, f"the probability of {a!r} in policy {i + 1} {at}"
             )
