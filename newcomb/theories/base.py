@@ -5,6 +5,8 @@ references), and one method, :meth:`Theory.decide`, that receives the compiled p
 (:class:`~newcomb.world.Model`, whose queries are in :mod:`newcomb.query`) and returns its
 policies. A plain :class:`~newcomb.model.Policy`, or a function from an observation (a dict of
 the observed variables) to an action, can stand in for a theory: :func:`as_theory` wraps it.
+:func:`run_theory` is how the engine calls a theory: inside the guard of
+:mod:`newcomb.theories.result`, which also reads what it returned.
 """
 
 from __future__ import annotations
@@ -107,9 +109,10 @@ def as_theory(obj: Any, label: str) -> Theory:
         if inspect.isabstract(obj):
             raise UsageError(f"{label}: theory class {obj.__name__} does not implement decide()")
         try:
-            sig = inspect.signature(obj)
-            sig.bind()
-        except (TypeError, ValueError) as e:
+            inspect.signature(obj).bind()
+        except ValueError:  # no signature to read: let the call below say what is wrong
+            pass
+        except TypeError as e:
             raise UsageError(
                 f"{label}: cannot create {obj.__name__}() without arguments: {one_line(str(e))}"
             ) from None

@@ -35,8 +35,8 @@ from fractions import Fraction
 from types import TracebackType
 from typing import Any
 
-from ..errors import NewcombError, UsageError
-from ..model import Policy
+from ..errors import NewcombError, ScenarioError, UsageError
+from ..model import Policy, parse_number
 from ..world import Behaviour, Model
 
 __all__ = [
@@ -128,10 +128,10 @@ class user_code:  # noqa: N801 - used as a statement, like contextlib's managers
     def __init__(self, theory: str, what: str) -> None:
         self.theory = theory
         self.what = what
-        self._redirect = redirect_stdout(sys.stderr)
+        self._redirect: redirect_stdout[Any] | None = None
 
     def __enter__(self) -> None:
-        self._redirect = redirect_stdout(sys.stderr)
+        self._redirect = redirect_stdout(sys.stderr)  # stderr as it is now (a test may swap it)
         self._redirect.__enter__()
 
     def __exit__(
@@ -140,7 +140,8 @@ class user_code:  # noqa: N801 - used as a statement, like contextlib's managers
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
-        self._redirect.__exit__(kind, exc, tb)
+        if self._redirect is not None:
+            self._redirect.__exit__(kind, exc, tb)
         if exc is None or isinstance(exc, NewcombError | KeyboardInterrupt):
             return False
         raise UsageError(
@@ -154,10 +155,10 @@ def probability(p: object, theory: str, where: str) -> Fraction:
         raise UsageError(f"theory {theory!r}: {where} is the float {shown(p)}; {_FLOAT_ADVICE}")
     if isinstance(p, int | Fraction) and not isinstance(p, bool):
         return Fraction(p)
-    if isinstance(p, str) and len(p) <= MAX_MESSAGE:
+    if isinstance(p, str):
         try:
-            return Fraction(p.strip())
-        except (ValueError, ZeroDivisionError):
+            return parse_number(p)  # the scenario file's reading: bounded, no huge exponents
+        except ScenarioError:
             pass
     raise UsageError(
         f"theory {theory!r}: {where} is {shown(p)}, not an exact probability "
@@ -286,7 +287,9 @@ def _exact(p: object, theory: str, where: str) -> Any:
     if isinstance(p, int) and not isinstance(p, bool):
         return Fraction(p)
     if type(p).__module__.startswith("sympy") and getattr(p, "is_number", False):
-        if getattr(p, "is_real", False):
+        import sympy
+
+        if getattr(p, "is_real", False) and not p.has(sympy.Float):  # type: ignore[attr-defined]
             return p
     return probability(p, theory, where) if isinstance(p, float) else _not_exact(p, theory, where)
 
