@@ -774,40 +774,15 @@ def check_behaviour(model: Model, pi: Behaviour) -> None:
     observation, one exact probability per action, each row a distribution.
 
     Exact means a :class:`~fractions.Fraction` or an ``int``, or a real sympy number (a mixed
-    equilibrium may need an algebraic probability); floats are refused.
+    equilibrium may need an algebraic probability); floats are refused. The rows are read as
+    the engine reads them (:func:`~newcomb.theories.result.interpret`), and must be tuples.
     """
-    if not isinstance(pi, tuple) or len(pi) != len(model.observations):
-        raise AssertionError(
-            f"a policy needs one row per observation ({len(model.observations)}), got {pi!r}"
-        )
-    for obs, row in zip(model.observations, pi, strict=True):
-        if not isinstance(row, tuple) or len(row) != len(model.actions):
-            raise AssertionError(
-                f"at {obs}: expected one probability per action ({len(model.actions)}), got {row!r}"
-            )
-        symbolic = False
-        for p in row:
-            if _is_sympy_number(p):
-                symbolic = True
-            elif isinstance(p, bool) or not isinstance(p, Fraction | int):
-                raise AssertionError(f"at {obs}: probability {p!r} is not an exact number")
-            if bool(p < 0) or bool(p > 1):
-                raise AssertionError(f"at {obs}: probability {p} is outside [0, 1]")
-        total = sum(row)
-        if symbolic:
-            import sympy
-
-            exact_one = sympy.simplify(total - 1) == 0
-        else:
-            exact_one = total == 1
-        if not exact_one:
-            raise AssertionError(f"at {obs}: probabilities {row} sum to {total}, not 1")
-
-
-def _is_sympy_number(x: object) -> bool:
-    if not type(x).__module__.startswith("sympy"):
-        return False
-    return bool(getattr(x, "is_number", False)) and bool(getattr(x, "is_real", False))
+    if not isinstance(pi, tuple) or not all(isinstance(row, tuple) for row in pi):
+        raise AssertionError(f"a policy in index form is a tuple of tuples, got {pi!r}")
+    try:
+        interpret(model, Decision((pi,)), "policy")
+    except UsageError as e:
+        raise AssertionError(str(e)) from None
 
 
 def _check_policy(model: Model, policy: Policy) -> None:
@@ -854,13 +829,13 @@ def policies_of(model: Model, result: object, theory: str = "theory") -> tuple[B
         for p in listed:
             if isinstance(p, Policy):
                 _check_policy(model, p)
+            elif not isinstance(p, tuple) or not all(isinstance(row, tuple) for row in p):
+                raise AssertionError(f"a policy in index form is a tuple of tuples, got {p!r}")
     try:
         with user_code(theory, "reading the answer"):
             decision = interpret(model, result, theory)
     except UsageError as e:
         raise AssertionError(str(e)) from None
-    for pi in decision.policies:
-        check_behaviour(model, pi)
     return decision.policies
 
 

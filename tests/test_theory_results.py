@@ -217,7 +217,8 @@ def test_interpret_reads_every_form_alike() -> None:
     model = _model()
     policy = Policy.of(model.observes, {(False,): "one_box", (True,): "two_box"})
     rows = ((Fraction(1), Fraction(0)), (Fraction(0), Fraction(1)))
-    forms = [policy, [policy], (policy,), Decision((rows,)), Decision((policy,))]  # type: ignore[arg-type]
+    mixed: Decision = Decision((policy,))  # type: ignore[arg-type]
+    forms = [policy, [policy], (policy,), Decision((rows,)), mixed]
     decisions = [interpret(model, f, "T") for f in forms]
     assert all(d.policies == (rows,) and d.total == 1 for d in decisions)
     assert interpret(model, Decision((rows,), note="n", total=5), "T").total == 5
@@ -238,7 +239,7 @@ def test_policy_with_other_observed_variables_is_refused() -> None:
 
 def test_policies_of_raises_what_interpret_raises() -> None:
     model = _model()
-    bad = Decision(((Fraction(2), Fraction(-1)),) * 2)
+    bad = Decision((both((Fraction(2), Fraction(-1))),))
     with pytest.raises(UsageError) as engine:
         interpret(model, bad, "theory")
     with pytest.raises(AssertionError) as contract:
