@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -27,7 +27,6 @@ from .model import PARADOX_RULES, Scenario, parse_number
 from .report import ScenarioReport, analyse
 from .theories import BUILTINS, Theory, theory_name
 from .theories import load as load_theory
-from .theories.result import described
 from .world import Limits, Progress
 
 __all__ = ["app", "main"]
@@ -100,11 +99,10 @@ def _load_user_theory(spec: str) -> Theory:
         module = importlib.util.module_from_spec(loader_spec)
         sys.modules[mod_name] = module
         try:
-            with redirect_stdout(sys.stderr):  # what the module prints: not on stdout
-                loader_spec.loader.exec_module(module)
-        except (Exception, SystemExit) as e:  # the user's own code: report whatever it raised
+            loader_spec.loader.exec_module(module)
+        except Exception as e:  # the user's own code: report whatever it raised
             raise UsageError(
-                f"--theory {spec!r}: importing {module_part!r} raised {described(e)}"
+                f"--theory {spec!r}: importing {module_part!r} raised {type(e).__name__}: {e}"
             ) from None
         try:
             return load_theory(f"{mod_name}:{attr}")
