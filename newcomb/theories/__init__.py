@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
-from contextlib import redirect_stdout
 
 from ..errors import UsageError
 from .base import Decision, FixedPolicy, Theory, as_theory, eu_table, run_theory, theory_name
-from .result import MAX_POLICIES, described, interpret, one_line
 from .cdt import CDT
 from .edt import EDT
 from .fdt import FDT
+from .result import MAX_POLICIES, described, interpret, one_line, stdout_to_stderr
 
 __all__ = [
     "BUILTINS",
@@ -61,7 +59,7 @@ def load(spec: str) -> Theory:
         )
     module_name, attr = spec.split(":", 1)
     try:
-        with redirect_stdout(sys.stderr):  # what a module prints on import: not on stdout
+        with stdout_to_stderr():  # what a module prints on import: not on stdout
             module = importlib.import_module(module_name)
     except ImportError as e:
         raise UsageError(

@@ -50,6 +50,7 @@ __all__ = [
     "policy_rows",
     "probability",
     "shown",
+    "stdout_to_stderr",
     "user_code",
 ]
 
@@ -109,6 +110,11 @@ def described(e: BaseException) -> str:
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
+def stdout_to_stderr() -> redirect_stdout[Any]:
+    """A context in which ``print`` writes to stderr: stdout carries only the report."""
+    return redirect_stdout(sys.stderr)
+
+
 class user_code:  # noqa: N801 - used as a statement, like contextlib's managers
     """Context manager around a call into user code (a theory's ``decide``, a policy function).
 
@@ -131,7 +137,7 @@ class user_code:  # noqa: N801 - used as a statement, like contextlib's managers
         self._redirect: redirect_stdout[Any] | None = None
 
     def __enter__(self) -> None:
-        self._redirect = redirect_stdout(sys.stderr)  # stderr as it is now (a test may swap it)
+        self._redirect = stdout_to_stderr()  # stderr as it is now (a test may swap it)
         self._redirect.__enter__()
 
     def __exit__(
