@@ -44,7 +44,7 @@ from __future__ import annotations
 import ast
 import copy
 import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from fractions import Fraction
 from typing import Any, ClassVar
@@ -885,7 +885,7 @@ class TheoryContract:
         # come back as a bound method of the test class.
         theory = inspect.getattr_static(self, "theory", None)
         if isinstance(theory, staticmethod | classmethod):
-            theory = getattr(self, "theory")
+            theory = self.theory
         if theory is None:
             raise AssertionError(f"{type(self).__name__} must set `theory`")
         label = getattr(theory, "__name__", type(self).__name__)

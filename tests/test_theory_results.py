@@ -253,7 +253,7 @@ def test_policies_of_raises_what_interpret_raises() -> None:
 def test_query_must_be_known() -> None:
     with pytest.raises(TypeError, match="query"):
 
-        class Odd(Theory):  # noqa: F841 - refused when defined
+        class Odd(Theory):  # refused when defined
             """A theory with a query the engine does not have."""
 
             name = "Odd"

@@ -115,7 +115,7 @@ def stdout_to_stderr() -> redirect_stdout[Any]:
     return redirect_stdout(sys.stderr)
 
 
-class user_code:  # noqa: N801 - used as a statement, like contextlib's managers
+class user_code:  # lower case: used as a statement, like contextlib's managers
     """Context manager around a call into user code (a theory's ``decide``, a policy function).
 
     Inside it, ``sys.stdout`` is stderr. On leaving it, any exception other than the project's
@@ -145,14 +145,12 @@ class user_code:  # noqa: N801 - used as a statement, like contextlib's managers
         kind: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool:
+    ) -> None:
         if self._redirect is not None:
             self._redirect.__exit__(kind, exc, tb)
         if exc is None or isinstance(exc, NewcombError | KeyboardInterrupt):
-            return False
-        raise UsageError(
-            f"theory {self.theory!r}: {self.what} raised {described(exc)}"
-        ) from None
+            return  # not swallowed: it goes on as it is
+        raise UsageError(f"theory {self.theory!r}: {self.what} raised {described(exc)}") from None
 
 
 def probability(p: object, theory: str, where: str) -> Fraction:
@@ -267,8 +265,11 @@ def interpret(model: Model, out: object, theory: str) -> Decision:
         )
     if note is not None and not isinstance(note, str):
         raise UsageError(f"theory {theory!r}: Decision.note is {shown(note)}, not a string")
-    bad_total = not isinstance(total, int) or isinstance(total, bool) or total < count
-    if total is not None and bad_total:
+    if total is None:
+        counted = count
+    elif isinstance(total, int) and not isinstance(total, bool) and total >= count:
+        counted = total
+    else:
         raise UsageError(
             f"theory {theory!r}: Decision.total is {shown(total)}; expected the number of "
             f"qualifying policies, at least the {count} listed"
@@ -279,7 +280,7 @@ def interpret(model: Model, out: object, theory: str) -> Decision:
         else _index_form(model, p, theory, i)
         for i, p in enumerate(listed)
     )
-    return Decision(policies, note, count if total is None else total, extra)
+    return Decision(policies, note, counted, extra)
 
 
 def _is_list(x: object) -> bool:
