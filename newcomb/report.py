@@ -19,7 +19,7 @@ from .errors import ScenarioError, UsageError
 from .io import locate
 from .model import PARADOX_RULES, Label, Policy, Scenario
 from .series import Num, leading
-from .theories import Decision, Theory, as_theory, builtin_theories, eu_table, theory_name
+from .theories import Theory, as_theory, builtin_theories, eu_table, run_theory, theory_name
 from .world import Behaviour, Limits, Model, Progress
 
 if TYPE_CHECKING:
@@ -358,25 +358,6 @@ def _thresholds_json(m: Model, th: Thresholds) -> dict[str, Any]:
     }
 
 
-def _normalise(model: Model, theory: Theory, out: object) -> Decision:
-    name = theory_name(theory)
-    if isinstance(out, Decision):
-        return Decision(
-            tuple(model.behaviour(p) if isinstance(p, Policy) else p for p in out.policies),
-            out.note,
-            out.total if out.total is not None else len(out.policies),
-            out.extra,
-        )
-    if isinstance(out, Policy):
-        return Decision((model.behaviour(out),), total=1)
-    if isinstance(out, Sequence) and all(isinstance(p, Policy) for p in out):
-        return Decision(tuple(model.behaviour(p) for p in out), total=len(out))
-    raise UsageError(
-        f"theory {name}: decide() returned {type(out).__name__}; expected a Decision, a Policy "
-        "or a list of Policies"
-    )
-
-
 def formulas(symbolic: Model, pi: Behaviour) -> dict[str, str | None]:
     """V(π) under each paradox rule as a simplified formula in the model's symbols."""
     import sympy
@@ -399,7 +380,7 @@ def analyse_theory(model: Model, theory: Theory, symbolic: Model | None = None) 
     With ``symbolic`` (the same scenario compiled with some parameters left as symbols), each
     policy's value is also given as a formula in them.
     """
-    decision = _normalise(model, theory, theory.decide(model))
+    decision = run_theory(model, theory)
     reports = []
     query = theory.query
     for pi in decision.policies:

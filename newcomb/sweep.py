@@ -27,7 +27,7 @@ from typing import Any
 from .errors import ScenarioError, UsageError
 from .model import Scenario
 from .series import leading
-from .theories import Theory
+from .theories import Theory, run_theory
 from .thresholds import Region, Thresholds, is_mixed, thresholds
 from .world import Limits, Model
 
@@ -227,7 +227,7 @@ def _value_at(
 
     try:
         m = Model(scenario.with_parameters(**{name: x}), limits=limits)
-        found = theory.decide(m).policies  # type: ignore[union-attr]
+        found = run_theory(m, theory).policies
     except ScenarioError:
         return None
     if not found:

@@ -43,8 +43,9 @@ from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -53,6 +54,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn, SearchStrategy
 
 from . import io
+from .errors import UsageError
 from .expr import table_data
 from .model import (
     PARADOX_RULES,
@@ -68,6 +70,7 @@ from .model import (
     Variable,
 )
 from .theories.base import Decision, Theory, as_theory, theory_name
+from .theories.result import interpret, user_code
 from .world import Behaviour, Model
 
 __all__ = [
@@ -650,21 +653,15 @@ def observation_space(
 
 
 def replace_scenario(s: Scenario, **changes: Any) -> Scenario:
-    """A copy of ``s`` with some constructor arguments changed (validated again)."""
-    fields: dict[str, Any] = {
-        "name": s.name,
-        "actions": s.actions,
-        "variables": s.variables,
-        "utility": s.utility,
-        "observes": s.observes,
-        "parameters": dict(s.parameters),
-        "predictor": s.predictor,
-        "summary": s.summary,
-        "description": s.description,
-        "references": s.references,
-    }
-    fields.update(changes)
-    return Scenario(**fields)
+    """A copy of ``s`` with some constructor arguments changed (validated again).
+
+    Every field of :class:`~newcomb.model.Scenario` is carried over (read from
+    :func:`dataclasses.fields`, so a field added later is not silently dropped).
+    """
+    values: dict[str, Any] = {f.name: getattr(s, f.name) for f in fields(s) if f.init}
+    values["parameters"] = dict(s.parameters)
+    values.update(changes)
+    return Scenario(**values)
 
 
 def with_utility(s: Scenario, scale: Fraction | int = 1, shift: Fraction | int = 0) -> Scenario:
@@ -777,40 +774,15 @@ def check_behaviour(model: Model, pi: Behaviour) -> None:
     observation, one exact probability per action, each row a distribution.
 
     Exact means a :class:`~fractions.Fraction` or an ``int``, or a real sympy number (a mixed
-    equilibrium may need an algebraic probability); floats are refused.
+    equilibrium may need an algebraic probability); floats are refused. The rows are read as
+    the engine reads them (:func:`~newcomb.theories.result.interpret`), and must be tuples.
     """
-    if not isinstance(pi, tuple) or len(pi) != len(model.observations):
-        raise AssertionError(
-            f"a policy needs one row per observation ({len(model.observations)}), got {pi!r}"
-        )
-    for obs, row in zip(model.observations, pi, strict=True):
-        if not isinstance(row, tuple) or len(row) != len(model.actions):
-            raise AssertionError(
-                f"at {obs}: expected one probability per action ({len(model.actions)}), got {row!r}"
-            )
-        symbolic = False
-        for p in row:
-            if _is_sympy_number(p):
-                symbolic = True
-            elif isinstance(p, bool) or not isinstance(p, Fraction | int):
-                raise AssertionError(f"at {obs}: probability {p!r} is not an exact number")
-            if bool(p < 0) or bool(p > 1):
-                raise AssertionError(f"at {obs}: probability {p} is outside [0, 1]")
-        total = sum(row)
-        if symbolic:
-            import sympy
-
-            exact_one = sympy.simplify(total - 1) == 0
-        else:
-            exact_one = total == 1
-        if not exact_one:
-            raise AssertionError(f"at {obs}: probabilities {row} sum to {total}, not 1")
-
-
-def _is_sympy_number(x: object) -> bool:
-    if not type(x).__module__.startswith("sympy"):
-        return False
-    return bool(getattr(x, "is_number", False)) and bool(getattr(x, "is_real", False))
+    if not isinstance(pi, tuple) or not all(isinstance(row, tuple) for row in pi):
+        raise AssertionError(f"a policy in index form is a tuple of tuples, got {pi!r}")
+    try:
+        interpret(model, Decision((pi,)), "policy")
+    except UsageError as e:
+        raise AssertionError(str(e)) from None
 
 
 def _check_policy(model: Model, policy: Policy) -> None:
@@ -833,44 +805,38 @@ def _check_policy(model: Model, policy: Policy) -> None:
             raise AssertionError(f"policy's probabilities at {obs} sum to {total}, not 1")
 
 
-def policies_of(model: Model, result: object) -> tuple[Behaviour, ...]:
+def policies_of(model: Model, result: object, theory: str = "theory") -> tuple[Behaviour, ...]:
     """The policies in what :meth:`Theory.decide` returned, checked, in index form.
 
-    Accepts a :class:`~newcomb.theories.base.Decision`, a :class:`~newcomb.model.Policy` or a
-    sequence of policies; raises AssertionError for anything else or any invalid policy. An
-    empty answer is valid only as a Decision with a ``note`` saying why.
+    Read as the engine reads it (:func:`~newcomb.theories.result.interpret`): a
+    :class:`~newcomb.theories.base.Decision`, a :class:`~newcomb.model.Policy` or a list of
+    Policies. The contract asks more than the engine accepts: a Policy observes exactly the
+    scenario's observed variables and names only observations some world produces, and an
+    empty answer is valid only as a Decision with a ``note`` saying why. Raises AssertionError,
+    naming ``theory``, for anything else or any invalid policy.
     """
-    out: list[Behaviour] = []
     if isinstance(result, Decision):
         if not isinstance(result.policies, tuple):
             raise AssertionError(f"Decision.policies must be a tuple, got {result.policies!r}")
-        for pi in result.policies:
-            check_behaviour(model, pi)
-            out.append(pi)
-        if not out and not (isinstance(result.note, str) and result.note.strip()):
+        if not result.policies and not (isinstance(result.note, str) and result.note.strip()):
             raise AssertionError("an empty Decision needs a note saying why there is no policy")
-        if result.total is not None and result.total < len(out):
-            raise AssertionError(f"Decision.total {result.total} < {len(out)} policies listed")
-        return tuple(out)
-    items: Iterable[object]
-    if isinstance(result, Policy):
-        items = (result,)
-    elif isinstance(result, Sequence) and not isinstance(result, str):
-        items = result
-        if not result:
-            raise AssertionError("an empty list of policies (return a Decision with a note)")
-    else:
-        raise AssertionError(
-            f"decide() must return a Decision, a Policy or a list of Policies, got {result!r}"
-        )
-    for p in items:
-        if not isinstance(p, Policy):
-            raise AssertionError(f"expected a Policy, got {p!r}")
-        _check_policy(model, p)
-        b = model.behaviour(p)
-        check_behaviour(model, b)
-        out.append(b)
-    return tuple(out)
+    elif isinstance(result, Sequence) and not isinstance(result, str) and not result:
+        raise AssertionError("an empty list of policies (return a Decision with a note)")
+    listed = result.policies if isinstance(result, Decision) else result
+    if isinstance(listed, Policy):
+        listed = (listed,)
+    if isinstance(listed, Sequence) and not isinstance(listed, str):
+        for p in listed:
+            if isinstance(p, Policy):
+                _check_policy(model, p)
+            elif not isinstance(p, tuple) or not all(isinstance(row, tuple) for row in p):
+                raise AssertionError(f"a policy in index form is a tuple of tuples, got {p!r}")
+    try:
+        with user_code(theory, "reading the answer"):
+            decision = interpret(model, result, theory)
+    except UsageError as e:
+        raise AssertionError(str(e)) from None
+    return decision.policies
 
 
 # -- the contract ---------------------------------------------------------------------------------
@@ -915,10 +881,15 @@ class TheoryContract:
 
     def make_theory(self) -> Theory:
         """A fresh instance of the theory under test."""
-        if self.theory is None:
+        # Read without binding: a plain function set as ``theory = my_policy`` would otherwise
+        # come back as a bound method of the test class.
+        theory = inspect.getattr_static(self, "theory", None)
+        if isinstance(theory, staticmethod | classmethod):
+            theory = self.theory
+        if theory is None:
             raise AssertionError(f"{type(self).__name__} must set `theory`")
-        label = getattr(self.theory, "__name__", type(self).__name__)
-        return as_theory(self.theory, label)
+        label = getattr(theory, "__name__", type(self).__name__)
+        return as_theory(theory, label)
 
     def scenario_strategy(self) -> SearchStrategy[Scenario]:
         """The scenarios the contract is checked on."""
@@ -926,7 +897,8 @@ class TheoryContract:
 
     def decide(self, model: Model) -> tuple[Behaviour, ...]:
         """Run the theory on ``model`` and return its checked policies."""
-        return policies_of(model, self.make_theory().decide(model))
+        theory = self.make_theory()
+        return policies_of(model, theory.decide(model), theory_name(theory))
 
     # The checks, wrapped with @given per subclass in __init_subclass__ (hypothesis refuses a
     # @given test inherited by several classes).

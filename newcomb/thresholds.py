@@ -34,7 +34,7 @@ from .errors import LimitError, ScenarioError
 from .model import Scenario
 from .query import expected_utility, value
 from .series import leading
-from .theories import Theory
+from .theories import Theory, run_theory
 from .world import Behaviour, Limits, Model, pure
 
 __all__ = [
@@ -387,7 +387,7 @@ def thresholds(
             return None
         try:
             m = Model(scenario.with_parameters(**{parameter: x}), limits=limits)
-            found = tuple(theory.decide(m).policies)  # type: ignore[union-attr]
+            found = run_theory(m, theory).policies
         except (ScenarioError, LimitError):
             return None
         return tuple(_translate(m, symbolic, pi) for pi in found)

@@ -103,6 +103,16 @@ class TestPolicyFunctionContract(TheoryContract):
     strategy = scenarios(actions=st.just(("one_box", "two_box")))
 
 
+class TestPlainFunctionContract(TheoryContract):
+    """``theory = a_function`` works as written, without ``staticmethod`` (issue 9)."""
+
+    theory = always_first
+    strategy = scenarios(actions=st.just(("one_box", "two_box")))
+
+    def test_the_function_is_not_bound(self) -> None:
+        assert self.make_theory().label == "always_first"  # type: ignore[attr-defined]
+
+
 # -- the contract catches theories that break it --------------------------------------------------
 
 

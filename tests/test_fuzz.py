@@ -246,3 +246,77 @@ def test_python_tags_are_refused_without_running() -> None:
         assert "tag" in str(e).lower()
     else:  # pragma: no cover
         raise AssertionError("accepted a python tag")
+
+
+# -- User theories -----------------------------------------------------------------------------
+# A user's theory or policy function returning junk: random nested values, floats, negative and
+# huge numbers, wrong lengths, or raising. Every run ends in a report or a UsageError naming the
+# theory; never another exception (issue 9).
+
+_OMICRON = newcomb.load(Path(__file__).parent.parent / "scenarios" / "omicron.yaml")
+_RAISES = st.sampled_from(
+    [ValueError("bad\nvalue"), SystemExit(0), SystemExit("bye"), GeneratorExit(), RecursionError()]
+)
+_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.fractions()
+    | st.sampled_from(["one_box", "two_box", "1/2", "1/0", "x" * 300, "", "\n"])
+)
+
+
+def _junk() -> st.SearchStrategy[Any]:
+    def extend(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        return (
+            st.lists(inner, max_size=4)
+            | st.lists(inner, max_size=4).map(tuple)
+            | st.dictionaries(st.sampled_from(["one_box", "two_box", "three"]) | _LEAVES, inner)
+            | st.builds(
+                newcomb.Decision,
+                inner,
+                note=st.none() | st.text(max_size=5) | _LEAVES,
+                total=st.none() | st.integers(-2, 3) | _LEAVES,
+            )
+            | st.builds(newcomb.Policy, st.just(("coincide",)) | inner, inner)
+        )
+
+    return st.recursive(_LEAVES, extend, max_leaves=12)
+
+
+def _outcome(theory: object) -> None:
+    try:
+        report = newcomb.analyse(_OMICRON, [theory], limits=SMALL)
+    except newcomb.UsageError as e:
+        text = str(e)
+        assert "\n" not in text and "theory " in text
+    else:
+        assert len(report.theories) == 1
+
+
+@fuzz
+@given(out=_junk(), raises=st.none() | _RAISES)
+def test_user_theory_returning_junk(out: Any, raises: BaseException | None) -> None:
+    class Junk(newcomb.Theory):
+        """Returns whatever hypothesis drew, or raises."""
+
+        name = "Junk"
+
+        def decide(self, model: newcomb.Model) -> Any:
+            if raises is not None:
+                raise raises
+            return out
+
+    _outcome(Junk())
+
+
+@fuzz
+@given(outs=st.lists(_junk(), min_size=2, max_size=2), raises=st.none() | _RAISES)
+def test_user_policy_function_returning_junk(outs: list[Any], raises: BaseException | None) -> None:
+    def junk(observation: dict[str, Any]) -> Any:
+        if raises is not None:
+            raise raises
+        return outs[int(bool(observation["coincide"]))]
+
+    _outcome(junk)

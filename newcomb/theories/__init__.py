@@ -13,24 +13,28 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
-from .base import Decision, FixedPolicy, Theory, as_theory, eu_table, theory_name
+from .base import Decision, FixedPolicy, Theory, as_theory, eu_table, run_theory, theory_name
 from .cdt import CDT
 from .edt import EDT
 from .fdt import FDT
+from .result import MAX_POLICIES, described, interpret, one_line, stdout_to_stderr
 
 __all__ = [
     "BUILTINS",
     "CDT",
     "EDT",
     "FDT",
+    "MAX_POLICIES",
     "Decision",
     "FixedPolicy",
     "Theory",
     "as_theory",
     "builtin_theories",
     "eu_table",
+    "interpret",
     "load",
     "load_file",
+    "run_theory",
     "theory_name",
 ]
 
@@ -59,12 +63,17 @@ def load(spec: str) -> Theory:
         )
     module_name, attr = spec.split(":", 1)
     try:
-        module = importlib.import_module(module_name)
+        with stdout_to_stderr():  # what a module prints on import: not on stdout
+            module = importlib.import_module(module_name)
     except ImportError as e:
-        raise UsageError(f"--theory {spec!r}: cannot import {module_name!r}: {e}") from None
-    except Exception as e:
         raise UsageError(
-            f"--theory {spec!r}: importing {module_name!r} raised {type(e).__name__}: {e}"
+            f"--theory {spec!r}: cannot import {module_name!r}: {one_line(str(e))}"
+        ) from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # the user's module may raise anything, SystemExit included
+        raise UsageError(
+            f"--theory {spec!r}: importing {module_name!r} raised {described(e)}"
         ) from None
     obj: object = module
     for part in attr.split("."):
@@ -87,10 +96,11 @@ def load_file(spec: str) -> Theory:
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[mod_name] = module
     try:
-        loader_spec.loader.exec_module(module)
-    except Exception as e:  # the user's own code: report whatever it raised
+        with stdout_to_stderr():
+            loader_spec.loader.exec_module(module)
+    except (Exception, SystemExit) as e:  # the user's own code: report whatever it raised
         raise UsageError(
-            f"--theory {spec!r}: importing {module_part!r} raised {type(e).__name__}: {e}"
+            f"--theory {spec!r}: importing {module_part!r} raised {described(e)}"
         ) from None
     try:
         return load(f"{mod_name}:{attr}")

@@ -5,15 +5,15 @@ references), and one method, :meth:`Theory.decide`, that receives the compiled p
 (:class:`~newcomb.world.Model`, whose queries are in :mod:`newcomb.query`) and returns its
 policies. A plain :class:`~newcomb.model.Policy`, or a function from an observation (a dict of
 the observed variables) to an action, can stand in for a theory: :func:`as_theory` wraps it.
+:func:`run_theory` is how the engine calls a theory: inside the guard of
+:mod:`newcomb.theories.result`, which also reads what it returned.
 """
 
 from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from ..errors import UsageError
@@ -21,28 +21,11 @@ from ..model import Policy
 from ..query import Query, expected_utility, pure_expected_utilities
 from ..series import Num
 from ..world import Behaviour, Model
+from .result import Decision, distribution, interpret, one_line, policy_rows, shown, user_code
 
-__all__ = ["Decision", "FixedPolicy", "Theory", "as_theory", "eu_table"]
+__all__ = ["Decision", "FixedPolicy", "Theory", "as_theory", "eu_table", "run_theory"]
 
-
-@dataclass(frozen=True)
-class Decision:
-    """What a theory decided.
-
-    Attributes
-    ----------
-    policies:
-        Its policies in index form (every ratifiable or optimal one); may be empty.
-    note:
-        A sentence for the reader when there is something to say (e.g. no ratifiable policy).
-    total:
-        How many policies qualified (can exceed ``len(policies)`` when the list is bounded).
-    """
-
-    policies: tuple[Behaviour, ...]
-    note: str | None = None
-    total: int | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+QUERIES = (None, "condition", "intervene", "policy")
 
 
 class Theory(ABC):
@@ -64,6 +47,11 @@ class Theory(ABC):
         super().__init_subclass__(**kwargs)
         if not inspect.isabstract(cls) and (not isinstance(cls.name, str) or not cls.name):
             raise TypeError(f"theory class {cls.__name__} needs a non-empty string 'name'")
+        if cls.query not in QUERIES:
+            raise TypeError(
+                f"theory class {cls.__name__}: query is {cls.query!r}; expected one of "
+                "'condition', 'intervene', 'policy' or None"
+            )
 
 
 def eu_table(model: Model, pi: Behaviour, how: Query) -> tuple[tuple[Num | None, ...], ...]:
@@ -92,45 +80,26 @@ class FixedPolicy(Theory):
 
     def decide(self, model: Model) -> Decision:
         if isinstance(self.policy, Policy):
-            return Decision((model.behaviour(self.policy),))
+            return Decision((policy_rows(model, self.policy, self.label),))
         rows = []
         for i in range(len(model.observations)):
             obs = model.observation_dict(i)
-            try:
+            with user_code(self.label, f"the policy function on {shown(obs)}"):
                 out = self.policy(dict(obs))
-            except Exception as e:  # a user's function may raise anything; report it
-                raise UsageError(
-                    f"policy {self.label}: raised {type(e).__name__}: {e} on observation {obs}"
-                ) from None
-            rows.append(_row(model, out, self.label, obs))
+                rows.append(distribution(model, out, self.label, obs))
         return Decision((tuple(rows),))
 
 
-def _row(model: Model, out: Any, label: str, obs: Mapping[str, Any]) -> tuple[Fraction, ...]:
-    n = len(model.actions)
-    if isinstance(out, str):
-        if out not in model.actions:
-            raise UsageError(
-                f"policy {label}: returned {out!r} on {obs}; expected one of "
-                + ", ".join(model.actions)
-            )
-        return tuple(Fraction(int(a == out)) for a in model.actions)
-    if isinstance(out, Mapping):
-        row = [Fraction(0)] * n
-        for a, p in out.items():
-            if a not in model.actions:
-                raise UsageError(f"policy {label}: unknown action {a!r} on {obs}")
-            try:
-                row[model.actions.index(a)] = Fraction(p)
-            except (TypeError, ValueError):
-                raise UsageError(f"policy {label}: probability {p!r} is not exact") from None
-        if sum(row) != 1 or min(row) < 0:
-            raise UsageError(f"policy {label}: probabilities on {obs} do not sum to 1")
-        return tuple(row)
-    raise UsageError(
-        f"policy {label}: returned {out!r} on {obs}; expected an action name or a dict of "
-        "action probabilities"
-    )
+def run_theory(model: Model, theory: Theory) -> Decision:
+    """Run ``theory`` on ``model`` and read what it returned (:func:`~.result.interpret`).
+
+    The one way the report, the thresholds and the sweeps call a theory: its code runs inside
+    :class:`~.result.user_code` (prints go to stderr; whatever it raises, other than the
+    project's errors and ``KeyboardInterrupt``, becomes a ``UsageError`` naming it).
+    """
+    name = theory_name(theory)
+    with user_code(name, "decide"):
+        return interpret(model, theory.decide(model), name)
 
 
 def as_theory(obj: Any, label: str) -> Theory:
@@ -140,11 +109,15 @@ def as_theory(obj: Any, label: str) -> Theory:
         if inspect.isabstract(obj):
             raise UsageError(f"{label}: theory class {obj.__name__} does not implement decide()")
         try:
-            return obj()
+            inspect.signature(obj).bind()
+        except ValueError:  # no signature to read: let the call below say what is wrong
+            pass
         except TypeError as e:
             raise UsageError(
-                f"{label}: cannot create {obj.__name__}() without arguments: {e}"
+                f"{label}: cannot create {obj.__name__}() without arguments: {one_line(str(e))}"
             ) from None
+        with user_code(label, f"{obj.__name__}()"):
+            return obj()
     if isinstance(obj, Theory):
         return obj
     if isinstance(obj, Policy):
