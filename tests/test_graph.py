@@ -185,9 +185,9 @@ def nasty_scenario() -> Scenario:
         variables=[
             Prediction(name="p", accuracy=1),
             Select(name="s", options=['x"]', "y{z}", 'w")']),
-            Value(name="v", expr="s == 'q\"]'"),
+            Value(name="v", expr="s == 'x\"]'"),
         ],
-        utility="(action == 'x') + (v == true)",
+        utility="(action == 'b\\\\N\\\\l<br>#quot;`') + (v == true)",
     )
 
 
