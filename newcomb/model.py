@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Literal, NoReturn
 
-from .errors import ScenarioError
+from .errors import ScenarioError, clip, shown
 from .expr import Expr, parse_expr, parse_table, read_number, table_data
 
 __all__ = [
@@ -525,11 +525,35 @@ def _validate(s: Scenario) -> None:
     _check_names(s.utility, everything, seen)
     if s.predictor.prefer is not None:
         _check_names(s.predictor.prefer, everything, seen)
-    if s.physical is not None and s.physical not in seen:
+    if s.physical is not None:
+        _check_physical(s, seen)
+
+
+def _check_physical(s: Scenario, seen: Mapping[str, Variable]) -> None:
+    """The ``physical`` variable must exist, and those of its values that are listed in the
+    file (a chance's outcomes, a select's options, a correlate's labels) must be action names;
+    a computed value is checked in every world when the scenario is compiled (``world.py``)."""
+    name = s.physical
+    if not isinstance(name, str) or name not in seen:
         raise ScenarioError(
-            f"expected the name of a variable whose values are actions, got {s.physical!r}",
+            f"expected the name of a variable whose values are actions, got {shown(name)}",
             ("physical",),
         )
+    v = seen[name]
+    labels: Sequence[Label] = ()
+    if isinstance(v, Chance):
+        labels = [label for label, _ in v.outcomes]
+    elif isinstance(v, Select):
+        labels = v.options
+    elif isinstance(v, Correlate):
+        labels = v.labels()
+    for label in labels:
+        if not isinstance(label, str) or label not in s.actions:
+            raise ScenarioError(
+                f"the physical act {name!r} takes the value {shown(label)}, which is not an "
+                f"action (actions: {clip(', '.join(s.actions))})",
+                ("physical",),
+            )
 
 
 def _check_names(e: Expr, known: set[str], seen: Mapping[str, Variable]) -> None:
