@@ -452,6 +452,8 @@ class _Builder:
     def plain(self, node: ast.Name) -> None:
         """Refuse a name written otherwise than Python reads it: Python reads identifiers after
         NFKC normalisation, so ``𝔭`` would be ``p`` and ``ﬁ`` the name ``fi``."""
+        if self.source.isascii():  # (NFKC changes no ASCII name)
+            return
         written = self.segment(node)
         if written is not None and written != node.id:
             raise self.fail(

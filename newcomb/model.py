@@ -25,6 +25,7 @@ A :class:`Policy` maps each observation to a distribution over actions.
 
 from __future__ import annotations
 
+import difflib
 import keyword
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -477,6 +478,8 @@ def _validate(s: Scenario) -> None:
     params = set(s.parameters)
     seen: dict[str, Variable] = {}
     action_dependent: set[str] = set()
+    known = set(params)  # parameters and earlier variables: grown, not rebuilt per variable
+    with_action = known | {"action"}  # (rebuilding them made 20,000 variables take 24 s)
     for i, v in enumerate(s.variables):
         if not isinstance(v, Chance | Value | Prediction | Select | Correlate):
             raise ScenarioError(
@@ -487,15 +490,16 @@ def _validate(s: Scenario) -> None:
             raise ScenarioError(f"duplicate variable {v.name!r}", ("variables", v.name))
         if v.name in params:
             raise ScenarioError(f"{v.name!r} is already a parameter name", ("variables", v.name))
-        known = params | set(seen)
         allow_action = isinstance(v, Chance | Value)
         for e in v.expressions():
-            _check_names(e, known | ({"action"} if allow_action else set()), seen)
+            _check_names(e, with_action if allow_action else known, seen)
             if "action" in e.names or e.names & action_dependent:
                 action_dependent.add(v.name)
         if isinstance(v, Correlate):
             _check_correlate(v, s.actions)
         seen[v.name] = v
+        known.add(v.name)
+        with_action.add(v.name)
     obs_seen: set[str] = set()
     for i, o in enumerate(s.observes):
         if o not in seen:
@@ -572,10 +576,12 @@ def _check_names(e: Expr, known: set[str], seen: Mapping[str, Variable]) -> None
 
 def _refuse_name(n: str, source: str, known: set[str], path: tuple[str | int, ...]) -> NoReturn:
     if n == "action":
-        raise ScenarioError(f"'action' cannot be used here in {source!r}", path)
+        raise ScenarioError(f"'action' cannot be used here in {clip(source)!r}", path)
+    close = difflib.get_close_matches(n, sorted(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
     raise ScenarioError(
-        f"unknown name {n!r} in {source!r} (variables may use parameters and earlier "
-        f"variables only; known here: {', '.join(sorted(known)) or 'none'})",
+        f"unknown name {clip(n, 40)!r} in {clip(source)!r} (variables may use parameters and "
+        f"earlier variables only; known here: {clip(', '.join(sorted(known))) or 'none'}){hint}",
         path,
     )
 
