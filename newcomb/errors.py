@@ -87,7 +87,10 @@ def format_path(path: Sequence[str | int]) -> str:
 
 
 class NewcombError(Exception):
-    """Base class of every error this package raises on purpose."""
+    """Base class of every error this package raises on purpose. Its text is one line."""
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
 
 
 class ScenarioError(NewcombError):

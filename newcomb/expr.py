@@ -149,8 +149,8 @@ def read_number(text: str) -> Fraction:
         digits = m.group(1).replace("_", "")
         if len(digits.lstrip("+-")) > 12 or abs(int(digits)) > MAX_DECIMAL_EXPONENT:
             raise ValueError(
-                f"its exponent is too large (beyond ±{MAX_DECIMAL_EXPONENT}: numbers are exact, "
-                f"and 10**{MAX_DECIMAL_EXPONENT} is the largest power of ten allowed)"
+                f"its exponent {clip(digits, 14)} is beyond ±{MAX_DECIMAL_EXPONENT}, too large for "
+                f"an exact number (10**{MAX_DECIMAL_EXPONENT} is the largest power of ten allowed)"
             )
     try:
         return Fraction(text)

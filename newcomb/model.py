@@ -59,11 +59,20 @@ ParadoxRule = Literal["fail", "random", "retry"]
 
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED = {"action", "true", "false", "True", "False", "min", "max", "abs"}
-_FRACTION = re.compile(r"^\s*[-+]?(\d[\d_]*)?(\.\d+)?([eE][-+]?\d+)?\s*(/\s*\d[\d_]*\s*)?$")
+# ASCII digits only: \d (and Fraction) would accept ١ or ６ as digits
+_FRACTION = re.compile(
+    r"^\s*[-+]?([0-9][0-9_]*)?(\.[0-9]+)?([eE][-+]?[0-9]+)?\s*(/\s*[0-9][0-9_]*\s*)?$"
+)
+MAX_NUMBER_TEXT = 200  # characters of a number written as text (``--set`` or a parameter)
 
 
 def parse_number(value: object, path: Sequence[str | int] = ()) -> Fraction:
-    """Read an exact number: an int, a Fraction, or a string such as ``"1/2"`` or ``"0.99"``."""
+    """Read an exact number: an int, a Fraction, or a string such as ``"1/2"`` or ``"0.99"``.
+
+    A string may use only the ASCII digits 0-9, at most :data:`MAX_NUMBER_TEXT` characters and
+    an exponent within ``expr.MAX_DECIMAL_EXPONENT``; the error says which rule was broken.
+    """
+    expected = "expected an exact number such as 1/2 or 0.99"
     if isinstance(value, bool):
         raise ScenarioError("expected a number, got a boolean", path)
     if isinstance(value, int | Fraction):
@@ -73,12 +82,19 @@ def parse_number(value: object, path: Sequence[str | int] = ()) -> Fraction:
             return Fraction(repr(value))
         except ValueError:  # inf and nan
             pass
-    if isinstance(value, str) and _FRACTION.match(value) and len(value) <= 200:
-        try:
-            return read_number(value.replace("_", "").replace(" ", ""))
-        except ValueError:
-            pass
-    raise ScenarioError(f"expected an exact number such as 1/2 or 0.99, got {value!r}", path)
+    if isinstance(value, str):
+        why = ""
+        if not value.isascii():
+            why = ": only the ASCII digits 0-9 are allowed in a number"
+        elif len(value) > MAX_NUMBER_TEXT:
+            why = f": a number of more than {MAX_NUMBER_TEXT} characters"
+        elif _FRACTION.match(value):
+            try:
+                return read_number(value.replace("_", "").replace(" ", ""))
+            except ValueError as e:
+                why = f": {e}"
+        raise ScenarioError(f"{expected}, got {shown(value)}{why}", path)
+    raise ScenarioError(f"{expected}, got {shown(value)}", path)
 
 
 def _check_name(name: object, path: Sequence[str | int], what: str) -> str:
