@@ -914,7 +914,8 @@ def parse_table(
     for k in data:
         if not isinstance(k, str) or k not in _TABLE_KEYS:
             raise ScenarioError(
-                f"unknown key {k!r} in a table expression ({_TABLE_EXPECTED})", (*p, _key_text(k))
+                f"unknown key {shown(k)} in a table expression ({_TABLE_EXPECTED})",
+                (*p, _key_text(k)),
             )
     for required in ("lookup", "table"):
         if required not in data:

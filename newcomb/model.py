@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 import keyword
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -100,11 +101,12 @@ def parse_number(value: object, path: Sequence[str | int] = ()) -> Fraction:
 def _check_name(name: object, path: Sequence[str | int], what: str) -> str:
     if not isinstance(name, str) or not _IDENT.match(name) or keyword.iskeyword(name):
         raise ScenarioError(
-            f"{what} name {name!r} must be an identifier (a letter, then letters, digits or _)",
+            f"{what} name {shown(name)} must be an identifier "
+            "(a letter, then letters, digits or _)",
             path,
         )
     if name in _RESERVED:
-        raise ScenarioError(f"{what} name {name!r} is reserved", path)
+        raise ScenarioError(f"{what} name {shown(name)} is reserved", path)
     return name
 
 
@@ -122,7 +124,7 @@ def _check_label(label: object, path: Sequence[str | int]) -> Label:
     if isinstance(label, Fraction) and label.denominator == 1:
         return int(label)
     raise ScenarioError(
-        f"expected a label (a string, true/false or an integer), got {label!r}", path
+        f"expected a label (a string, true/false or an integer), got {_echo(label)}", path
     )
 
 
@@ -149,7 +151,7 @@ def _labelled(
     for k, v in pairs:
         label = _check_label(k, path)
         if label in seen:
-            raise ScenarioError(f"duplicate outcome {label!r}{_same(label, seen)}", path)
+            raise ScenarioError(f"duplicate outcome {_echo(label)}{_same(label, seen)}", path)
         seen.append(label)
         out.append((label, _expr(v, (*path, _key(label)))))
     if not out:
@@ -160,7 +162,13 @@ def _labelled(
 def _same(label: Label, earlier: Sequence[Label]) -> str:
     # true and 1 (false and 0) are equal in expressions, so they cannot both be labels
     other = next(x for x in earlier if x == label)
-    return "" if type(other) is type(label) else f" (equal to {other!r} in expressions)"
+    return "" if type(other) is type(label) else f" (equal to {_echo(other)} in expressions)"
+
+
+def _echo(x: object) -> str:
+    """A label or value the user wrote, for a message: as Python writes it (``True``, ``'a'``),
+    clipped (:func:`~newcomb.errors.clip`)."""
+    return clip(repr(x)) if not isinstance(x, str | int) or isinstance(x, bool) else shown(x)
 
 
 def _key(label: Label) -> str:
@@ -264,7 +272,7 @@ class Select:
             raise ScenarioError("expected at least one option", path)
         for i, o in enumerate(opts):
             if o in opts[:i]:
-                raise ScenarioError(f"duplicate option {o!r}{_same(o, opts[:i])}", path)
+                raise ScenarioError(f"duplicate option {_echo(o)}{_same(o, opts[:i])}", path)
         object.__setattr__(self, "options", opts)
 
     def expressions(self) -> Iterable[Expr]:
@@ -332,7 +340,7 @@ class Predictor:
         )
         if on_paradox not in PARADOX_RULES:
             raise ScenarioError(
-                f"expected one of fail, random, retry, got {on_paradox!r}",
+                f"expected one of fail, random, retry, got {_echo(on_paradox)}",
                 ("predictor", "on_paradox"),
             )
         object.__setattr__(self, "on_paradox", on_paradox)
@@ -421,7 +429,7 @@ class Scenario:
             if k not in params:
                 known = ", ".join(params) or "none"
                 raise ScenarioError(
-                    f"no parameter named {k!r} (parameters: {known})", ("parameters",)
+                    f"no parameter named {shown(k)} (parameters: {clip(known)})", ("parameters",)
                 )
             params[k] = parse_number(v, ("parameters", k))
         return self._copy(parameters=params)
@@ -458,12 +466,20 @@ def _check_actions(actions: Iterable[str]) -> tuple[str, ...]:
     acts = tuple(actions)
     for i, a in enumerate(acts):
         if not isinstance(a, str) or not a:
-            raise ScenarioError(f"expected an action name (a string), got {a!r}", ("actions", i))
+            raise ScenarioError(
+                f"expected an action name (a string), got {_echo(a)}", ("actions", i)
+            )
+        if unicodedata.normalize("NFKC", a) != a:  # 'ﬁ' would look like, not be, 'fi'
+            raise ScenarioError(
+                f"the action name {shown(a)} is not plain: Unicode NFKC normalisation makes it "
+                f"{shown(unicodedata.normalize('NFKC', a))} (write it in plain letters)",
+                ("actions", i),
+            )
     if len(acts) < 2:
         raise ScenarioError(f"expected at least two actions, got {len(acts)}", ("actions",))
     if len(set(acts)) != len(acts):
         dup = next(a for a in acts if acts.count(a) > 1)
-        raise ScenarioError(f"duplicate action {dup!r}", ("actions",))
+        raise ScenarioError(f"duplicate action {shown(dup)}", ("actions",))
     return acts
 
 
@@ -482,7 +498,7 @@ def _check_parameters(params: Mapping[str, object]) -> dict[str, Fraction]:
             )
             val = e(out)
             if isinstance(val, bool | str) or not isinstance(val, int | Fraction):
-                raise ScenarioError(f"expected a number, got {val!r}", path)
+                raise ScenarioError(f"expected a number, got {_echo(val)}", path)
             out[k] = Fraction(val)
         else:
             out[k] = parse_number(v, path)
@@ -499,7 +515,8 @@ def _validate(s: Scenario) -> None:
     for i, v in enumerate(s.variables):
         if not isinstance(v, Chance | Value | Prediction | Select | Correlate):
             raise ScenarioError(
-                f"expected a variable (Chance, Value, Prediction, Select, Correlate), got {v!r}",
+                "expected a variable (Chance, Value, Prediction, Select, Correlate), got "
+                f"{_echo(v)}",
                 ("variables", i),
             )
         if v.name in seen:
@@ -520,11 +537,12 @@ def _validate(s: Scenario) -> None:
     for i, o in enumerate(s.observes):
         if o not in seen:
             raise ScenarioError(
-                f"observes an undefined variable {o!r} (variables: {', '.join(seen) or 'none'})",
+                f"observes an undefined variable {shown(o)} "
+                f"(variables: {clip(', '.join(seen)) or 'none'})",
                 ("observes", i),
             )
         if o in obs_seen:
-            raise ScenarioError(f"{o!r} is listed twice", ("observes", i))
+            raise ScenarioError(f"{shown(o)} is listed twice", ("observes", i))
         obs_seen.add(o)
         if o in action_dependent:
             raise ScenarioError(

@@ -571,11 +571,8 @@ class Model:
             total = exact_sum([p for _, p in out])
         if total != 1:
             path = pairs[0][1].path[:-1] if pairs and pairs[0][1].path else ()
-            reads = set().union(*(e.names for _, e in pairs))  # the context: what they read
-            raise ScenarioError(
-                f"probabilities sum to {_short(total)}, expected 1{_where(env, self.params, reads)}",
-                path,
-            )
+            where = _where(env, self.params, frozenset[str]().union(*(e.names for _, e in pairs)))
+            raise ScenarioError(f"probabilities sum to {_short(total)}, expected 1{where}", path)
         return out
 
     def _accuracy(self, v: Prediction, env: Env) -> tuple[Num, Num]:
@@ -1541,6 +1538,8 @@ def _label_key(obs: Sequence[Label]) -> tuple[tuple[type, Label], ...]:
 
 
 def _check_physical(env: Mapping[str, Any], name: str, actions: Sequence[str]) -> None:
+    """Refuse a world whose physical act (the scenario's ``physical`` variable) is not an
+    action name, when the scenario is compiled rather than when EDT first conditions on it."""
     done = env.get(name)
     if not isinstance(done, str) or done not in actions:
         raise ScenarioError(
