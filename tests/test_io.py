@@ -1042,7 +1042,7 @@ def test_from_dict_refuses_non_mappings() -> None:
     ("text", "line", "column", "expected"),
     [
         (
-            "newcomb: 1\n\tname: x\n", 
+            "newcomb: 1\n\tname: x\n",
             2,
             1,
             "tabs are not allowed for indentation in YAML; use spaces",
