@@ -5,8 +5,9 @@ which names where the mistake is (file, line and column when known, and the key 
 was expected. The CLI turns it into one line on stderr and exit code 2.
 
 Messages echo what the user wrote through :func:`clip` (at most :data:`CLIP` characters, on one
-line), so a 10 MB string or a number of thousands of digits never becomes a 10 MB error line;
-and :meth:`ScenarioError.__str__` folds any line breaks left in a message into spaces.
+line) and :func:`shown`, so a 10 MB string or a number of thousands of digits never becomes a
+10 MB error line. ``str()`` of every error is one line (line breaks folded into spaces) of at
+most :data:`MAX_MESSAGE` characters.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fractions import Fraction
 
 __all__ = [
     "CLIP",
+    "MAX_MESSAGE",
     "LimitError",
     "NewcombError",
     "ScenarioError",
@@ -27,6 +29,7 @@ __all__ = [
 ]
 
 CLIP = 80  # characters of user text an error message echoes
+MAX_MESSAGE = 2000  # characters of a whole message: a backstop should some echo escape clip()
 
 
 def one_line(text: str) -> str:
@@ -40,9 +43,13 @@ def one_line(text: str) -> str:
 
 def clip(text: str, width: int = CLIP) -> str:
     """``text`` on one line and at most ``width`` characters (the end replaced by "…"), for
-    echoing user text in an error message."""
-    text = one_line(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    echoing user text in an error message. Only the start of ``text`` is read, so clipping a
+    10 MB string costs no more than clipping a short one."""
+    head = text[: 4 * width]
+    out = one_line(head)
+    if len(out) <= width and len(head) == len(text):
+        return out
+    return out[: width - 1] + "…"
 
 
 def shown(value: object, width: int = CLIP) -> str:
@@ -90,7 +97,7 @@ class NewcombError(Exception):
     """Base class of every error this package raises on purpose. Its text is one line."""
 
     def __str__(self) -> str:
-        return one_line(super().__str__())
+        return clip(super().__str__(), MAX_MESSAGE)
 
 
 class ScenarioError(NewcombError):
@@ -153,7 +160,7 @@ class ScenarioError(NewcombError):
             if self.column is not None:
                 where += f":{self.column}"
         key = format_path(self.path)
-        message = one_line(self.message)
+        message = clip(self.message, MAX_MESSAGE)
         return f"{where}: {key}: {message}" if key else f"{where}: {message}"
 
 

@@ -1166,3 +1166,18 @@ def test_reading_is_linear_in_the_number_of_variables() -> None:
 
     small, large = chain(2_000), chain(20_000)
     assert seconds(large) / seconds(small) < 40
+
+
+def test_every_error_is_one_bounded_line() -> None:
+    from newcomb.errors import CLIP, MAX_MESSAGE, LimitError, UsageError, clip
+
+    for err in (
+        UsageError("a\nb" * 10_000),
+        LimitError("line one\nline two"),
+        ScenarioError("x" * 10_000_000, ("k" * 10_000,), file="f.yaml"),
+    ):
+        text = str(err)
+        assert "\n" not in text
+        assert len(text) <= MAX_MESSAGE + 200
+    assert clip("y" * 10_000_000) == "y" * (CLIP - 1) + "…"
+    assert clip("short\ntext") == "short text"
