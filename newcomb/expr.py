@@ -40,6 +40,7 @@ __all__ = [
     "Expr",
     "Table",
     "Value",
+    "bounded_number",
     "constant",
     "is_number",
     "parse_expr",
@@ -156,6 +157,19 @@ def read_number(text: str) -> Fraction:
         return Fraction(text)
     except ZeroDivisionError:
         raise ValueError("it divides by zero") from None
+
+
+def bounded_number(x: Fraction, path: Sequence[str | int] = ()) -> Fraction:
+    """``x``, unless its numerator or denominator has more than :data:`MAX_BITS` bits (a number
+    given from Python, such as ``10**5000``, that could not even be printed)."""
+    bits = max(x.numerator.bit_length(), x.denominator.bit_length())
+    if bits > MAX_BITS:
+        raise ScenarioError(
+            f"a number of about {int(bits * 0.30103) + 1} digits is too large (at most "
+            f"{MAX_BITS} bits, about {int(MAX_BITS * 0.30103)} digits)",
+            path,
+        )
+    return x
 
 
 def _show(x: Value) -> str:
@@ -586,7 +600,7 @@ def parse_expr(  # safe: builds closures from a checked ast, never eval
     if isinstance(text, bool):
         return constant(text, p)
     if isinstance(text, (int, Fraction)):
-        return constant(Fraction(text), p)
+        return constant(bounded_number(Fraction(text), p), p)
     if not isinstance(text, str):
         raise ScenarioError(
             f"expected an expression (a string or number), got {type(text).__name__}", p

@@ -35,7 +35,7 @@ from fractions import Fraction
 from typing import Any, Literal, NoReturn
 
 from .errors import ScenarioError, clip, shown
-from .expr import Expr, parse_expr, parse_table, read_number, table_data
+from .expr import Expr, bounded_number, parse_expr, parse_table, read_number, table_data
 
 __all__ = [
     "PARADOX_RULES",
@@ -77,7 +77,7 @@ def parse_number(value: object, path: Sequence[str | int] = ()) -> Fraction:
     if isinstance(value, bool):
         raise ScenarioError("expected a number, got a boolean", path)
     if isinstance(value, int | Fraction):
-        return Fraction(value)
+        return bounded_number(Fraction(value), path)
     if isinstance(value, float):
         try:
             return Fraction(repr(value))

@@ -702,3 +702,18 @@ def test_messages_echo_clipped_text_on_one_line() -> None:
     assert "\n" not in str(err)
     err = rejected("x", {"v" + str(i) for i in range(10000)})
     assert len(err.message) < 300  # the 10,000 names allowed here are not all listed
+
+
+@pytest.mark.parametrize(
+    "number", [10**5000, -(10**5000), Fraction(1, 10**5000)], ids=["huge", "negative", "tiny"]
+)
+def test_numbers_given_from_python_are_bounded_too(number: Any) -> None:
+    # a number that cannot even be printed (more than 4300 digits) is refused, not echoed
+    from newcomb.model import parse_number
+
+    err = rejected(number)
+    assert err.message.startswith("a number of about 5001 digits is too large")
+    with pytest.raises(ScenarioError) as info:
+        parse_number(number, ("parameters", "q"))
+    assert info.value.path == ("parameters", "q")
+    assert "too large" in info.value.message
