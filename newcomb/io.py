@@ -5,7 +5,9 @@ UTF-8, and composed by PyYAML (with libyaml when present) into a node tree; noth
 from tags, so no code can run. Scalars are then resolved by the YAML 1.2 core schema: only
 ``true``/``false`` are booleans, so ``yes``/``no``/``on``/``off`` stay strings. Anchors and
 aliases, explicit tags, and duplicate keys are refused. Every mistake becomes a
-:class:`~newcomb.errors.ScenarioError` naming the file, the line and column, and the key path.
+:class:`~newcomb.errors.ScenarioError` naming the file, the line and column, and the key path;
+where the usual fix is known the message gives it (a tab in indentation, a misspelt key with the
+nearest allowed one), and values are echoed as written and clipped (:func:`errors.shown`).
 """
 
 from __future__ import annotations
