@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import LimitError, NewcombError, ScenarioError, UsageError
+from .errors import LimitError, NewcombError, ScenarioError, UsageError, shown
 from .io import load, locate
 from .model import PARADOX_RULES, Scenario, parse_number
 from .report import ScenarioReport, analyse
@@ -81,11 +81,11 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise UsageError(f"--set {item!r}: expected NAME=VALUE, e.g. --set p=1/5")
+            raise UsageError(f"--set {shown(item)}: expected NAME=VALUE, e.g. --set p=1/5")
         try:
             out[name] = parse_number(value.strip())
         except ScenarioError as e:
-            raise UsageError(f"--set {item!r}: {e.message}") from None
+            raise UsageError(f"--set {shown(item)}: {e.message}") from None
     return out
 
 

@@ -11,20 +11,27 @@ The text is parsed with :func:`ast.parse`, which only builds a syntax tree, and 
 that tree is checked against the list above before it is turned into a tree of closures. Nothing
 in a scenario file is ever executed by Python: there is no ``eval``, no ``exec`` and no
 ``sympify`` of file text. Sizes are bounded (length of the text, depth of nesting, digits of
-literals, exponents), so an expression can neither hang nor exhaust memory.
+literals, exponents), so an expression can neither hang nor exhaust memory, and every number it
+yields has fewer than Python's 4300 decimal digits, so it can always be printed. Names are
+plain: a name that Unicode NFKC normalisation would change (``𝔭``, ``ﬁ``), which Python would
+silently read as another name (``p``, ``fi``), is refused. A construct that is not allowed is
+named in words (``'//' (floor division) is not allowed``), never by its Python class name.
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import keyword
 import re
+import tokenize
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from .errors import ScenarioError
+from .errors import ScenarioError, clip, shown
 
 __all__ = [
     "MAX_SOURCE",
@@ -33,6 +40,7 @@ __all__ = [
     "Expr",
     "Table",
     "Value",
+    "bounded_number",
     "constant",
     "is_number",
     "parse_expr",
@@ -48,13 +56,47 @@ MAX_SOURCE = 4000  # characters in one expression
 MAX_DEPTH = 60  # nesting depth of the syntax tree
 MAX_DIGITS = 200  # digits of one numeric literal
 MAX_EXPONENT = 256  # |n| in x ** n
-MAX_BITS = 20000  # bits of the numerator/denominator a power may produce
-MAX_DECIMAL_EXPONENT = 6000  # |n| in a literal such as 1e-n: 10**6000 has about 19932 bits
+# Every number stays below Python's limit of 4300 digits for int -> str (about 14284 bits), so a
+# result can be printed and an error message can echo it.
+MAX_BITS = 14000  # bits of the numerator/denominator of any value (about 4214 digits)
+MAX_DECIMAL_EXPONENT = 4000  # |n| in a literal such as 1e-n: 10**4000 has about 13288 bits
 MAX_TABLE_ENTRIES = 100_000  # leaves of one table expression
 MAX_TABLE_NAMES = 32  # names in the lookup of one table expression
 
 _RESERVED = {"true": True, "false": False, "True": True, "False": False}
 _FUNCTIONS = {"min", "max", "abs"}
+
+# What an operator or construct that is not allowed is called in an error message (never the
+# name of its Python class: "'//' (floor division)", not "FloorDiv").
+_REFUSED_OPERATORS: dict[type[ast.AST], str] = {
+    ast.FloorDiv: "'//' (floor division) is not allowed (use '/': numbers are exact)",
+    ast.Mod: "'%' (remainder) is not allowed",
+    ast.MatMult: "'@' (matrix multiplication) is not allowed",
+    ast.LShift: "'<<' (bit shift) is not allowed",
+    ast.RShift: "'>>' (bit shift) is not allowed",
+    ast.BitAnd: "'&' (bitwise and) is not allowed (use 'and')",
+    ast.BitOr: "'|' (bitwise or) is not allowed (use 'or')",
+    ast.BitXor: "'^' (bitwise xor) is not allowed (use '**' for a power)",
+    ast.Invert: "'~' (bitwise not) is not allowed (use 'not')",
+}
+_REFUSED_NODES: dict[type[ast.AST], str] = {
+    ast.Lambda: "lambda is not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.Subscript: "subscripts are not allowed",
+    ast.Slice: "slices are not allowed",
+    ast.NamedExpr: "assignment is not allowed (':=')",
+    ast.JoinedStr: "f-strings are not allowed",
+    ast.FormattedValue: "f-strings are not allowed",
+    ast.Dict: "a mapping ({...}) is not allowed inside an expression (a table expression is "
+    "written as a YAML mapping with lookup and table)",
+    ast.Await: "'await' is not allowed",
+    ast.Yield: "'yield' is not allowed",
+    ast.YieldFrom: "'yield' is not allowed",
+    ast.Starred: "'*' (unpacking) is not allowed",
+}
 
 Env = Mapping[str, Value]
 Fn = Callable[[Env], Value]
@@ -101,26 +143,39 @@ def read_number(text: str) -> Fraction:
     ``MAX_DECIMAL_EXPONENT``: :class:`~fractions.Fraction` would compute ``10**n`` for any
     ``n``, so ``1e999999999`` would otherwise take minutes and gigabytes.
     """
+    if not text.isascii():
+        raise ValueError("only the ASCII digits 0-9 are allowed in a number")
     m = _EXPONENT.search(text)
     if m is not None:
         digits = m.group(1).replace("_", "")
         if len(digits.lstrip("+-")) > 12 or abs(int(digits)) > MAX_DECIMAL_EXPONENT:
-            raise ValueError(f"the exponent of {text!r} is beyond {MAX_DECIMAL_EXPONENT}")
+            raise ValueError(
+                f"its exponent {clip(digits, 14)} is beyond ±{MAX_DECIMAL_EXPONENT}, too large for "
+                f"an exact number (10**{MAX_DECIMAL_EXPONENT} is the largest power of ten allowed)"
+            )
     try:
         return Fraction(text)
     except ZeroDivisionError:
-        raise ValueError(f"{text!r} divides by zero") from None
+        raise ValueError("it divides by zero") from None
 
 
-def clip(text: str, width: int = 60) -> str:
-    """``text`` shortened to ``width`` characters for an error message."""
-    return text if len(text) <= width else text[: width - 3] + "..."
+def bounded_number(x: Fraction, path: Sequence[str | int] = ()) -> Fraction:
+    """``x``, unless its numerator or denominator has more than :data:`MAX_BITS` bits (a number
+    given from Python, such as ``10**5000``, that could not even be printed)."""
+    bits = max(x.numerator.bit_length(), x.denominator.bit_length())
+    if bits > MAX_BITS:
+        raise ScenarioError(
+            f"a number of about {int(bits * 0.30103) + 1} digits is too large (at most "
+            f"{MAX_BITS} bits, about {int(MAX_BITS * 0.30103)} digits)",
+            path,
+        )
+    return x
 
 
 def _show(x: Value) -> str:
     if isinstance(x, str):
-        return f"the string {x!r}"
-    return repr(x) if not isinstance(x, Fraction) else str(x)
+        return f"the string {shown(x)}"
+    return shown(x)
 
 
 def _exact(x: Any) -> bool:
@@ -159,10 +214,12 @@ def _arith(op: type[ast.operator]) -> Callable[[Value, Value], Value]:
         if not _exact(y):
             return x**y
         if y.denominator != 1:
-            raise _EvalError(f"exponent {y} is not an integer (the result would not be exact)")
+            raise _EvalError(
+                f"exponent {shown(y)} is not an integer (the result would not be exact)"
+            )
         n = int(y)
         if abs(n) > MAX_EXPONENT:
-            raise _EvalError(f"exponent {n} is larger than {MAX_EXPONENT}")
+            raise _EvalError(f"exponent {shown(n)} is larger than {MAX_EXPONENT}")
         if _exact(x):
             if x == 0 and n < 0:
                 raise _EvalError("division by zero (0 to a negative power)")
@@ -266,10 +323,12 @@ class Expr:
             raise ScenarioError(f"{e} in {clip(self.source)!r}", self.path) from None
         except KeyError as e:
             raise ScenarioError(
-                f"{e.args[0]!r} has no value here in {clip(self.source)!r}", self.path
+                f"{shown(e.args[0])} has no value here in {clip(self.source)!r}", self.path
             ) from None
         except (ZeroDivisionError, OverflowError, TypeError, ValueError) as e:
-            raise ScenarioError(f"cannot evaluate {clip(self.source)!r}: {e}", self.path) from None
+            raise ScenarioError(
+                f"cannot evaluate {clip(self.source)!r}: {clip(str(e))}", self.path
+            ) from None
 
     def __str__(self) -> str:
         return self.source
@@ -321,10 +380,11 @@ class _Builder:
         if isinstance(node, ast.Constant):
             return self.const(node)
         if isinstance(node, ast.Name):
-            return self.name(node.id)
+            return self.name(node)
         if isinstance(node, ast.BinOp):
             if type(node.op) not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
-                raise self.fail(f"operator {type(node.op).__name__} is not allowed")
+                words = _REFUSED_OPERATORS.get(type(node.op), "this operator is not allowed")
+                raise self.fail(words)
             f = _arith(type(node.op))
             left, right = self.build(node.left, d), self.build(node.right, d)
             return lambda env: f(left(env), right(env))
@@ -336,7 +396,7 @@ class _Builder:
                 return lambda env: -to_number(operand(env))
             if isinstance(node.op, ast.UAdd):
                 return lambda env: to_number(operand(env))
-            raise self.fail("operator ~ is not allowed")
+            raise self.fail(_REFUSED_OPERATORS[ast.Invert])
         if isinstance(node, ast.BoolOp):
             parts = [self.build(v, d) for v in node.values]
             if isinstance(node.op, ast.And):
@@ -368,18 +428,17 @@ class _Builder:
         if isinstance(node, ast.Call):
             return self.call(node, d)
         if isinstance(node, ast.Attribute):
-            raise self.fail("attribute access is not allowed")
+            text = self.segment(node)
+            raise self.fail(
+                "attribute access is not allowed" + (f" ({clip(text, 40)!r})" if text else "")
+            )
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             raise self.fail("a list may only stand on the right of 'in'")
-        if isinstance(node, (ast.Lambda,)):
-            raise self.fail("lambda is not allowed")
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            raise self.fail("comprehensions are not allowed")
-        if isinstance(node, ast.Subscript):
-            raise self.fail("subscripts are not allowed")
-        if isinstance(node, ast.NamedExpr):
-            raise self.fail("assignment is not allowed")
-        raise self.fail(f"{type(node).__name__} is not allowed")
+        words = _REFUSED_NODES.get(type(node))
+        if words is not None:
+            raise self.fail(words)
+        text = self.segment(node) if isinstance(node, ast.expr) else None
+        raise self.fail(f"{clip(text, 40)!r} is not allowed" if text else "this is not allowed")
 
     def const(self, node: ast.Constant) -> Fn:
         v = node.value
@@ -396,22 +455,40 @@ class _Builder:
                 raise self.fail(f"a number with more than {MAX_DIGITS} characters")
             try:
                 f = read_number(text)
-            except ValueError:
-                raise self.fail(f"cannot read the number {text!r} exactly") from None
+            except ValueError as e:
+                raise self.fail(f"cannot read the number {clip(text)!r} exactly: {e}") from None
             if max(f.numerator.bit_length(), f.denominator.bit_length()) > MAX_BITS:
-                raise self.fail(f"the number {text!r} is too large")
+                raise self.fail(f"the number {clip(text)!r} is too large")
             return lambda env: f
-        raise self.fail(f"the literal {v!r} is not allowed")
+        text = self.segment(node) or repr(v)
+        raise self.fail(f"the literal {clip(text, 40)} is not allowed")
 
-    def name(self, ident: str) -> Fn:
+    def plain(self, node: ast.Name) -> None:
+        """Refuse a name written otherwise than Python reads it: Python reads identifiers after
+        NFKC normalisation, so ``𝔭`` would be ``p`` and ``ﬁ`` the name ``fi``."""
+        if self.source.isascii():  # (NFKC changes no ASCII name)
+            return
+        written = self.segment(node)
+        if written is not None and written != node.id:
+            raise self.fail(
+                f"the name {clip(written, 40)!r} is not plain: Python would read it as "
+                f"{clip(node.id, 40)!r} (names that Unicode NFKC normalisation changes are "
+                "not allowed; write the name in plain letters)"
+            )
+
+    def name(self, node: ast.Name) -> Fn:
+        self.plain(node)
+        ident = node.id
         if ident.startswith("__") or ident.startswith("_"):
-            raise self.fail(f"the name {ident!r} is not allowed")
+            raise self.fail(f"the name {clip(ident, 40)!r} is not allowed")
         if ident in _RESERVED:
             v = _RESERVED[ident]
             return lambda env: v
         if self.known is not None and ident not in self.known:
             allowed = ", ".join(sorted(self.known)) or "none"
-            raise self.fail(f"unknown name {ident!r} (names allowed here: {allowed})")
+            raise self.fail(
+                f"unknown name {clip(ident, 40)!r} (names allowed here: {clip(allowed)})"
+            )
         self.names.add(ident)
         return lambda env: env[ident]
 
@@ -458,9 +535,16 @@ class _Builder:
         return run
 
     def call(self, node: ast.Call, d: int) -> Fn:
-        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
-            what = node.func.id if isinstance(node.func, ast.Name) else "this"
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in _FUNCTIONS:
+            self.plain(func)  # (refuses a lookalike spelling such as ｍin)
+        elif isinstance(func, ast.Name):
+            what = clip(func.id, 40)
             raise self.fail(f"calling {what!r} is not allowed (only min, max and abs)")
+        elif isinstance(func, ast.Attribute | ast.Lambda):
+            self.build(func, d)  # raises "attribute access ..." or "lambda ...": what is wrong
+        if not isinstance(func, ast.Name):
+            raise self.fail("function calls are not allowed (only min, max and abs)")
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail("keyword and star arguments are not allowed")
         fname = node.func.id
@@ -483,6 +567,19 @@ class _Builder:
         return minmax
 
 
+def _syntax_hint(source: str) -> str | None:
+    """What is wrong with ``source``, which Python cannot parse, when it is a mistake Python's
+    own message hides: a single ``=`` where ``==`` was meant (Python says "expected 'else' after
+    'if' expression" for ``1 if c = 'h' else 0``)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    if any(t.type == tokenize.OP and t.string == "=" for t in tokens):
+        return "'=' is assignment; use '==' to compare"
+    return None
+
+
 def parse_expr(  # safe: builds closures from a checked ast, never eval
     text: object,
     known: Iterable[str] | None = None,
@@ -503,7 +600,7 @@ def parse_expr(  # safe: builds closures from a checked ast, never eval
     if isinstance(text, bool):
         return constant(text, p)
     if isinstance(text, (int, Fraction)):
-        return constant(Fraction(text), p)
+        return constant(bounded_number(Fraction(text), p), p)
     if not isinstance(text, str):
         raise ScenarioError(
             f"expected an expression (a string or number), got {type(text).__name__}", p
@@ -518,7 +615,8 @@ def parse_expr(  # safe: builds closures from a checked ast, never eval
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
-        raise ScenarioError(f"cannot parse expression {clip(source)!r}: {e.msg}", p) from None
+        why = _syntax_hint(source) or clip(e.msg)
+        raise ScenarioError(f"cannot parse expression {clip(source)!r}: {why}", p) from None
     except (RecursionError, MemoryError, ValueError):
         raise ScenarioError(f"expression {source[:40]!r}... is too deeply nested", p) from None
     b = _Builder(source, known, p)
@@ -674,12 +772,20 @@ def _lookup_names(
                 f"expected a name (a variable, a parameter or action), got {_describe(name)}", here
             )
         if name.startswith("_"):
-            raise ScenarioError(f"the name {name!r} is not allowed", here)
+            raise ScenarioError(f"the name {clip(name, 40)!r} is not allowed", here)
+        if unicodedata.normalize("NFKC", name) != name:
+            raise ScenarioError(
+                f"the name {clip(name, 40)!r} is not plain (names that Unicode NFKC "
+                "normalisation changes are not allowed; write the name in plain letters)",
+                here,
+            )
         if name in _RESERVED:
             raise ScenarioError(f"{name!r} is a constant, not a name", here)
         if known is not None and name not in known:
             allowed = ", ".join(sorted(known)) or "none"
-            raise ScenarioError(f"unknown name {name!r} (names allowed here: {allowed})", here)
+            raise ScenarioError(
+                f"unknown name {clip(name, 40)!r} (names allowed here: {clip(allowed)})", here
+            )
         if name in out:
             raise ScenarioError(f"{name!r} is listed twice in lookup", here)
         out.append(name)
@@ -822,7 +928,8 @@ def parse_table(
     for k in data:
         if not isinstance(k, str) or k not in _TABLE_KEYS:
             raise ScenarioError(
-                f"unknown key {k!r} in a table expression ({_TABLE_EXPECTED})", (*p, _key_text(k))
+                f"unknown key {shown(k)} in a table expression ({_TABLE_EXPECTED})",
+                (*p, _key_text(k)),
             )
     for required in ("lookup", "table"):
         if required not in data:

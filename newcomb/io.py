@@ -5,20 +5,23 @@ UTF-8, and composed by PyYAML (with libyaml when present) into a node tree; noth
 from tags, so no code can run. Scalars are then resolved by the YAML 1.2 core schema: only
 ``true``/``false`` are booleans, so ``yes``/``no``/``on``/``off`` stay strings. Anchors and
 aliases, explicit tags, and duplicate keys are refused. Every mistake becomes a
-:class:`~newcomb.errors.ScenarioError` naming the file, the line and column, and the key path.
+:class:`~newcomb.errors.ScenarioError` naming the file, the line and column, and the key path;
+where the usual fix is known the message gives it (a tab in indentation, a misspelt key with the
+nearest allowed one), and values are echoed as written and clipped (:func:`errors.shown`).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
 
-from .errors import ScenarioError
+from .errors import ScenarioError, clip, shown
 from .expr import Expr, read_number, table_data
 from .labels import LabelError
 from .model import (
@@ -185,7 +188,7 @@ class _Reader:
             raise self.fail("anchors and aliases (& and *) are not supported", path, node)
         self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag != _standard_tag(node):
-            raise self.fail(f"YAML tags such as {node.tag!r} are not supported", path, node)
+            raise self.fail(f"YAML tags such as {shown(node.tag)} are not supported", path, node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -198,10 +201,10 @@ class _Reader:
                     raise self.fail("mapping keys must be plain values", path, knode)
                 key = self.scalar(knode, path)
                 if key is None or isinstance(key, float | Fraction):
-                    raise self.fail(f"{knode.value!r} cannot be a key here", path, knode)
+                    raise self.fail(f"{shown(knode.value)} cannot be a key here", path, knode)
                 if key in keys:
-                    same = "" if keys[key] == knode.value else f" (the same as {keys[key]!r})"
-                    raise self.fail(f"duplicate key {knode.value!r}{same}", path, knode)
+                    same = "" if keys[key] == knode.value else f" (the same as {shown(keys[key])})"
+                    raise self.fail(f"duplicate key {shown(knode.value)}{same}", path, knode)
                 keys[key] = knode.value
                 sub = (*path, _key_text(key))
                 self.key_marks[sub] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
@@ -226,10 +229,10 @@ class _Reader:
         if _FLOAT.match(text) and len(text) <= 200:
             try:
                 return read_number(text)
-            except ValueError:
-                raise self.fail(f"{text} is too large to be read exactly", path, node) from None
+            except ValueError as e:
+                raise self.fail(f"cannot read {clip(text)} exactly: {e}", path, node) from None
         if _SPECIAL.match(text):
-            raise self.fail(f"{text} is not an exact number", path, node)
+            raise self.fail(f"{clip(text)} is not an exact number", path, node)
         return text
 
 
@@ -266,9 +269,11 @@ def loads(text: str | bytes, file: str = "<string>") -> Scenario:
             loader.dispose()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        msg = " ".join(x for x in (e.context, e.problem) if x) or "malformed YAML"
+        msg = _tab_problem(text, mark) or "malformed YAML: " + (
+            " ".join(x for x in (e.context, e.problem) if x) or "the parser stopped here"
+        )
         raise ScenarioError(
-            f"malformed YAML: {msg}",
+            msg,
             file=file,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
@@ -286,6 +291,19 @@ def loads(text: str | bytes, file: str = "<string>") -> Scenario:
         raise _locate(e, reader, file) from None
     object.__setattr__(scenario, "_origin", (reader, file))
     return scenario
+
+
+def _tab_problem(text: str, mark: Any) -> str | None:
+    """The message for a tab where the YAML parser stopped (its own message, "found character
+    that cannot start any token", does not say the character is a tab)."""
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    if not 0 <= mark.line < len(lines) or lines[mark.line][mark.column : mark.column + 1] != "\t":
+        return None
+    if not lines[mark.line][: mark.column].strip(" \t"):
+        return "malformed YAML: tabs are not allowed for indentation in YAML; use spaces"
+    return "malformed YAML: a tab is not allowed here in YAML; use spaces"
 
 
 def locate(scenario: Scenario, error: ScenarioError) -> ScenarioError:
@@ -381,17 +399,26 @@ def _kind(x: object) -> str:
     if isinstance(x, list):
         return "a list"
     if isinstance(x, int | Fraction):
-        return f"the number {x}"
-    return f"{x!r}"
+        return f"the number {shown(x)}"
+    return shown(x)
 
 
 def _unknown_keys(m: Mapping[Any, Any], allowed: set[str], path: Path_) -> None:
     for k in m:
         if k not in allowed:
-            raise ScenarioError(
-                f"unknown key {k!r} (expected one of: {', '.join(sorted(allowed))})",
-                (*path, _key_text(k)),
-            )
+            raise _unknown_key(k, sorted(allowed), path)
+
+
+def _unknown_key(key: object, allowed: Iterable[str], path: Path_) -> ScenarioError:
+    """The error for a key not in ``allowed``, naming the closest allowed key when there is
+    one: ``unknown key 'chnace' (expected one of: ...); did you mean 'chance'?``."""
+    options = list(allowed)
+    close = difflib.get_close_matches(key, options, n=1) if isinstance(key, str) else []
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return ScenarioError(
+        f"unknown key {shown(key)} (expected one of: {', '.join(options)}){hint}",
+        (*path, _key_text(key)),
+    )
 
 
 def from_dict(data: object) -> Scenario:
@@ -404,7 +431,8 @@ def from_dict(data: object) -> Scenario:
     version = top["newcomb"]
     if version != FORMAT_VERSION or isinstance(version, bool):
         raise ScenarioError(
-            f"unsupported format version {version!r}; this newcomb reads version {FORMAT_VERSION}",
+            f"unsupported format version {shown(version)}; this newcomb reads version "
+            f"{FORMAT_VERSION}",
             ("newcomb",),
         )
     name = _text(top["name"], ("name",))
@@ -453,10 +481,15 @@ def from_dict(data: object) -> Scenario:
 
 def _variable(name: object, spec: object) -> Variable:
     if not isinstance(name, str):
-        raise ScenarioError(f"variable name {name!r} must be a string", ("variables",))
+        raise ScenarioError(f"variable name {shown(name)} must be a string", ("variables",))
     path: Path_ = ("variables", name)
     m = _mapping(spec, path, "a mapping with one of: chance, value, predicts, select, correlate")
     kinds = [k for k in m if k in _KINDS]
+    if not kinds:
+        extras = set().union(*_KINDS.values())
+        for k in m:
+            if k not in extras:  # a misspelt kind: name it and suggest the nearest
+                raise _unknown_key(k, list(_KINDS), path)
     if len(kinds) != 1:
         raise ScenarioError(
             "expected exactly one of chance, value, predicts, select, correlate"

@@ -25,15 +25,17 @@ A :class:`Policy` maps each observation to a distribution over actions.
 
 from __future__ import annotations
 
+import difflib
 import keyword
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Literal, NoReturn
 
-from .errors import ScenarioError
-from .expr import Expr, parse_expr, parse_table, read_number, table_data
+from .errors import ScenarioError, clip, shown
+from .expr import Expr, bounded_number, parse_expr, parse_table, read_number, table_data
 from .labels import check_labels
 
 __all__ = [
@@ -59,36 +61,53 @@ ParadoxRule = Literal["fail", "random", "retry"]
 
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _RESERVED = {"action", "true", "false", "True", "False", "min", "max", "abs"}
-_FRACTION = re.compile(r"^\s*[-+]?(\d[\d_]*)?(\.\d+)?([eE][-+]?\d+)?\s*(/\s*\d[\d_]*\s*)?$")
+# ASCII digits only: \d (and Fraction) would accept ١ or ６ as digits
+_FRACTION = re.compile(
+    r"^\s*[-+]?([0-9][0-9_]*)?(\.[0-9]+)?([eE][-+]?[0-9]+)?\s*(/\s*[0-9][0-9_]*\s*)?$"
+)
+MAX_NUMBER_TEXT = 200  # characters of a number written as text (``--set`` or a parameter)
 
 
 def parse_number(value: object, path: Sequence[str | int] = ()) -> Fraction:
-    """Read an exact number: an int, a Fraction, or a string such as ``"1/2"`` or ``"0.99"``."""
+    """Read an exact number: an int, a Fraction, or a string such as ``"1/2"`` or ``"0.99"``.
+
+    A string may use only the ASCII digits 0-9, at most :data:`MAX_NUMBER_TEXT` characters and
+    an exponent within ``expr.MAX_DECIMAL_EXPONENT``; the error says which rule was broken.
+    """
+    expected = "expected an exact number such as 1/2 or 0.99"
     if isinstance(value, bool):
         raise ScenarioError("expected a number, got a boolean", path)
     if isinstance(value, int | Fraction):
-        return Fraction(value)
+        return bounded_number(Fraction(value), path)
     if isinstance(value, float):
         try:
             return Fraction(repr(value))
         except ValueError:  # inf and nan
             pass
-    if isinstance(value, str) and _FRACTION.match(value) and len(value) <= 200:
-        try:
-            return read_number(value.replace("_", "").replace(" ", ""))
-        except ValueError:
-            pass
-    raise ScenarioError(f"expected an exact number such as 1/2 or 0.99, got {value!r}", path)
+    if isinstance(value, str):
+        why = ""
+        if not value.isascii():
+            why = ": only the ASCII digits 0-9 are allowed in a number"
+        elif len(value) > MAX_NUMBER_TEXT:
+            why = f": a number of more than {MAX_NUMBER_TEXT} characters"
+        elif _FRACTION.match(value):
+            try:
+                return read_number(value.replace("_", "").replace(" ", ""))
+            except ValueError as e:
+                why = f": {e}"
+        raise ScenarioError(f"{expected}, got {shown(value)}{why}", path)
+    raise ScenarioError(f"{expected}, got {shown(value)}", path)
 
 
 def _check_name(name: object, path: Sequence[str | int], what: str) -> str:
     if not isinstance(name, str) or not _IDENT.match(name) or keyword.iskeyword(name):
         raise ScenarioError(
-            f"{what} name {name!r} must be an identifier (a letter, then letters, digits or _)",
+            f"{what} name {shown(name)} must be an identifier "
+            "(a letter, then letters, digits or _)",
             path,
         )
     if name in _RESERVED:
-        raise ScenarioError(f"{what} name {name!r} is reserved", path)
+        raise ScenarioError(f"{what} name {shown(name)} is reserved", path)
     return name
 
 
@@ -106,7 +125,7 @@ def _check_label(label: object, path: Sequence[str | int]) -> Label:
     if isinstance(label, Fraction) and label.denominator == 1:
         return int(label)
     raise ScenarioError(
-        f"expected a label (a string, true/false or an integer), got {label!r}", path
+        f"expected a label (a string, true/false or an integer), got {_echo(label)}", path
     )
 
 
@@ -133,7 +152,7 @@ def _labelled(
     for k, v in pairs:
         label = _check_label(k, path)
         if label in seen:
-            raise ScenarioError(f"duplicate outcome {label!r}{_same(label, seen)}", path)
+            raise ScenarioError(f"duplicate outcome {_echo(label)}{_same(label, seen)}", path)
         seen.append(label)
         out.append((label, _expr(v, (*path, _key(label)))))
     if not out:
@@ -144,7 +163,13 @@ def _labelled(
 def _same(label: Label, earlier: Sequence[Label]) -> str:
     # true and 1 (false and 0) are equal in expressions, so they cannot both be labels
     other = next(x for x in earlier if x == label)
-    return "" if type(other) is type(label) else f" (equal to {other!r} in expressions)"
+    return "" if type(other) is type(label) else f" (equal to {_echo(other)} in expressions)"
+
+
+def _echo(x: object) -> str:
+    """A label or value the user wrote, for a message: as Python writes it (``True``, ``'a'``),
+    clipped (:func:`~newcomb.errors.clip`)."""
+    return clip(repr(x)) if not isinstance(x, str | int) or isinstance(x, bool) else shown(x)
 
 
 def _key(label: Label) -> str:
@@ -248,7 +273,7 @@ class Select:
             raise ScenarioError("expected at least one option", path)
         for i, o in enumerate(opts):
             if o in opts[:i]:
-                raise ScenarioError(f"duplicate option {o!r}{_same(o, opts[:i])}", path)
+                raise ScenarioError(f"duplicate option {_echo(o)}{_same(o, opts[:i])}", path)
         object.__setattr__(self, "options", opts)
 
     def expressions(self) -> Iterable[Expr]:
@@ -316,7 +341,7 @@ class Predictor:
         )
         if on_paradox not in PARADOX_RULES:
             raise ScenarioError(
-                f"expected one of fail, random, retry, got {on_paradox!r}",
+                f"expected one of fail, random, retry, got {_echo(on_paradox)}",
                 ("predictor", "on_paradox"),
             )
         object.__setattr__(self, "on_paradox", on_paradox)
@@ -405,7 +430,7 @@ class Scenario:
             if k not in params:
                 known = ", ".join(params) or "none"
                 raise ScenarioError(
-                    f"no parameter named {k!r} (parameters: {known})", ("parameters",)
+                    f"no parameter named {shown(k)} (parameters: {clip(known)})", ("parameters",)
                 )
             params[k] = parse_number(v, ("parameters", k))
         return self._copy(parameters=params)
@@ -442,12 +467,20 @@ def _check_actions(actions: Iterable[str]) -> tuple[str, ...]:
     acts = tuple(actions)
     for i, a in enumerate(acts):
         if not isinstance(a, str) or not a:
-            raise ScenarioError(f"expected an action name (a string), got {a!r}", ("actions", i))
+            raise ScenarioError(
+                f"expected an action name (a string), got {_echo(a)}", ("actions", i)
+            )
+        if unicodedata.normalize("NFKC", a) != a:  # 'ﬁ' would look like, not be, 'fi'
+            raise ScenarioError(
+                f"the action name {shown(a)} is not plain: Unicode NFKC normalisation makes it "
+                f"{shown(unicodedata.normalize('NFKC', a))} (write it in plain letters)",
+                ("actions", i),
+            )
     if len(acts) < 2:
         raise ScenarioError(f"expected at least two actions, got {len(acts)}", ("actions",))
     if len(set(acts)) != len(acts):
         dup = next(a for a in acts if acts.count(a) > 1)
-        raise ScenarioError(f"duplicate action {dup!r}", ("actions",))
+        raise ScenarioError(f"duplicate action {shown(dup)}", ("actions",))
     return acts
 
 
@@ -466,7 +499,7 @@ def _check_parameters(params: Mapping[str, object]) -> dict[str, Fraction]:
             )
             val = e(out)
             if isinstance(val, bool | str) or not isinstance(val, int | Fraction):
-                raise ScenarioError(f"expected a number, got {val!r}", path)
+                raise ScenarioError(f"expected a number, got {_echo(val)}", path)
             out[k] = Fraction(val)
         else:
             out[k] = parse_number(v, path)
@@ -478,34 +511,39 @@ def _validate(s: Scenario) -> None:
     params = set(s.parameters)
     seen: dict[str, Variable] = {}
     action_dependent: set[str] = set()
+    known = set(params)  # parameters and earlier variables: grown, not rebuilt per variable
+    with_action = known | {"action"}  # (rebuilding them made 20,000 variables take 24 s)
     for i, v in enumerate(s.variables):
         if not isinstance(v, Chance | Value | Prediction | Select | Correlate):
             raise ScenarioError(
-                f"expected a variable (Chance, Value, Prediction, Select, Correlate), got {v!r}",
+                "expected a variable (Chance, Value, Prediction, Select, Correlate), got "
+                f"{_echo(v)}",
                 ("variables", i),
             )
         if v.name in seen:
             raise ScenarioError(f"duplicate variable {v.name!r}", ("variables", v.name))
         if v.name in params:
             raise ScenarioError(f"{v.name!r} is already a parameter name", ("variables", v.name))
-        known = params | set(seen)
         allow_action = isinstance(v, Chance | Value)
         for e in v.expressions():
-            _check_names(e, known | ({"action"} if allow_action else set()), seen)
+            _check_names(e, with_action if allow_action else known, seen)
             if "action" in e.names or e.names & action_dependent:
                 action_dependent.add(v.name)
         if isinstance(v, Correlate):
             _check_correlate(v, s.actions)
         seen[v.name] = v
+        known.add(v.name)
+        with_action.add(v.name)
     obs_seen: set[str] = set()
     for i, o in enumerate(s.observes):
         if o not in seen:
             raise ScenarioError(
-                f"observes an undefined variable {o!r} (variables: {', '.join(seen) or 'none'})",
+                f"observes an undefined variable {shown(o)} "
+                f"(variables: {clip(', '.join(seen)) or 'none'})",
                 ("observes", i),
             )
         if o in obs_seen:
-            raise ScenarioError(f"{o!r} is listed twice", ("observes", i))
+            raise ScenarioError(f"{shown(o)} is listed twice", ("observes", i))
         obs_seen.add(o)
         if o in action_dependent:
             raise ScenarioError(
@@ -526,12 +564,36 @@ def _validate(s: Scenario) -> None:
     _check_names(s.utility, everything, seen)
     if s.predictor.prefer is not None:
         _check_names(s.predictor.prefer, everything, seen)
-    if s.physical is not None and s.physical not in seen:
+    if s.physical is not None:
+        _check_physical(s, seen)
+    check_labels(s)  # a misspelt label would silently be never equal
+
+
+def _check_physical(s: Scenario, seen: Mapping[str, Variable]) -> None:
+    """The ``physical`` variable must exist, and those of its values that are listed in the
+    file (a chance's outcomes, a select's options, a correlate's labels) must be action names;
+    a computed value is checked in every world when the scenario is compiled (``world.py``)."""
+    name = s.physical
+    if not isinstance(name, str) or name not in seen:
         raise ScenarioError(
-            f"expected the name of a variable whose values are actions, got {s.physical!r}",
+            f"expected the name of a variable whose values are actions, got {shown(name)}",
             ("physical",),
         )
-    check_labels(s)  # a misspelt label would silently be never equal
+    v = seen[name]
+    labels: Sequence[Label] = ()
+    if isinstance(v, Chance):
+        labels = [label for label, _ in v.outcomes]
+    elif isinstance(v, Select):
+        labels = v.options
+    elif isinstance(v, Correlate):
+        labels = v.labels()
+    for label in labels:
+        if not isinstance(label, str) or label not in s.actions:
+            raise ScenarioError(
+                f"the physical act {name!r} takes the value {shown(label)}, which is not an "
+                f"action (actions: {clip(', '.join(s.actions))})",
+                ("physical",),
+            )
 
 
 def _check_names(e: Expr, known: set[str], seen: Mapping[str, Variable]) -> None:
@@ -550,10 +612,12 @@ def _check_names(e: Expr, known: set[str], seen: Mapping[str, Variable]) -> None
 
 def _refuse_name(n: str, source: str, known: set[str], path: tuple[str | int, ...]) -> NoReturn:
     if n == "action":
-        raise ScenarioError(f"'action' cannot be used here in {source!r}", path)
+        raise ScenarioError(f"'action' cannot be used here in {clip(source)!r}", path)
+    close = difflib.get_close_matches(n, sorted(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
     raise ScenarioError(
-        f"unknown name {n!r} in {source!r} (variables may use parameters and earlier "
-        f"variables only; known here: {', '.join(sorted(known)) or 'none'})",
+        f"unknown name {clip(n, 40)!r} in {clip(source)!r} (variables may use parameters and "
+        f"earlier variables only; known here: {clip(', '.join(sorted(known))) or 'none'}){hint}",
         path,
     )
 

@@ -559,7 +559,8 @@ class Model:
                     continue
             if p.numerator < 0 or p.numerator > p.denominator:  # outside [0, 1]
                 raise ScenarioError(
-                    f"probability {_short(p)} is outside [0, 1]{_where(env, self.params)}", e.path
+                    f"probability {_short(p)} is outside [0, 1]{_where(env, self.params, e.names)}",
+                    e.path,
                 )
             out.append((label, p))
         if symbolic:
@@ -570,9 +571,8 @@ class Model:
             total = exact_sum([p for _, p in out])
         if total != 1:
             path = pairs[0][1].path[:-1] if pairs and pairs[0][1].path else ()
-            raise ScenarioError(
-                f"probabilities sum to {_short(total)}, expected 1{_where(env, self.params)}", path
-            )
+            where = _where(env, self.params, frozenset[str]().union(*(e.names for _, e in pairs)))
+            raise ScenarioError(f"probabilities sum to {_short(total)}, expected 1{where}", path)
         return out
 
     def _accuracy(self, v: Prediction, env: Env) -> tuple[Num, Num]:
@@ -711,7 +711,10 @@ class Model:
                 self._expect_memo[key] = value
             return value
         total: Num = Fraction(0)
+        physical = self.scenario.physical
         for e, w in self.post(env, act):
+            if physical is not None:  # checked here, while compiling, not after the analysis
+                _check_physical(e, physical, self.actions)
             total = total + w * _number_of(expr, e)
         return total
 
@@ -1503,7 +1506,10 @@ class Model:
 
 def _short(x: Any) -> str:
     """A number for an error message: exact when short, approximate when huge."""
-    text = str(x)
+    try:
+        text = str(x)
+    except ValueError:  # an int of more digits than Python converts to text
+        return "a number of more than 4300 digits"
     if len(text) <= 40:
         return text
     try:
@@ -1531,8 +1537,25 @@ def _label_key(obs: Sequence[Label]) -> tuple[tuple[type, Label], ...]:
     return tuple((type(x), x) for x in obs)
 
 
-def _where(env: Mapping[str, Any], params: Mapping[str, Any]) -> str:
-    ctx = [f"{k} = {_short(v)}" for k, v in env.items() if k not in params]
+def _check_physical(env: Mapping[str, Any], name: str, actions: Sequence[str]) -> None:
+    """Refuse a world whose physical act (the scenario's ``physical`` variable) is not an
+    action name, when the scenario is compiled rather than when EDT first conditions on it."""
+    done = env.get(name)
+    if not isinstance(done, str) or done not in actions:
+        raise ScenarioError(
+            f"the physical act must be an action name, got "
+            f"{repr(done) if isinstance(done, str) else _short(done)} "
+            f"(actions: {', '.join(actions)})",
+            ("physical",),
+        )
+
+
+def _where(
+    env: Mapping[str, Any], params: Mapping[str, Any], reads: set[str] | frozenset[str]
+) -> str:
+    """The context an expression was evaluated in: the values of the variables it reads (not
+    every variable drawn so far, which named unrelated ones)."""
+    ctx = [f"{k} = {_short(v)}" for k, v in env.items() if k in reads and k not in params]
     return f" (when {', '.join(ctx)})" if ctx else ""
 
 

@@ -382,3 +382,110 @@ def test_progress_is_reported_for_long_searches_and_silent_in_json() -> None:
     code, out, err = run("check", OMICRON, "--json")
     assert code == 1 and json.loads(out)["paradox"] is True
     assert err == ""  # no progress bar with --json (nor when stderr is not a terminal)
+
+
+# -- hostile input: one line on stderr and exit 2, never a traceback --------------------------
+
+HOSTILE_PARAMETER = "newcomb: 1\nname: x\nparameters: {q: 1/2}\nactions: [a, b]\nvariables: {}\n"
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]], ids=["text", "json"])
+@pytest.mark.parametrize(
+    ("utility", "sets", "needle"),
+    [
+        ("q", ["--set", "q=1e-6000"], "its exponent -6000 is beyond ±4000"),
+        ("q", ["--set", "q=1e6000"], "its exponent 6000 is beyond ±4000"),
+        ("q", ["--set", "q=١"], "only the ASCII digits 0-9 are allowed in a number"),
+        ("q", ["--set", "q=１/2"], "only the ASCII digits 0-9 are allowed in a number"),
+        ("q", ["--set", "q=" + "9" * 5000], "a number of more than 200 characters"),
+        ("1e4400 * (action == 'a')", [], "its exponent 4400 is beyond ±4000"),
+        ("q * 10**4400", [], "exponent 4400 is larger than 256"),
+        ("1e4000 * 1e4000 * (action == 'a')", [], "the result is too large"),
+    ],
+)
+def test_numbers_past_the_bound_exit_2_with_one_line(
+    utility: str, sets: list[str], needle: str, json_flag: list[str], tmp_path: Path
+) -> None:
+    # Python refuses to print an int of more than 4300 digits: such numbers used to escape
+    # as a ValueError traceback (exit 1) from the renderer, even with --json
+    f = tmp_path / "big.yaml"
+    f.write_text(HOSTILE_PARAMETER + f"utility: {utility}\n")
+    code, out, err = run("check", str(f), *sets, *json_flag)
+    assert code == 2
+    assert "Traceback" not in err and "4300" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert needle in err
+    assert len(err) < 400  # the 5000 digits are not echoed
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (
+            "newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n\tc: {chance: {h: 1}}\nutility: 0\n",
+            ":5:1: malformed YAML: tabs are not allowed for indentation in YAML; use spaces",
+        ),
+        (
+            "newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n  c: {chance: {h: 1/2, t: 1/2}}\n"
+            "utility: \"1 if c = 'h' else 0\"\n",
+            "utility: cannot parse expression \"1 if c = 'h' else 0\": '=' is assignment; "
+            "use '==' to compare",
+        ),
+        (
+            "newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n  c: {chnace: {h: 1}}\nutility: 0\n",
+            "variables.c.chnace: unknown key 'chnace' (expected one of: chance, value, predicts, "
+            "select, correlate); did you mean 'chance'?",
+        ),
+        (
+            "newcomb: 1e2\nname: x\nactions: [a, b]\nvariables: {}\nutility: 0\n",
+            "newcomb: unsupported format version 100; this newcomb reads version 1",
+        ),
+    ],
+    ids=["tab", "assignment", "misspelt-kind", "version"],
+)
+def test_common_mistakes_are_named_with_the_fix(text: str, needle: str, tmp_path: Path) -> None:
+    f = tmp_path / "mistake.yaml"
+    f.write_text(text)
+    code, out, err = run("check", str(f))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert needle in err
+
+
+def test_a_sum_that_is_off_names_the_context_it_was_evaluated_in(tmp_path: Path) -> None:
+    # weather is drawn before cancer but its probabilities do not read it: it is not named
+    f = tmp_path / "sum.yaml"
+    f.write_text(
+        "newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n"
+        "  lesion: {chance: {yes: 1/2, no: 1/2}}\n"
+        "  weather: {chance: {sun: 1/2, rain: 1/2}}\n"
+        "  cancer: {chance: {yes: \"8/10 if lesion == 'yes' else 1/10\",\n"
+        "                    no: \"1/10 if lesion == 'yes' else 9/10\"}}\n"
+        "utility: 0\n"
+    )
+    code, out, err = run("check", str(f))
+    assert code == 2 and out == ""
+    expected = "probabilities sum to 9/10, expected 1 (when lesion = yes)"
+    assert f"variables.cancer.chance: {expected}" in err
+    assert "weather" not in err
+
+
+def test_a_computed_physical_act_that_is_not_an_action_is_refused_before_the_analysis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newcomb.query
+
+    def analysed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the physical act was checked only during the analysis")
+
+    monkeypatch.setattr(newcomb.query, "physical_expected_utility", analysed)
+    f = tmp_path / "physical.yaml"
+    f.write_text(
+        "newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n"
+        "  ray: {chance: {hit: 1/2, clear: 1/2}}\n"
+        "  done: {value: \"'c' if ray == 'hit' else action\"}\n"
+        "utility: 1\nphysical: done\n"
+    )
+    code, out, err = run("check", str(f))
+    assert code == 2 and out == ""
+    assert "physical: the physical act must be an action name, got 'c' (actions: a, b)" in err

@@ -320,3 +320,74 @@ def test_user_policy_function_returning_junk(outs: list[Any], raises: BaseExcept
         return outs[int(bool(observation["coincide"]))]
 
     _outcome(junk)
+
+
+# -- Parser mutants ----------------------------------------------------------------------------
+#
+# Mistakes a person makes while typing a file, applied to the shipped scenarios at random
+# places: each must give one short line that names the file, never a traceback, a Python repr
+# (``Fraction(``) or the class name of a syntax node.
+
+_LOOKALIKES = {"p": "𝔭", "a": "ａ", "x": "𝐱", "f": "ｆ", "o": "ℴ", "n": "ｎ"}
+_PYTHON_NAMES = ("Fraction(", "JoinedStr", "FloorDiv", "BinOp", "Attribute", "'this'")
+
+
+def _mutate_text(text: str, how: str, at: int) -> str:
+    """``text`` with one typing mistake of kind ``how`` near the ``at``-th candidate place."""
+    lines = text.splitlines(keepends=True)
+    if how == "tab":  # indentation by a tab
+        body = [i for i, ln in enumerate(lines) if ln.startswith("  ")]
+        i = body[at % len(body)]
+        lines[i] = "\t" + lines[i].lstrip(" ")
+    elif how == "assign":  # '=' for '=='
+        spots = [i for i, ln in enumerate(lines) if "==" in ln]
+        if spots:
+            i = spots[at % len(spots)]
+            lines[i] = lines[i].replace("==", "=", 1)
+    elif how == "kind":  # two letters of a key swapped: chance -> chnace
+        spots = [i for i, ln in enumerate(lines) if ln.lstrip().startswith(("chance:", "value:"))]
+        if spots:
+            i = spots[at % len(spots)]
+            lines[i] = lines[i].replace("chance:", "chnace:", 1).replace("value:", "vaule:", 1)
+    elif how == "lookalike":  # a letter of a name replaced by one that NFKC maps back to it
+        spots = [i for i, ln in enumerate(lines) if ln.startswith("utility:")]
+        for i in spots:
+            for plain, fancy in _LOOKALIKES.items():
+                if plain in lines[i][len("utility:") :]:
+                    head, tail = lines[i][: len("utility:")], lines[i][len("utility:") :]
+                    lines[i] = head + tail.replace(plain, fancy, 1)
+                    break
+    elif how == "digit":  # an Arabic-Indic digit
+        spots = [i for i, ln in enumerate(lines) if any(c.isdigit() for c in ln[1:])]
+        i = spots[at % len(spots)]
+        j = next(k for k, c in enumerate(lines[i]) if c.isdigit() and k > 0)
+        lines[i] = lines[i][:j] + "٣" + lines[i][j + 1 :]
+    elif how == "exponent":  # a number past the bound
+        for i, ln in enumerate(lines):
+            value = ln[len("utility:") :].strip()
+            if ln.startswith("utility:") and value and value[0] not in "'\"|>{[#":
+                lines[i] = ln.rstrip("\n") + " + 1e4400 * 0\n"  # (a plain scalar only)
+    return "".join(lines)
+
+
+@fuzz
+@given(
+    st.sampled_from(FILES),
+    st.sampled_from(["tab", "assign", "kind", "lookalike", "digit", "exponent"]),
+    st.integers(min_value=0, max_value=10_000),
+)
+def test_parser_mutants_give_one_short_line(path: Path, how: str, at: int) -> None:
+    text = _mutate_text(path.read_text(encoding="utf-8"), how, at)
+    try:
+        s = newcomb.loads(text, file="mutant.yaml")
+        newcomb.analyse(s, limits=SMALL, file="mutant.yaml")
+    except NewcombError as e:
+        line = str(e)
+        assert "\n" not in line and len(line) < 1000, line[:300]
+        assert not any(name in line for name in _PYTHON_NAMES), line
+        if isinstance(e, ScenarioError):
+            assert line.startswith("mutant.yaml"), line
+            if how == "tab" and "\t" in text:
+                assert "tab" in line, line
+            if how == "exponent" and "1e4400" in text:
+                assert "beyond ±4000" in line, line
