@@ -157,6 +157,14 @@ ExhaustiveOpt = Annotated[
     ),
 ]
 FilesArg = Annotated[list[Path], typer.Argument(help="Scenario files (YAML).", show_default=False)]
+PlotOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--plot",
+        help="Also draw a figure to this file (.png, .svg or .pdf; needs matplotlib).",
+        metavar="FILE",
+    ),
+]
 
 
 @dataclass
@@ -435,6 +443,7 @@ def sweep(
         Optional[Path],  # noqa: UP045
         typer.Option("--output", "-o", help="Write to this file instead of stdout."),
     ] = None,
+    plot: PlotOpt = None,
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
@@ -460,6 +469,8 @@ def sweep(
     except (UsageError, LimitError) as e:
         _fail_line(_err(), f"{name}: {e}")
         raise typer.Exit(EXIT_ERROR) from None
+    if plot is not None:
+        _plot("sweep", result, plot)
     text = (
         json.dumps(sweep_json(result), ensure_ascii=False) + "\n" if as_json else sweep_csv(result)
     )
@@ -469,6 +480,260 @@ def sweep(
         sys.stdout.write(text)
     raise typer.Exit(EXIT_OK)
 
+
+def _plot(kind: str, result: Any, path: Path) -> None:
+    """Draw ``result`` with :mod:`newcomb.plot` and write it to ``path``; matplotlib is
+    imported only now. A mistake (no matplotlib, a bad suffix) becomes one line and exit 2."""
+    from . import plot
+
+    draw = {"sweep": plot.plot_sweep, "phase": plot.plot_phase, "simulate": plot.plot_simulation}
+    try:
+        plot.save(draw[kind](result), path)
+    except UsageError as e:
+        _fail_line(_err(), str(e))
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+@contextmanager
+def _episodes_bar(err: Console, name: str, *, enabled: bool) -> Iterator[Progress | None]:
+    """A progress bar for long simulations (stderr, only on a terminal, never with --json)."""
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress as Bar
+
+    with Bar(console=err, transient=True) as bar:
+        task = bar.add_task(f"{name}: playing episodes", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@app.command()
+def simulate(
+    file: Annotated[Path, typer.Argument(help="A scenario file (YAML).", show_default=False)],
+    episodes: Annotated[
+        int, typer.Option("--episodes", "-n", help="Episodes per theory.", metavar="N")
+    ] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator.")] = 0,
+    trace: Annotated[
+        int, typer.Option("--trace", help="Show the first K episodes of each theory.", metavar="K")
+    ] = 0,
+    set_: SetOpt = None,
+    paradox: ParadoxOpt = None,
+    theory: TheoryOpt = None,
+    only: OnlyOpt = None,
+    as_json: JsonOpt = False,
+    plot: PlotOpt = None,
+    max_policies: MaxPoliciesOpt = Limits.max_policies,
+    max_worlds: MaxWorldsOpt = Limits.max_worlds,
+    max_mixed: MaxMixedOpt = Limits.max_mixed,
+) -> None:
+    """Play episodes of each theory's policy against the scenario: the mean payoff, its
+    standard error and 99% interval beside the exact value (flagged when outside)."""
+    from .simulate import simulate as run_simulation
+
+    run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    name = str(file)
+    if not 1 <= episodes <= 10**9 or trace < 0:
+        _fail_line(_err(), "--episodes must be 1 to 1000000000 and --trace at least 0")
+        raise typer.Exit(EXIT_ERROR)
+    report = next(iter(run.analyse([file], quiet=as_json)))
+    if report is None:
+        raise typer.Exit(EXIT_ERROR)
+    enabled = not as_json and episodes * len(report.theories) >= 1 << 21
+    with _episodes_bar(_err(), name, enabled=enabled) as progress:
+        result = run_simulation(report, episodes=episodes, seed=seed, progress=progress)
+    if plot is not None:
+        _plot("simulate", result, plot)
+    if as_json:
+        _print_json(result.to_json())
+        raise typer.Exit(run.code)
+    out = _out()
+    out.print(_simulation_table(result))
+    for t in result.theories if trace else ():
+        out.print(_trace_table(result, t, trace))
+    raise typer.Exit(run.code)
+
+
+def _simulation_table(result: Any) -> Any:
+    """One row per theory: policy, mean ± standard error, the 99% interval, the exact value."""
+    from rich.table import Table
+
+    from .render import number, policy_text
+
+    table = Table(
+        title=f"{result.name}: {result.episodes} episodes per theory, seed {result.seed}",
+        title_justify="left",
+    )
+    for col in ("theory", "policy", "mean", "std. error", "99% interval", "exact", "inside"):
+        table.add_column(col, overflow="fold")
+    paradox = any(t.paradox_probability for t in result.theories)
+    if paradox:
+        table.add_column("paradox episodes")
+    for t in result.theories:
+        policy = "—" if t.policy is None else policy_text(result.model, t.policy)
+        if t.mean is None:
+            cells = [t.theory, policy, "—", "—", "—", number(t.exact), t.note or ""]
+        else:
+            lo, hi = t.ci
+            flag = "[red]no[/red]" if t.outside else "yes"
+            cells = [
+                t.theory,
+                policy,
+                _figure(t.mean, 7),
+                _figure(t.stderr, 3) if t.stderr is not None else "—",
+                f"\\[{_figure(lo, 7)}, {_figure(hi, 7)}]",
+                number(t.exact),
+                flag,
+            ]
+        if paradox:
+            cells.append(f"{t.paradoxes} (p = {t.paradox_probability})")
+        table.add_row(*cells)
+    return table
+
+
+def _figure(x: float, digits: int) -> str:
+    """``x`` to about ``digits`` significant digits, in fixed point with thousands separators
+    (``990,523.4``), as payoffs are written."""
+    import math
+
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    places = max(0, min(12, digits - 1 - math.floor(math.log10(abs(x)))))
+    return f"{x:,.{places}f}"
+
+
+def _trace_table(result: Any, t: Any, k: int) -> Any:
+    """The first ``k`` episodes of one theory: chance, the predictor, what the agent saw and
+    did, and the payoff."""
+    from rich.table import Table
+
+    from .check import describe_label
+
+    def pairs(d: Any) -> str:
+        return ", ".join(f"{n}={describe_label(v)}" for n, v in d.items()) or "—"
+
+    m = result.model
+    table = Table(title=f"{t.theory}: the first {min(k, len(t.index))} episodes",
+                  title_justify="left")
+    for col in ("#", "chance", "predictor", "observation", "act", "payoff"):
+        table.add_column(col, overflow="fold")
+    for n, i in enumerate(t.index[:k].tolist(), start=1):
+        o = t.outcomes[i]
+        who = pairs(o.predictor) + {"error": " (wrong)", "guess": " (guess)"}.get(o.kind, "")
+        if o.kind == "paradox":
+            table.add_row(str(n), pairs(o.chance), "no consistent choice", "—", "—", "paradox")
+            continue
+        table.add_row(
+            str(n),
+            pairs(o.chance),
+            who,
+            pairs(m.observation_dict(o.observation)),
+            m.actions[o.act],
+            str(o.payoff),
+        )
+    return table
+
+
+@app.command()
+def phase(
+    file: Annotated[Path, typer.Argument(help="A scenario file (YAML).", show_default=False)],
+    x: Annotated[
+        str, typer.Option("--x", help="The x grid: NAME=LO:HI:COUNT.", metavar="GRID")
+    ],
+    y: Annotated[
+        str, typer.Option("--y", help="The y grid: NAME=LO:HI:COUNT.", metavar="GRID")
+    ],
+    set_: SetOpt = None,
+    paradox: ParadoxOpt = None,
+    only: OnlyOpt = None,
+    as_json: JsonOpt = False,
+    plot: PlotOpt = None,
+    max_policies: MaxPoliciesOpt = Limits.max_policies,
+    max_worlds: MaxWorldsOpt = Limits.max_worlds,
+    max_mixed: MaxMixedOpt = Limits.max_mixed,
+) -> None:
+    """Each theory's verdict over a grid of two parameters, with the exact boundary points
+    (a threshold search per grid row, and per column a boundary crosses)."""
+    from .phase import phase as run_phase
+    from .sweep import parse_grid
+
+    run = _setup(set_, paradox, None, only, max_policies, max_worlds, max_mixed)
+    name = str(file)
+    try:
+        gx, gy = _grid("--x", x, parse_grid), _grid("--y", y, parse_grid)
+        if gx.count * gy.count > 4_000_000:
+            raise UsageError("--x and --y: at most 4000000 cells")
+        scenario = run.load(file)
+        with _progress(_err(), name, enabled=not as_json) as progress:
+            try:
+                result = run_phase(
+                    scenario, run.theories, gx, gy, limits=run.limits, progress=progress
+                )
+            except ScenarioError as e:
+                raise locate(scenario, e) from None
+    except ScenarioError as e:
+        _fail_line(_err(), str(e.located(file=name)))
+        raise typer.Exit(EXIT_ERROR) from None
+    except (UsageError, LimitError) as e:
+        _fail_line(_err(), f"{name}: {e}")
+        raise typer.Exit(EXIT_ERROR) from None
+    if plot is not None:
+        _plot("phase", result, plot)
+    if as_json:
+        _print_json(_phase_json(result))
+        raise typer.Exit(EXIT_OK)
+    from rich.table import Table
+
+    table = Table(
+        title=f"{gx.parameter} × {gy.parameter}: {gx.count} × {gy.count} cells",
+        title_justify="left",
+    )
+    for col in ("theory", "verdict", "cells", "exact boundary points"):
+        table.add_column(col, overflow="fold")
+    for c in result.columns:
+        for i, v in enumerate(c.verdicts):
+            first = i == 0
+            table.add_row(
+                c.theory if first else "",
+                v.text,
+                str(int((c.cells == i).sum())),
+                str(len(c.boundary)) if first else "",
+            )
+    _out().print(table)
+    raise typer.Exit(EXIT_OK)
+
+
+def _grid(option: str, spec: str, parse: Any) -> Any:
+    """A grid option, with errors naming the option itself."""
+    try:
+        return parse(spec)
+    except UsageError as e:
+        raise UsageError(str(e).replace("--param", option, 1)) from None
+
+
+def _phase_json(result: Any) -> dict[str, Any]:
+    def grid(g: Any) -> dict[str, Any]:
+        return {"parameter": g.parameter, "from": str(g.lo), "to": str(g.hi), "count": g.count}
+
+    return {
+        "schema_version": 1,
+        "command": "phase",
+        "x": grid(result.x),
+        "y": grid(result.y),
+        "theories": [
+            {
+                "theory": c.theory,
+                "verdicts": [v.text for v in c.verdicts],
+                "cells": c.cells.tolist(),
+                "boundary": [[str(p), str(q)] for p, q in c.boundary],
+            }
+            for c in result.columns
+        ],
+    }
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: usage mistakes become one ``error:`` line and exit 2."""
