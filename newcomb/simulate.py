@@ -318,8 +318,11 @@ def simulate(
     --------
     >>> import newcomb
     >>> sim = newcomb.simulate(newcomb.load("scenarios/newcomb.yaml"), episodes=10_000, seed=1)
-    >>> [(t.theory, t.exact, t.outside) for t in sim.theories]
-    [('CDT', Fraction(11000, 1)), ...]
+    >>> [(t.theory, str(t.exact), t.outside) for t in sim.theories]
+    [('CDT', '11000', False), ('EDT', '990000', False), ('FDT', '990000', False)]
+    >>> cdt = sim.theories[0]
+    >>> cdt.mean, round(cdt.stderr, 1)
+    (10800.0, 985.1)
     """
     import numpy as np
 
