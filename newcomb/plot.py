@@ -45,7 +45,10 @@ def save(fig: Figure, path: Any) -> None:
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
         raise UsageError(f"--plot {str(path)!r}: expected a file ending .png, .svg or .pdf")
-    fig.savefig(path, format=suffix, metadata=_metadata(suffix))
+    from matplotlib import rc_context
+
+    with rc_context({"svg.hashsalt": "newcomb"}):  # SVG ids from a fixed salt, not at random
+        fig.savefig(path, format=suffix, metadata=_metadata(suffix))
 
 
 def _metadata(fmt: str) -> dict[str, Any]:
@@ -114,8 +117,7 @@ def plot_phase(result: Phase) -> Figure:
     dy = (y1 - y0) / max(1, result.y.count - 1) / 2 or 0.5
     for ax, col in zip(axes, result.columns, strict=False):
         n = max(1, len(col.verdicts))
-        cmap = ListedColormap([f"C{i % 10}" for i in range(n)])
-        cmap.set_bad("white")
+        cmap = ListedColormap([f"C{i % 10}" for i in range(n)]).with_extremes(bad="white")
         cells = np.ma.masked_less(col.cells, 0)
         ax.imshow(
             cells,
