@@ -114,7 +114,8 @@ def test_random_and_retry_rules() -> None:
         sim = simulate(report, episodes=20000, seed=1)
         edt = sim.theories[1]
         assert edt.paradoxes == 0
-        assert edt.exact == leading(report.theories[1].policies[0].realized[rule])  # type: ignore[arg-type]
+        realized = report.theories[1].policies[0].realized[rule]
+        assert realized is not None and edt.exact == leading(realized)
         kinds = {o.kind for o in edt.outcomes}
         assert ("guess" in kinds) == (rule == "random")
         assert not edt.outside
