@@ -79,6 +79,15 @@ def plot_sweep(result: Sweep) -> Figure:
         for t in col.thresholds.points:
             if float(result.grid.lo) <= float(t) <= float(result.grid.hi):
                 ax.axvline(float(t), color="0.4", linestyle="--", linewidth=1, gid=str(t))
+                ax.text(
+                    float(t),
+                    0.03,
+                    f" {result.grid.parameter} = {t}",
+                    transform=ax.get_xaxis_transform(),
+                    fontsize=8,
+                    color="0.3",
+                    gid="threshold",
+                )
         for i, r in enumerate(col.thresholds.regions):
             inside = region == i
             if r.point or not inside.any():
@@ -91,7 +100,7 @@ def plot_sweep(result: Sweep) -> Figure:
                 transform=ax.get_xaxis_transform(),
                 ha="center",
                 va="top",
-                fontsize=8,
+                fontsize=9,
                 wrap=True,
                 gid="region",
             )

@@ -52,9 +52,10 @@ def test_sweep_figure_holds_the_sweep() -> None:
         assert labels  # every region met by the grid is labelled with its policy
     edt = axes[1]
     assert [m.get_gid() for m in edt.lines[1:]] == ["1001/2000"]
-    assert [t.get_text() for t in edt.texts] == ["two_box", "one_box"]
+    assert [t.get_text() for t in edt.texts if t.get_gid() == "region"] == ["two_box", "one_box"]
+    assert [t.get_text() for t in edt.texts if t.get_gid() == "threshold"] == [" q = 1001/2000"]
     # the labels sit inside their regions
-    left, right = (t.get_position()[0] for t in edt.texts)
+    left, right = (t.get_position()[0] for t in edt.texts if t.get_gid() == "region")
     assert left < 1001 / 2000 < right
 
 
