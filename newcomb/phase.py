@@ -55,7 +55,8 @@ class PhaseColumn:
         verdict, −1 where the scenario is invalid (or the verdict is left open, at an
         irrational threshold).
     boundary:
-        Exact points (x, y) where the verdict changes, in the order found.
+        Exact points (x, y) where the verdict changes, each once, in the order found (rows
+        first, then columns).
     """
 
     theory: str
@@ -172,7 +173,8 @@ def phase(
             th, _ = _row(scenario, theory, y.parameter, x.parameter, xv, limits)
             if th is not None:
                 boundary.extend((xv, p) for p in th.points if _within(p, y))
-        columns.append(PhaseColumn(theory.name, tuple(verdicts), cells, tuple(boundary)))
+        unique = tuple(dict.fromkeys(boundary))  # a point both searches find, once
+        columns.append(PhaseColumn(theory.name, tuple(verdicts), cells, unique))
     return Phase(x, y, _floats(x), _floats(y), tuple(columns))
 
 
