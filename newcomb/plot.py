@@ -124,9 +124,14 @@ def plot_phase(result: Phase) -> Figure:
     x0, x1, y0, y1 = (float(v) for v in (result.x.lo, result.x.hi, result.y.lo, result.y.hi))
     dx = (x1 - x0) / max(1, result.x.count - 1) / 2 or 0.5
     dy = (y1 - y0) / max(1, result.y.count - 1) / 2 or 0.5
+    shade: dict[str, str] = {}  # one colour per verdict across the panels
+    for col in result.columns:
+        for v in col.verdicts:
+            shade.setdefault(v.text, f"C{len(shade) % 10}")
     for ax, col in zip(axes, result.columns, strict=False):
         n = max(1, len(col.verdicts))
-        cmap = ListedColormap([f"C{i % 10}" for i in range(n)]).with_extremes(bad="white")
+        colours = [shade[v.text] for v in col.verdicts] or ["white"]
+        cmap = ListedColormap(colours).with_extremes(bad="white")
         cells = np.ma.masked_less(col.cells, 0)
         ax.imshow(
             cells,
@@ -145,8 +150,7 @@ def plot_phase(result: Phase) -> Figure:
             ax.plot(bx, by, "k.", markersize=2, gid="boundary")
         ax.legend(
             handles=[
-                Patch(color=f"C{i % 10}", alpha=0.55, label=v.text)
-                for i, v in enumerate(col.verdicts)
+                Patch(color=shade[v.text], alpha=0.55, label=v.text) for v in col.verdicts
             ],
             loc="upper center",
             bbox_to_anchor=(0.5, -0.12),
