@@ -682,8 +682,8 @@ def phase(
         raise typer.Exit(EXIT_ERROR) from None
     if plot is not None:
         _plot("phase", result, plot)
-    if as_json:
-        _print_json(_phase_json(result))
+    if as_json:  # one line, as sweep's: the grid of cells is large
+        sys.stdout.write(json.dumps(_phase_json(result), ensure_ascii=False) + "\n")
         raise typer.Exit(EXIT_OK)
     from rich.table import Table
     from rich.text import Text
