@@ -192,3 +192,13 @@ def test_usage_errors() -> None:
     assert code == 2 and out == "" and err.startswith("error:")
     with pytest.raises(newcomb.UsageError):
         newcomb.simulate(newcomb.load(NEWCOMB), episodes=0)
+
+
+def test_user_theories_are_simulated_in_report_order() -> None:
+    spec = str(ROOT / "tests" / "fixtures" / "user_theories.py") + ":one_box_if_coincide"
+    code, out, err = run("simulate", OMICRON, "-n", "500", "--theory", spec, "--json")
+    assert code == 1 and err == ""
+    doc = json.loads(out)
+    assert [t["theory"] for t in doc["theories"]] == ["CDT", "EDT", "FDT", "one_box_if_coincide"]
+    mine = doc["theories"][3]
+    assert mine["paradox_probability"] == "1/2" and mine["exact"] == "1000000"
