@@ -11,7 +11,7 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -486,7 +486,11 @@ def _plot(kind: str, result: Any, path: Path) -> None:
     imported only now. A mistake (no matplotlib, a bad suffix) becomes one line and exit 2."""
     from . import plot
 
-    draw = {"sweep": plot.plot_sweep, "phase": plot.plot_phase, "simulate": plot.plot_simulation}
+    draw: dict[str, Callable[[Any], Any]] = {
+        "sweep": plot.plot_sweep,
+        "phase": plot.plot_phase,
+        "simulate": plot.plot_simulation,
+    }
     try:
         plot.save(draw[kind](result), path)
     except UsageError as e:
@@ -640,12 +644,8 @@ def _trace_table(result: Any, t: Any, k: int) -> Any:
 @app.command()
 def phase(
     file: Annotated[Path, typer.Argument(help="A scenario file (YAML).", show_default=False)],
-    x: Annotated[
-        str, typer.Option("--x", help="The x grid: NAME=LO:HI:COUNT.", metavar="GRID")
-    ],
-    y: Annotated[
-        str, typer.Option("--y", help="The y grid: NAME=LO:HI:COUNT.", metavar="GRID")
-    ],
+    x: Annotated[str, typer.Option("--x", help="The x grid: NAME=LO:HI:COUNT.", metavar="GRID")],
+    y: Annotated[str, typer.Option("--y", help="The y grid: NAME=LO:HI:COUNT.", metavar="GRID")],
     set_: SetOpt = None,
     paradox: ParadoxOpt = None,
     only: OnlyOpt = None,
@@ -734,6 +734,7 @@ def _phase_json(result: Any) -> dict[str, Any]:
             for c in result.columns
         ],
     }
+
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: usage mistakes become one ``error:`` line and exit 2."""

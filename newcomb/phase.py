@@ -133,8 +133,6 @@ def phase(
 ) -> Phase:
     """Each theory's verdict at every grid cell, and the exact boundary points (see the module
     docstring). Theories without a query (fixed policies) are left out, as in a sweep."""
-    import numpy as np
-
     for g in (x, y):
         if g.parameter not in scenario.parameters:
             known = ", ".join(scenario.parameters) or "none"
@@ -147,35 +145,53 @@ def phase(
     total = len(chosen) * y.count
     columns = []
     for n, theory in enumerate(chosen):
-        found: dict[Any, int] = {}
-        verdicts: list[Verdict] = []
-        cells = np.full((y.count, x.count), -1, dtype=np.int64)
-        boundary: list[tuple[Any, Any]] = []
-        for j in range(y.count):
-            yv = y.point(j)
-            th, model = _row(scenario, theory, x.parameter, y.parameter, yv, limits)
-            if th is not None and model is not None:
-                region = _region_of(x, th)
-                for i, r in enumerate(th.regions):
-                    v = verdict_of(model, r.policies)
-                    if v is None:
-                        continue
-                    if v.key not in found:
-                        found[v.key] = len(verdicts)
-                        verdicts.append(v)
-                    cells[j, region == i] = found[v.key]
-                boundary.extend((p, yv) for p in th.points if _within(p, x))
+
+        def tick(j: int, n: int = n) -> None:
             if progress is not None:
                 progress(n * y.count + j + 1, total)
-        crossed = np.nonzero((cells[1:] != cells[:-1]).any(axis=0))[0] if y.count > 1 else []
-        for i in crossed:
-            xv = x.point(int(i))
-            th, _ = _row(scenario, theory, y.parameter, x.parameter, xv, limits)
-            if th is not None:
-                boundary.extend((xv, p) for p in th.points if _within(p, y))
-        unique = tuple(dict.fromkeys(boundary))  # a point both searches find, once
-        columns.append(PhaseColumn(theory.name, tuple(verdicts), cells, unique))
+
+        columns.append(_column(scenario, theory, x, y, limits, tick))
     return Phase(x, y, _floats(x), _floats(y), tuple(columns))
+
+
+def _column(
+    scenario: Scenario,
+    theory: Theory,
+    x: Grid,
+    y: Grid,
+    limits: Limits | None,
+    tick: Callable[[int], None],
+) -> PhaseColumn:
+    """One theory over the grid: steps 1 to 3 of the module docstring."""
+    import numpy as np
+
+    found: dict[Any, int] = {}
+    verdicts: list[Verdict] = []
+    cells = np.full((y.count, x.count), -1, dtype=np.int64)
+    boundary: list[tuple[Any, Any]] = []
+    for j in range(y.count):
+        yv = y.point(j)
+        th, model = _row(scenario, theory, x.parameter, y.parameter, yv, limits)
+        if th is not None and model is not None:
+            region = _region_of(x, th)
+            for i, r in enumerate(th.regions):
+                v = verdict_of(model, r.policies)
+                if v is None:
+                    continue
+                if v.key not in found:
+                    found[v.key] = len(verdicts)
+                    verdicts.append(v)
+                cells[j, region == i] = found[v.key]
+            boundary.extend((p, yv) for p in th.points if _within(p, x))
+        tick(j)
+    changes = (cells[1:] != cells[:-1]).any(axis=0) if y.count > 1 else np.zeros(0, bool)
+    for i in np.nonzero(changes)[0].tolist():
+        xv = x.point(i)
+        th, _ = _row(scenario, theory, y.parameter, x.parameter, xv, limits)
+        if th is not None:
+            boundary.extend((xv, p) for p in th.points if _within(p, y))
+    unique = tuple(dict.fromkeys(boundary))  # a point both searches find, once
+    return PhaseColumn(theory.name, tuple(verdicts), cells, unique)
 
 
 def _row(

@@ -149,9 +149,7 @@ def plot_phase(result: Phase) -> Figure:
             by = [float(q) for _, q in col.boundary]
             ax.plot(bx, by, "k.", markersize=2, gid="boundary")
         ax.legend(
-            handles=[
-                Patch(color=shade[v.text], alpha=0.55, label=v.text) for v in col.verdicts
-            ],
+            handles=[Patch(color=shade[v.text], alpha=0.55, label=v.text) for v in col.verdicts],
             loc="upper center",
             bbox_to_anchor=(0.5, -0.12),
             fontsize=8,

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -205,12 +205,8 @@ def outcomes(model: Model, pi: Behaviour, rule: str | None = None) -> tuple[Outc
     exact probabilities at ε = 0, summing to 1; outcomes of probability zero left out."""
     rule = rule or model.rule
     ws: WorldSet = model.mixed_worlds(pi)
-    chance_names = [
-        v.name for v in model.scenario.variables if isinstance(v, Chance | Correlate)
-    ]
-    pred_names = [
-        v.name for v in model.scenario.variables if isinstance(v, Prediction | Select)
-    ]
+    chance_names = [v.name for v in model.scenario.variables if isinstance(v, Chance | Correlate)]
+    pred_names = [v.name for v in model.scenario.variables if isinstance(v, Prediction | Select)]
     found: list[Outcome] = []
     for w in ws.worlds:
         if w.kind == "guess" and rule != "random":
@@ -243,11 +239,7 @@ def outcomes(model: Model, pi: Behaviour, rule: str | None = None) -> tuple[Outc
     if total == 0:
         return ()
     if total != 1:  # retry: paradox draws conditioned away
-        found = [
-            Outcome(o.probability / total, o.kind, o.chance, o.predictor, o.observation, o.act,
-                    o.payoff)
-            for o in found
-        ]
+        found = [replace(o, probability=o.probability / total) for o in found]
     return tuple(found)
 
 

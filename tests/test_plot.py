@@ -20,7 +20,7 @@ from newcomb.world import Model
 
 pytest.importorskip("matplotlib")
 
-from newcomb.plot import MISSING, plot_phase, plot_simulation, plot_sweep  # noqa: E402
+from newcomb.plot import MISSING, plot_phase, plot_simulation, plot_sweep
 
 ROOT = Path(__file__).parent.parent
 NEWCOMB = ROOT / "scenarios" / "newcomb.yaml"
@@ -109,9 +109,7 @@ def test_phase_figure_holds_the_phase() -> None:
         assert np.array_equal(data.filled(-1), col.cells)
         (dots,) = [x for x in ax.lines if x.get_gid() == "boundary"]
         assert list(dots.get_xdata()) == [float(x) for x, _ in col.boundary]
-        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-            v.text for v in col.verdicts
-        ]
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [v.text for v in col.verdicts]
 
 
 def test_simulation_figure_holds_the_running_means() -> None:
