@@ -202,3 +202,22 @@ def test_user_theories_are_simulated_in_report_order() -> None:
     assert [t["theory"] for t in doc["theories"]] == ["CDT", "EDT", "FDT", "one_box_if_coincide"]
     mine = doc["theories"][3]
     assert mine["paradox_probability"] == "1/2" and mine["exact"] == "1000000"
+
+
+class _Undecided(newcomb.Theory):
+    """Reports no policy (as a theory may when nothing is feasible)."""
+
+    name = "Undecided"
+
+    def decide(self, model: newcomb.Model) -> newcomb.Decision:
+        return newcomb.Decision((), note="nothing is feasible")
+
+
+def test_a_theory_without_policy_is_reported_not_played() -> None:
+    sim = newcomb.simulate(newcomb.load(NEWCOMB), [newcomb.CDT(), _Undecided()], episodes=100)
+    cdt, none = sim.theories
+    assert cdt.mean is not None and len(cdt.index) == 100
+    assert none.mean is None and none.ci is None and none.note == "nothing is feasible"
+    assert len(none.index) == 0
+    doc = sim.to_json()["theories"][1]
+    assert doc["mean"] is None and doc["exact"] is None and doc["policy"] is None
