@@ -11,7 +11,8 @@ re-running the predictor's fixed-point search per episode, the simulation
    **outcomes**;
 2. draws each episode's outcome from that table with numpy: one
    :class:`numpy.random.Generator` seeded once, theories in report order, in chunks of
-   :data:`CHUNK` episodes, so the same seed gives the same episodes, bit for bit. This is the
+   :data:`CHUNK` episodes, so the same seed gives the same episodes, bit for bit (with the
+   same numpy: NumPy does not promise its streams across versions). This is the
    one place floats enter: the outcome probabilities are rounded to float64 (relative error
    about 1e-16) to build the cumulative table the uniform draws are looked up in;
 3. counts how often each outcome came up, and computes the mean payoff and its standard error
