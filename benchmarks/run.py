@@ -24,6 +24,9 @@ d. sweep: 10^5 values of Newcomb's q, each theory's policy and value at every po
 e. cold start: ``newcomb check scenarios/omicron.yaml`` against ``python -c "import sympy"``;
    also Python with only the chosen dependencies imported (PyYAML, typer, rich's console and
    table), the floor under the check.
+f. simulate: ``newcomb simulate scenarios/newcomb.yaml --episodes 1000000`` (10^6 episodes for
+   each of the three theories, the whole command) against ``python -c "import sympy"``; the
+   target is a ratio under 3.
 """
 
 from __future__ import annotations
@@ -291,6 +294,34 @@ def cold_start(repeat: int) -> dict[str, Any]:
     }
 
 
+def simulate_start(repeat: int) -> dict[str, Any]:
+    """Family f: the whole ``newcomb simulate`` command against importing sympy, alternating."""
+    command = [
+        sys.executable,
+        "-m",
+        "newcomb",
+        "simulate",
+        "scenarios/newcomb.yaml",
+        "--episodes",
+        "1000000",
+        "--json",
+    ]
+    base = [sys.executable, "-c", "import sympy"]
+    runs: dict[str, list[float]] = {"simulate": [], "sympy": []}
+    for _ in range(repeat):
+        for key, cmd in (("simulate", command), ("sympy", base)):
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
+            runs[key].append(time.perf_counter() - start)
+    c, b = statistics.median(runs["simulate"]), statistics.median(runs["sympy"])
+    return {
+        "family": "f simulate, 10^6 episodes x 3 theories (/ import sympy)",
+        "newcomb_s": c,
+        "baseline_s": b,
+        "ratio": c / b,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="newcomb benchmarks (ratios in one run)")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
@@ -362,6 +393,7 @@ def main() -> None:
         }
     )
     rows.append(cold_start(5 if args.quick else 11))
+    rows.append(simulate_start(5 if args.quick else 11))
     print(f"{'family':<58} {'newcomb (s)':>12} {'baseline (s)':>13} {'ratio':>16}")
     for row in rows:
         if row.get("speedup") is not None and row["speedup"] >= 1:

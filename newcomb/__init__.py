@@ -20,6 +20,7 @@ from .model import (
     Value,
 )
 from .report import ScenarioReport, analyse
+from .simulate import simulate
 from .theories import CDT, EDT, FDT, Decision, Theory, as_theory
 from .world import Limits, Model
 
@@ -52,4 +53,5 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    "simulate",
 ]

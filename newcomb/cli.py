@@ -11,7 +11,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +139,14 @@ ExhaustiveOpt = Annotated[
         help="Enumerate every world for every policy (the plain path, for checking the fast one).",
     ),
 ]
+PlotOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--plot",
+        help="Also draw a figure to this file (.png, .svg or .pdf; needs matplotlib).",
+        metavar="FILE",
+    ),
+]
 FilesArg = Annotated[list[Path], typer.Argument(help="Scenario files (YAML).", show_default=False)]
 
 
@@ -222,8 +230,11 @@ class _Run:
 
 
 @contextmanager
-def _progress(err: Console, name: str, *, enabled: bool) -> Iterator[Progress | None]:
-    """A rich progress bar on stderr, only on a terminal; yields the callback or None."""
+def _progress(
+    err: Console, name: str, *, enabled: bool = True, doing: str = "searching policies"
+) -> Iterator[Progress | None]:
+    """A rich progress bar on stderr, only on a terminal; yields the callback or None. Every
+    long command (a policy search, a study's tasks, a simulation's episodes) uses this one."""
     if not enabled or not err.is_terminal:
         yield None
         return
@@ -235,7 +246,7 @@ def _progress(err: Console, name: str, *, enabled: bool) -> Iterator[Progress | 
     # The file name is shown as it is: no markup, no emoji codes (TextColumn without markup).
     columns = (TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn())
     with Bar(*columns, TimeRemainingColumn(), console=err, transient=True) as bar:
-        task = bar.add_task(f"{clip(name)}: searching policies", total=None)
+        task = bar.add_task(f"{clip(name)}: {doing}", total=None)
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -461,6 +472,7 @@ def sweep(
     theory: TheoryOpt = None,
     only: OnlyOpt = None,
     as_json: JsonOpt = False,
+    plot: PlotOpt = None,
     output: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option("--output", "-o", help="Write to this file instead of stdout."),
@@ -499,6 +511,8 @@ def sweep(
     except (UsageError, LimitError) as e:
         _fail_line(_err(), f"{name}: {e}")
         raise typer.Exit(EXIT_ERROR) from None
+    if plot is not None:
+        _plot("sweep", result, plot)
     text = _json_text(sweep_json(result)) if as_json else sweep_csv(result)
     if output is not None:
         output.write_text(text)
@@ -532,7 +546,7 @@ def study(
         if jobs is not None and jobs < 1:
             raise UsageError("--jobs must be at least 1")
         plan = load_study(file)
-        with _study_progress(err, str(file)) as progress:
+        with _progress(err, str(file), doing="tasks") as progress:
             result = run_study(plan, jobs=jobs, scheduler=scheduler, progress=progress)
         target = str(output) if output is not None else plan.output
         written = write_outputs(result, target)
@@ -547,23 +561,6 @@ def study(
     for path in written:
         err.print(f"wrote {path} ({len(result.rows)} rows)", markup=False)
     raise typer.Exit(EXIT_OK)
-
-
-@contextmanager
-def _study_progress(err: Console, name: str) -> Iterator[Any]:
-    """A progress bar over a study's tasks on stderr, only on a terminal."""
-    if not err.is_terminal:
-        yield None
-        return
-    from rich.progress import Progress as Bar
-
-    with Bar(console=err, transient=True) as bar:
-        task = bar.add_task(f"{name}: tasks", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 @app.command()
@@ -605,6 +602,244 @@ def schema() -> None:
 
     _print_json(scenario_schema())
     raise typer.Exit(EXIT_OK)
+
+
+def _plot(kind: str, result: Any, path: Path) -> None:
+    """Draw ``result`` with :mod:`newcomb.plot` and write it to ``path``; matplotlib is
+    imported only now. A mistake (no matplotlib, a bad suffix) becomes one line and exit 2."""
+    from . import plot
+
+    draw: dict[str, Callable[[Any], Any]] = {
+        "sweep": plot.plot_sweep,
+        "phase": plot.plot_phase,
+        "simulate": plot.plot_simulation,
+    }
+    try:
+        plot.save(draw[kind](result), path)
+    except UsageError as e:
+        _fail_line(_err(), str(e))
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+@app.command()
+def simulate(
+    file: Annotated[Path, typer.Argument(help="A scenario file (YAML).", show_default=False)],
+    episodes: Annotated[
+        int, typer.Option("--episodes", "-n", help="Episodes per theory.", metavar="N")
+    ] = 100_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random generator.")] = 0,
+    trace: Annotated[
+        int, typer.Option("--trace", help="Show the first K episodes of each theory.", metavar="K")
+    ] = 0,
+    set_: SetOpt = None,
+    paradox: ParadoxOpt = None,
+    theory: TheoryOpt = None,
+    only: OnlyOpt = None,
+    as_json: JsonOpt = False,
+    plot: PlotOpt = None,
+    max_policies: MaxPoliciesOpt = Limits.max_policies,
+    max_worlds: MaxWorldsOpt = Limits.max_worlds,
+    max_mixed: MaxMixedOpt = Limits.max_mixed,
+) -> None:
+    """Play episodes of each theory's policy against the scenario: the mean payoff, its
+    standard error and 99% interval beside the exact value (flagged when outside)."""
+    from .simulate import simulate as run_simulation
+
+    run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    name = str(file)
+    if not 1 <= episodes <= 10**9 or trace < 0:
+        _fail_line(_err(), "--episodes must be 1 to 1000000000 and --trace at least 0")
+        raise typer.Exit(EXIT_ERROR)
+    report = next(iter(run.analyse([file], quiet=as_json)))
+    if report is None:
+        raise typer.Exit(EXIT_ERROR)
+    enabled = not as_json and episodes * len(report.theories) >= 1 << 21
+    with _progress(_err(), name, enabled=enabled, doing="playing episodes") as progress:
+        result = run_simulation(report, episodes=episodes, seed=seed, progress=progress)
+    if plot is not None:
+        _plot("simulate", result, plot)
+    if as_json:
+        _print_json(result.to_json())
+        raise typer.Exit(run.code)
+    out = _out()
+    head = f"{result.name}: {result.episodes} episodes per theory, seed {result.seed}"
+    out.print(head, markup=False)
+    out.print(_simulation_table(result))
+    for t in result.theories if trace else ():
+        out.print(f"{t.theory}: the first {min(trace, len(t.index))} episodes", markup=False)
+        out.print(_trace_table(result, t, trace))
+    raise typer.Exit(run.code)
+
+
+def _simulation_table(result: Any) -> Any:
+    """One row per theory: policy, mean ± standard error, the 99% interval, the exact value
+    (marked when outside the interval), and paradox episodes when there are any."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from .render import number, policy_text
+
+    table = Table()
+    for col in ("theory", "policy", "mean ± std. error", "99% interval", "exact"):
+        table.add_column(col, no_wrap=col in ("theory", "99% interval"))
+    paradox = any(t.paradox_probability for t in result.theories)
+    if paradox:
+        table.add_column("paradoxes", no_wrap=True)
+    for t in result.theories:
+        policy = "—" if t.policy is None else policy_text(result.model, t.policy)
+        exact = Text(number(t.exact))
+        if t.mean is None or t.ci is None:
+            cells = [Text(t.theory), Text(policy), Text("—"), Text(t.note or "—"), exact]
+        else:
+            lo, hi = t.ci
+            se = "—" if t.stderr is None else _figure(t.stderr, 3)
+            if t.outside:
+                exact.append("\noutside the interval", style="bold red")
+            cells = [
+                Text(t.theory),
+                Text(policy),
+                Text(f"{_figure(t.mean, 7)}\n± {se}"),
+                Text(f"[{_figure(lo, 7)}, {_figure(hi, 7)}]"),
+                exact,
+            ]
+        if paradox:
+            cells.append(Text(f"{t.paradoxes}, p = {t.paradox_probability}"))
+        table.add_row(*cells)
+    return table
+
+
+def _figure(x: float, digits: int) -> str:
+    """``x`` to about ``digits`` significant digits, in fixed point with thousands separators
+    and no trailing zeros (``990,523.4``, ``1,000``)."""
+    import math
+
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    places = max(0, min(12, digits - 1 - math.floor(math.log10(abs(x)))))
+    text = f"{x:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _trace_table(result: Any, t: Any, k: int) -> Any:
+    """The first ``k`` episodes of one theory: chance, the predictor, what the agent saw and
+    did, and the payoff."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from .check import describe_label
+
+    def pairs(d: Any) -> str:
+        return ", ".join(f"{n}={describe_label(v)}" for n, v in d.items()) or "—"
+
+    m = result.model
+    table = Table()
+    for col in ("#", "chance", "predictor", "observation", "act", "payoff"):
+        table.add_column(col, overflow="fold")
+    for n, i in enumerate(t.index[:k].tolist(), start=1):
+        o = t.outcomes[i]
+        who = pairs(o.predictor) + {"error": " (wrong)", "guess": " (guess)"}.get(o.kind, "")
+        if o.kind == "paradox" or o.observation is None or o.act is None:
+            cells = [str(n), pairs(o.chance), "no consistent choice", "—", "—", "paradox"]
+        else:
+            obs, act = pairs(m.observation_dict(o.observation)), m.actions[o.act]
+            cells = [str(n), pairs(o.chance), who, obs, act, str(o.payoff)]
+        table.add_row(*(Text(c) for c in cells))
+    return table
+
+
+@app.command()
+def phase(
+    file: Annotated[Path, typer.Argument(help="A scenario file (YAML).", show_default=False)],
+    x: Annotated[str, typer.Option("--x", help="The x grid: NAME=LO:HI:COUNT.", metavar="GRID")],
+    y: Annotated[str, typer.Option("--y", help="The y grid: NAME=LO:HI:COUNT.", metavar="GRID")],
+    set_: SetOpt = None,
+    paradox: ParadoxOpt = None,
+    only: OnlyOpt = None,
+    as_json: JsonOpt = False,
+    plot: PlotOpt = None,
+    max_policies: MaxPoliciesOpt = Limits.max_policies,
+    max_worlds: MaxWorldsOpt = Limits.max_worlds,
+    max_mixed: MaxMixedOpt = Limits.max_mixed,
+) -> None:
+    """Each theory's verdict over a grid of two parameters, with the exact boundary points
+    (a threshold search per grid row, and per column a boundary crosses)."""
+    from .phase import phase as run_phase
+    from .sweep import parse_grid
+
+    run = _setup(set_, paradox, None, only, max_policies, max_worlds, max_mixed)
+    name = str(file)
+    try:
+        gx, gy = _grid("--x", x, parse_grid), _grid("--y", y, parse_grid)
+        if gx.count * gy.count > 4_000_000:
+            raise UsageError("--x and --y: at most 4000000 cells")
+        scenario = run.load(file)
+        with _progress(_err(), name, enabled=not as_json) as progress:
+            try:
+                result = run_phase(
+                    scenario, run.theories, gx, gy, limits=run.limits, progress=progress
+                )
+            except ScenarioError as e:
+                raise locate(scenario, e) from None
+    except ScenarioError as e:
+        _fail_line(_err(), str(e.located(file=name)))
+        raise typer.Exit(EXIT_ERROR) from None
+    except (UsageError, LimitError) as e:
+        _fail_line(_err(), f"{name}: {e}")
+        raise typer.Exit(EXIT_ERROR) from None
+    if plot is not None:
+        _plot("phase", result, plot)
+    if as_json:
+        _print_json(_phase_json(result))
+        raise typer.Exit(EXIT_OK)
+    from rich.table import Table
+    from rich.text import Text
+
+    out = _out()
+    head = f"{result.x.parameter} × {result.y.parameter}: {gx.count} × {gy.count} cells"
+    out.print(head, markup=False)
+    table = Table()
+    for col in ("theory", "verdict", "cells", "exact boundary points"):
+        table.add_column(col, overflow="fold")
+    for c in result.columns:
+        for i, v in enumerate(c.verdicts):
+            first = i == 0
+            table.add_row(
+                c.theory if first else "",
+                Text(v.text),
+                str(int((c.cells == i).sum())),
+                str(len(c.boundary)) if first else "",
+            )
+    out.print(table)
+    raise typer.Exit(EXIT_OK)
+
+
+def _grid(option: str, spec: str, parse: Any) -> Any:
+    """A grid option, with errors naming the option itself."""
+    try:
+        return parse(spec)
+    except UsageError as e:
+        raise UsageError(str(e).replace("--param", option, 1)) from None
+
+
+def _phase_json(result: Any) -> dict[str, Any]:
+    def grid(g: Any) -> dict[str, Any]:
+        return {"parameter": g.parameter, "from": str(g.lo), "to": str(g.hi), "count": g.count}
+
+    return {
+        "schema_version": 1,
+        "command": "phase",
+        "x": grid(result.x),
+        "y": grid(result.y),
+        "theories": [
+            {
+                "theory": c.theory,
+                "verdicts": [v.text for v in c.verdicts],
+                "cells": c.cells.tolist(),
+                "boundary": [[str(p), str(q)] for p, q in c.boundary],
+            }
+            for c in result.columns
+        ],
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
