@@ -72,7 +72,7 @@ def plot_sweep(result: Sweep) -> Figure:
     axes = fig.subplots(n, 1, sharex=True, squeeze=False)[:, 0]
     x = result.points
     texts = sweep_columns(result)
-    for k, (ax, col, (_, labels, region)) in enumerate(
+    for k, (ax, col, (_, labels, region, _valued)) in enumerate(
         zip(axes, result.columns, texts, strict=False)
     ):
         ax.plot(x, col.values, color=f"C{k}", label=col.theory, gid="value")
