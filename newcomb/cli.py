@@ -539,7 +539,7 @@ def study(
 ) -> None:
     """Many scenarios × parameter grids × theories → one tidy table (CSV, and Parquet when
     pyarrow is installed), on local processes or a Dask cluster."""
-    from .study import load_study, run_study, write_outputs
+    from .study import load_study, run_study, write_figures, write_outputs
 
     err = _err()
     try:
@@ -550,6 +550,7 @@ def study(
             result = run_study(plan, jobs=jobs, scheduler=scheduler, progress=progress)
         target = str(output) if output is not None else plan.output
         written = write_outputs(result, target)
+        figures = write_figures(result, plan.figures)
     except ScenarioError as e:
         _fail_line(err, str(e.located(file=str(file))))
         raise typer.Exit(EXIT_ERROR) from None
@@ -560,6 +561,9 @@ def study(
         sys.stdout.write(result.csv())
     for path in written:
         err.print(f"wrote {path} ({len(result.rows)} rows)", markup=False)
+    if figures:
+        what = "figure" if len(figures) == 1 else "figures"
+        err.print(f"wrote {len(figures)} {what} in {plan.figures}", markup=False)
     raise typer.Exit(EXIT_OK)
 
 

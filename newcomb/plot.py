@@ -22,9 +22,18 @@ if TYPE_CHECKING:  # annotations only: matplotlib is optional
 
     from .phase import Phase
     from .simulate import Simulation
+    from .study import StudyResult
     from .sweep import Sweep
 
-__all__ = ["FORMATS", "MISSING", "plot_phase", "plot_simulation", "plot_sweep", "save"]
+__all__ = [
+    "FORMATS",
+    "MISSING",
+    "plot_phase",
+    "plot_simulation",
+    "plot_study",
+    "plot_sweep",
+    "save",
+]
 
 MISSING = "plotting needs matplotlib: pip install 'newcomb[plot]'"
 FORMATS = ("png", "svg", "pdf")
@@ -190,4 +199,32 @@ def plot_simulation(result: Simulation) -> Figure:
     axes[0].set_xscale("log")
     axes[-1].set_xlabel("episodes")
     fig.suptitle(f"{result.name}: {n} episodes, seed {result.seed}")
+    return fig
+
+
+def plot_study(result: StudyResult, scenario: str, parameter: str) -> Figure:
+    """One scenario of a study's table: each theory's value against ``parameter``, one panel
+    per theory, with a dashed line between two grid points where the theory's policy changes
+    (the table has the grid, not the exact thresholds: ``newcomb sweep --plot`` draws those)."""
+    from fractions import Fraction
+
+    rows = [
+        r for r in result.records() if r["scenario"] == scenario and r.get(parameter, "") != ""
+    ]
+    theories = list(dict.fromkeys(r["theory"] for r in rows))
+    fig = _figure(figsize=(8, 1.2 + 2.2 * max(1, len(theories))), layout="constrained")
+    axes = fig.subplots(max(1, len(theories)), 1, sharex=True, squeeze=False)[:, 0]
+    for k, (ax, theory) in enumerate(zip(axes, theories, strict=False)):
+        mine = [r for r in rows if r["theory"] == theory]
+        xs = [float(Fraction(r[parameter])) for r in mine]
+        ys = [float(r["value_float"]) if r["value_float"] else float("nan") for r in mine]
+        ax.plot(xs, ys, color=f"C{k}", label=theory, gid="value")
+        for a, b in zip(mine, mine[1:], strict=False):
+            if a["policy"] != b["policy"]:
+                mid = (float(Fraction(a[parameter])) + float(Fraction(b[parameter]))) / 2
+                ax.axvline(mid, color="0.4", linestyle="--", linewidth=1, gid="change")
+        ax.set_ylabel(f"{theory} value")
+    problem = rows[0]["problem"] if rows else scenario
+    axes[0].set_title(problem)
+    axes[-1].set_xlabel(parameter)
     return fig

@@ -11,7 +11,8 @@ A study file (YAML, read by the rules of scenario files: :func:`newcomb.io.load_
   ``simulate`` (Monte-Carlo episodes, :mod:`newcomb.simulate`);
 
 and optionally ``set`` (parameter overrides), ``paradox`` (a paradox rule for every
-scenario), ``simulate: {episodes, seed}`` and ``output``.
+scenario), ``simulate: {episodes, seed}``, ``output`` and ``figures`` (a folder for one
+plot per scenario and swept parameter, when matplotlib is installed).
 
 The study is cut into independent tasks (one scenario at one point of the grids it does not
 sweep), each a pure function of plain strings, so that it runs the same in this process, on
@@ -85,6 +86,7 @@ _KEYS = {
     "paradox",
     "simulate",
     "output",
+    "figures",
 }
 
 
@@ -122,6 +124,7 @@ class Study:
     episodes: int = 10_000
     seed: int = 0
     output: str | None = None
+    figures: str | None = None
     tasks: tuple[Task, ...] = field(default=(), repr=False)
     parameters: tuple[str, ...] = ()
 
@@ -203,7 +206,7 @@ def _study(path: Path, data: Any) -> Study:
         raise _fail("expected a whole number of episodes from 1 to 100000000", "simulate")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise _fail("expected a seed that is a whole number ≥ 0", "simulate")
-    out = {k: data.get(k) for k in ("name", "output")}
+    out = {k: data.get(k) for k in ("name", "output", "figures")}
     for k, v in out.items():
         if v is not None and not isinstance(v, str):
             raise _fail("expected a string", k)
@@ -219,6 +222,7 @@ def _study(path: Path, data: Any) -> Study:
         episodes=episodes,
         seed=seed,
         output=None if out["output"] is None else str(base / out["output"]),
+        figures=None if out["figures"] is None else str(base / out["figures"]),
     )
     return _with_tasks(study)
 
@@ -434,20 +438,23 @@ def _sweep_rows(scenario: Any, theories: list[Any], task: Task, base: Row) -> It
 
 
 def _simulate_rows(scenario: Any, theories: list[Any], task: Task, base: Row) -> Iterator[Row]:
-    try:
-        from .simulate import simulate
-    except ImportError:  # pragma: no cover - simulate ships with the package
-        raise UsageError("compute: simulate is not available") from None
+    from .render import policy_text
+    from .report import exact
+    from .simulate import simulate
+
     result = simulate(scenario, theories, episodes=task.episodes, seed=task.seed)
-    for t in result.to_json()["theories"]:
+    for t in result.theories:
         yield {
             **base,
-            "theory": t["theory"],
-            "value_float": repr(t["mean"]),
-            "stderr": repr(t["stderr"]),
-            "ci_lo": repr(t["ci"][0]),
-            "ci_hi": repr(t["ci"][1]),
-            "exact": "" if t["exact"] is None else str(t["exact"]),
+            "theory": t.theory,
+            "policy": "" if t.policy is None else policy_text(result.model, t.policy).replace(
+                "\n", "; "
+            ),
+            "value_float": "" if t.mean is None else repr(t.mean),
+            "stderr": "" if t.stderr is None else repr(t.stderr),
+            "ci_lo": "" if t.ci is None else repr(t.ci[0]),
+            "ci_hi": "" if t.ci is None else repr(t.ci[1]),
+            "exact": exact(t.exact) or "",
         }
 
 
@@ -572,4 +579,31 @@ def write_outputs(result: StudyResult, output: str | None) -> list[str]:
     table = pa.table({c: [r[i] for r in result.rows] for i, c in enumerate(result.columns)})
     pq.write_table(table, path.with_suffix(".parquet"))
     written.append(str(path.with_suffix(".parquet")))
+    return written
+
+
+def write_figures(result: StudyResult, folder: str | None) -> list[str]:
+    """One PNG per scenario and grid parameter of the table (:func:`newcomb.plot.plot_study`),
+    named after the scenario file and the parameter; return the files written."""
+    if folder is None:
+        return []
+    from .plot import plot_study, save
+
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot make the folder {folder}: {e.strerror}") from None
+    written = []
+    records = result.records()
+    for shown, _full in result.study.scenarios:
+        for name in result.study.parameters:
+            if not any(r["scenario"] == shown and r.get(name) for r in records):
+                continue
+            path = out / f"{Path(shown).stem}-{name}.png"
+            try:
+                save(plot_study(result, shown, name), path)
+            except OSError as e:
+                raise UsageError(f"cannot write {path}: {e.strerror}") from None
+            written.append(str(path))
     return written

@@ -193,3 +193,56 @@ def test_parquet_is_written_beside_the_csv_with_the_same_table(tmp_path: Path) -
     table = pq.read_table(tmp_path / "table.parquet").to_pylist()
     result = run_study(load_study(study), jobs=1)
     assert table == result.records()
+
+
+def test_simulate_rows_match_the_simulation_and_are_seeded(tmp_path: Path) -> None:
+    study = _write(
+        tmp_path,
+        f"study: 1\nscenarios: [{ROOT}/scenarios/newcomb.yaml]\ngrid: {{q: 9/10:1:2}}\n"
+        "compute: simulate\nsimulate: {episodes: 2000, seed: 7}\n",
+    )
+    plan = load_study(study)
+    rows = run_study(plan, jobs=1).records()
+    assert [(r["q"], r["theory"]) for r in rows] == [
+        (q, t) for q in ("9/10", "1") for t in ("CDT", "EDT", "FDT")
+    ]
+    base = newcomb.load(ROOT / "scenarios" / "newcomb.yaml")
+    for r in rows:
+        sim = newcomb.simulate(
+            base.with_parameters(q=Fraction(r["q"])), episodes=2000, seed=7
+        )
+        (t,) = [t for t in sim.theories if t.theory == r["theory"]]
+        assert float(r["value_float"]) == t.mean
+        assert (float(r["ci_lo"]), float(r["ci_hi"])) == t.ci
+        assert r["exact"] == newcomb.report.exact(t.exact)
+    assert run_study(plan, jobs=2).csv() == run_study(plan, jobs=1).csv()
+
+
+def test_figures_one_per_scenario_and_parameter_from_the_table(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from newcomb.plot import plot_study
+
+    study = _write(
+        tmp_path,
+        f"study: 1\nscenarios: [{ROOT}/scenarios/newcomb.yaml, {ROOT}/scenarios/omicron.yaml]\n"
+        "grid: {q: 0:1:11}\ncompute: sweep\noutput: t.csv\nfigures: figs\n",
+    )
+    r = runner.invoke(app, ["study", str(study), "-j", "1"])
+    assert r.exit_code == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == ["newcomb-q.png"]
+    assert f"wrote 1 figure in {tmp_path / 'figs'}" in r.stderr
+    result = run_study(load_study(study), jobs=1)
+    shown = result.study.scenarios[0][0]
+    fig = plot_study(result, shown, "q")
+    rows = [x for x in result.records() if x["scenario"] == shown]
+    for ax, theory in zip(fig.axes, ("CDT", "EDT", "FDT"), strict=True):
+        (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == "value"]
+        mine = [x for x in rows if x["theory"] == theory]
+        assert list(line.get_ydata()) == [float(x["value_float"]) for x in mine]
+        changes = [ln for ln in ax.get_lines() if ln.get_gid() == "change"]
+        flips = sum(a["policy"] != b["policy"] for a, b in zip(mine, mine[1:], strict=False))
+        assert len(changes) == flips
+    # EDT and FDT switch from two-boxing to one-boxing once along q; CDT never does
+    assert [len([ln for ln in ax.get_lines() if ln.get_gid() == "change"]) for ax in fig.axes] == [
+        0, 1, 1
+    ]
