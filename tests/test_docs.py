@@ -1,55 +1,59 @@
 """Every code block in README.md and docs/ runs, and its printed output is compared literally.
 
 One test per fenced block, with the id ``PAGE:LINE`` (the line of the opening fence), so a
-failure names the block. What each kind of block does:
+failure names the block. A marker is an HTML comment on the line just before the fence:
+``<!-- doctest: ... -->``, ``<!-- save-as: NAME -->`` or ``<!-- append-to: NAME -->``.
+docs/index.md ("How the docs are tested") says the same for writers of pages.
+
+Each page runs in its own scratch directory, which holds a link to ``scenarios/`` and every
+file the page saves (``save-as``, ``append-to``), so that commands and imports find them. By
+kind of block:
 
 ```text`` / ```console`` blocks whose first line starts with ``$ ``
-    Shell transcripts. Each ``$ `` command is run from a scratch copy of the repository root
-    (a temporary directory per page, holding a link to ``scenarios/`` and the page's saved files,
-    below), with ``COLUMNS=110`` (or what a line ``<!-- doctest: env COLUMNS=120 -->`` in the
-    page says), ``NO_COLOR=1`` and ``TERM=dumb``, and the lines up to the next
-    ``$ `` line must equal the command's stdout followed by its stderr (trailing spaces and
-    trailing blank lines ignored). ``$ echo $?`` prints the exit code of the command before it:
-    that is how a page states an exit code. A plain ``newcomb ...`` command runs in-process
-    (``newcomb.cli.main``, about 40 times faster than a subprocess); anything else (pipes,
-    redirections, ``sed``) runs under ``bash -c`` with a ``newcomb`` on ``PATH`` that is
-    ``python -m newcomb`` of the code under test. ``NEWCOMB_DOCS_SUBPROCESS=1`` runs every
-    command that way, to check the in-process shortcut.
+    Shell transcripts. Each ``$ `` command runs in the page's directory with ``COLUMNS=110``
+    (or what a line ``<!-- doctest: env COLUMNS=120 -->`` anywhere in the page says),
+    ``NO_COLOR=1`` and ``TERM=dumb``; the lines up to the next ``$ `` line must equal the
+    command's stdout followed by its stderr (trailing spaces and blank lines ignored).
+    ``$ echo $?`` prints the exit code of the command before it: that is how a page states an
+    exit code. A plain ``newcomb ...`` command runs in-process (``newcomb.cli.main``); anything
+    else (pipes, redirections, ``sed``) runs under ``bash -c`` with a ``newcomb`` on ``PATH``
+    that runs ``python -m newcomb`` of this checkout. ``NEWCOMB_DOCS_SUBPROCESS=1`` runs every
+    command that way, to check the in-process shortcut (same results; 10 s -> 17 s).
 ```python`` blocks with ``>>>``
-    Doctests, run with no option flags, in the page's directory.
+    Doctests, without option flags.
 ```python`` blocks without ``>>>``
-    Saved as a file when marked ``<!-- save-as: NAME -->`` (``<!-- append-to: NAME -->`` adds to
-    it), so later blocks and commands can import it; the test executes the file as it stands
-    after the block. A saved ``test_*.py`` is run with pytest in a subprocess instead. An
-    unsaved block is executed; when the next block is marked ``<!-- doctest: output -->``, what
-    it prints must equal that block.
+    A saved block is executed as the file stands after it (a module a later block imports). A
+    saved ``test_*.py`` is executed and every test it defines is called, each hypothesis test
+    with 3 examples (a check that it runs, not a property run). An unsaved block is executed;
+    when the next block is marked ``doctest: output``, what it prints must equal that block.
 ```yaml`` blocks
     A whole scenario (it has ``newcomb:``) is read with ``newcomb.io.loads``, unless it is
-    saved (``save-as``), for a later command to read. ``<!-- doctest: excerpt of PATH -->``: the
-    block's lines appear in the file PATH, in order (lines of the file may be left out). ``<!-- doctest: fragment
-    -->``: only parsed as YAML.
+    saved, for a later command to read. ``doctest: excerpt of PATH``: the block's lines appear
+    in the file PATH, in order (lines of the file may be left out between them).
+    ``doctest: fragment``: only parsed as YAML.
 ```json`` blocks
-    ``<!-- doctest: output of COMMAND -->``: the block is what COMMAND prints (as for a
-    transcript). ``<!-- doctest: fragment -->``: only parsed as JSON.
+    ``doctest: output of COMMAND``: the block is what COMMAND prints (as in a transcript).
+    ``doctest: fragment``: only parsed as JSON.
 
 Not run, and reported as skipped with the reason:
 
 - ``sh`` blocks: installation and setup commands (``pip install``, ``pytest``, benchmarks),
   which would change the environment or take minutes;
-- any block marked ``<!-- doctest: skip (reason) -->`` on the line just before its fence
-  (synopses, diagrams, message formats).
+- a block marked ``doctest: skip (reason)``: synopses, diagrams, message formats, and any
+  output that cannot be compared literally (timings).
 
 Any other block (an unmarked block without a language, a ``text`` block that is not a
 transcript) fails: no block is left out silently.
 
-``NEWCOMB_UPDATE_DOCS=1 python -m pytest tests/test_docs.py`` rewrites, in place, the output
-lines of every failing transcript and ``output of`` block with what the code prints now (never
-a doctest, nor the commands): review the diff by eye.
+``NEWCOMB_UPDATE_DOCS=1 python -m pytest tests/test_docs.py`` rewrites in place the output
+lines of every failing transcript, ``output`` and ``output of`` block with what the code prints
+now (never a doctest, nor a command), and fails those tests once: review the diff by eye.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import doctest
 import io
 import json
@@ -135,6 +139,7 @@ def _marked(block: Block, kind: str) -> str | None:
 
 
 def _is_output(block: Block) -> bool:
+    """Whether the block is the printed output of the Python block before it."""
     return block.marker == ("doctest", "output")
 
 
@@ -217,13 +222,15 @@ def run_command(command: str, directory: Path, shims: Path, env: dict[str, str])
 
         out, err = io.StringIO(), io.StringIO()
         code: object = 0
-        with inside(directory, env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(
-            err
+        with (
+            inside(directory, env),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
         ):
             try:
                 main(words[1:])
             except SystemExit as e:
-                code = e.code
+                code = 0 if e.code is None else e.code
         return out.getvalue() + err.getvalue(), code if isinstance(code, int) else 1
     env = {
         **os.environ,
@@ -232,13 +239,19 @@ def run_command(command: str, directory: Path, shims: Path, env: dict[str, str])
         "PYTHONPATH": str(ROOT),
     }
     r = subprocess.run(
-        ["bash", "-c", command], cwd=directory, env=env, capture_output=True, text=True,
-        timeout=120, check=False,
+        ["bash", "-c", command],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     return r.stdout + r.stderr, r.returncode
 
 
 def _lines(text: str) -> list[str]:
+    """Printed text as lines to compare: trailing spaces and trailing blank lines dropped."""
     out = [line.rstrip() for line in text.splitlines()]
     while out and not out[-1]:
         out.pop()
@@ -279,11 +292,7 @@ def check_output(block: Block, actual: list[str]) -> None:
     if UPDATE:
         rewrite(block, actual)
         pytest.fail(f"{block.id}: rewritten with the current output; review the diff")
-    import difflib
-
-    diff = "\n".join(
-        difflib.unified_diff(expected, actual, "documented", "printed", lineterm="")
-    )
+    diff = "\n".join(difflib.unified_diff(expected, actual, "documented", "printed", lineterm=""))
     pytest.fail(f"{block.id}: the output differs from the page\n{diff}", pytrace=False)
 
 
@@ -302,6 +311,7 @@ def rewrite(block: Block, lines: list[str]) -> None:
 
 
 def run_doctest(block: Block, directory: Path) -> None:
+    """Run a ``>>>`` block as a doctest, without option flags; fail with doctest's report."""
     test = doctest.DocTestParser().get_doctest(
         block.text, {"__name__": "__docs__"}, block.id, str(block.page), block.line
     )
@@ -333,22 +343,42 @@ def saved_source(block: Block, directory: Path) -> str:
     return "\n\n".join(parts)
 
 
-def run_saved_test(name: str, directory: Path) -> None:
-    """A saved test module, run by pytest in a subprocess, with 3 examples per property
-    and no deadline (the harness's ``conftest.py`` loads that profile after collection, over the
-    page's own), so that the check that the module runs stays quick."""
-    (directory / "conftest.py").write_text(
-        "from hypothesis import settings\n\n"
-        'settings.register_profile("docs", max_examples=3, deadline=None)\n\n\n'
-        "def pytest_collection_finish(session):  # after the modules loaded their profiles\n"
-        '    settings.load_profile("docs")\n'
-    )
-    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name],
-        cwd=directory, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )
-    assert r.returncode == 0, r.stdout + r.stderr
+def run_saved_test(source: str, name: str, directory: Path) -> None:
+    """Execute a saved test module and call every test it defines (``test_*`` functions and the
+    ``test_*`` methods of ``Test*`` classes), each hypothesis test with 3 examples, no deadline
+    and no example database: a check that the module runs, kept quick (a pytest subprocess under
+    the page's own profile took 6 s for write-a-theory.md). The session's hypothesis profile is
+    restored afterwards, whatever profile the module loads."""
+    from hypothesis import settings
+
+    quick = settings(max_examples=3, deadline=None, database=None)
+    previous = settings.get_current_profile_name()
+    ran = []
+    try:
+        with inside(directory):
+            namespace: dict[str, object] = {"__name__": Path(name).stem}
+            exec(compile(source, name, "exec"), namespace)
+            for key, obj in list(namespace.items()):
+                if isinstance(obj, type) and key.startswith("Test"):
+                    instance = obj()
+                    for attr in sorted(dir(obj)):
+                        if attr.startswith("test_"):
+                            _quick(quick, getattr(obj, attr))
+                            getattr(instance, attr)()
+                            ran.append(f"{key}.{attr}")
+                elif key.startswith("test_") and callable(obj):
+                    _quick(quick, obj)
+                    obj()
+                    ran.append(key)
+    finally:
+        settings.load_profile(previous)
+    assert ran, f"{name} defines no test"
+
+
+def _quick(quick: object, test: object) -> None:
+    """Apply the quick settings to a hypothesis test (in place; others are left alone)."""
+    if getattr(test, "is_hypothesis_test", False):
+        quick(test)  # type: ignore[operator]
 
 
 # --- the test ---------------------------------------------------------------------------------
@@ -360,12 +390,14 @@ def _tested(blocks: list[Block]) -> list[Block]:
 
 
 def _next(block: Block) -> Block | None:
+    """The block after this one on its page."""
     blocks = parse_blocks(block.page)
     return blocks[block.index + 1] if block.index + 1 < len(blocks) else None
 
 
 @pytest.mark.parametrize("block", _tested(ALL), ids=lambda b: b.id)
 def test_block(block: Block, page_dir: Path, shim_dir: Path) -> None:
+    """Run one block by its kind (this module's docstring), or skip it with the page's reason."""
     reason = _marked(block, "skip")
     if reason is not None:
         pytest.skip(f"{block.id}: {reason.strip('()') or 'marked skip'}")
@@ -391,9 +423,10 @@ def test_block(block: Block, page_dir: Path, shim_dir: Path) -> None:
 
 
 def check_python(block: Block, directory: Path) -> None:
+    """A saved module or test module, or a script and the output block after it."""
     target = _marked(block, "save-as") or _marked(block, "append-to")
     if target is not None and Path(target).name.startswith("test_"):
-        run_saved_test(target, directory)
+        run_saved_test(saved_source(block, directory), target, directory)
         return
     if target is not None:
         run_script(saved_source(block, directory), target, directory)
@@ -407,6 +440,7 @@ def check_python(block: Block, directory: Path) -> None:
 
 
 def check_yaml(block: Block) -> None:
+    """An excerpt of a file, a fragment, or a whole scenario that must load."""
     excerpt = _marked(block, "excerpt")
     if excerpt is not None:
         name = excerpt.removeprefix("of ").strip()
@@ -438,6 +472,7 @@ def check_yaml(block: Block) -> None:
 
 
 def check_json(block: Block, directory: Path, shims: Path) -> None:
+    """What a command prints, or a fragment that must parse."""
     command = _marked(block, "output")
     if command is not None:
         text, _ = run_command(
@@ -455,3 +490,28 @@ def test_every_block_is_collected() -> None:
     for page in PAGES:
         fences = [ln for ln in page.read_text().splitlines() if FENCE.match(ln)]
         assert len(fences) == 2 * len(parse_blocks(page)), page
+
+
+KINDS = {"skip", "fragment", "excerpt", "output", "env"}
+
+
+def test_every_marker_is_known() -> None:
+    """A misspelt marker would change what a block is tested for, or leave it out."""
+    for page in PAGES:
+        for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            m = MARKER.match(line)
+            if m:
+                kind = m.group(2).split(" ")[0]
+                assert m.group(1) != "doctest" or kind in KINDS, f"{page}:{n}: {line}"
+            elif "<!-- doctest" in line or "<!-- save-as" in line or "<!-- append-to" in line:
+                raise AssertionError(f"{page}:{n}: a marker this module cannot read: {line}")
+
+
+def test_every_output_block_follows_a_script() -> None:
+    """An output block is tested only with the unsaved Python block just before it."""
+    for block in ALL:
+        if _is_output(block):
+            before = parse_blocks(block.page)[block.index - 1] if block.index else None
+            assert before is not None and before.lang == "python" and before.marker is None, (
+                f"{block.id}: an output block must follow an unsaved ```python block"
+            )
