@@ -68,10 +68,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 ENV = {"COLUMNS": "110", "NO_COLOR": "1", "TERM": "dumb"}
+# Variables that would make rich draw for a terminal (colour, terminal width) whatever the above.
+UNSET = ("FORCE_COLOR", "CLICOLOR_FORCE", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
 LINKED = ("scenarios",)  # what a page's directory shares with the repository root
 UPDATE = bool(os.environ.get("NEWCOMB_UPDATE_DOCS"))
 SUBPROCESS = bool(os.environ.get("NEWCOMB_DOCS_SUBPROCESS"))
@@ -187,6 +190,8 @@ def inside(directory: Path, env: dict[str, str] | None = None) -> Iterator[None]
     os.chdir(directory)
     sys.path.insert(0, str(directory))
     os.environ.update(env or {})
+    for name in UNSET if env else ():
+        os.environ.pop(name, None)
     try:
         yield
     finally:
@@ -233,17 +238,18 @@ def run_command(command: str, directory: Path, shims: Path, env: dict[str, str])
                 code = 0 if e.code is None else e.code
         return out.getvalue() + err.getvalue(), code if isinstance(code, int) else 1
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in UNSET},
         **env,
         "PATH": f"{shims}{os.pathsep}{os.environ.get('PATH', '')}",
         "PYTHONPATH": str(ROOT),
+        "PYTHONIOENCODING": "utf-8",  # rich draws ASCII boxes on a stdout of another encoding
     }
     r = subprocess.run(
         ["bash", "-c", command],
         cwd=directory,
         env=env,
         capture_output=True,
-        text=True,
+        encoding="utf-8",
         timeout=120,
         check=False,
     )
@@ -349,8 +355,6 @@ def run_saved_test(source: str, name: str, directory: Path) -> None:
     and no example database: a check that the module runs, kept quick (a pytest subprocess under
     the page's own profile took 6 s for write-a-theory.md). The session's hypothesis profile is
     restored afterwards, whatever profile the module loads."""
-    from hypothesis import settings
-
     quick = settings(max_examples=3, deadline=None, database=None)
     previous = settings.get_current_profile_name()
     ran = []
@@ -375,10 +379,10 @@ def run_saved_test(source: str, name: str, directory: Path) -> None:
     assert ran, f"{name} defines no test"
 
 
-def _quick(quick: object, test: object) -> None:
+def _quick(quick: settings, test: object) -> None:
     """Apply the quick settings to a hypothesis test (in place; others are left alone)."""
     if getattr(test, "is_hypothesis_test", False):
-        quick(test)  # type: ignore[operator]
+        quick(test)
 
 
 # --- the test ---------------------------------------------------------------------------------
