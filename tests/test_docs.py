@@ -5,9 +5,11 @@ failure names the block. A marker is an HTML comment on the line just before the
 ``<!-- doctest: ... -->``, ``<!-- save-as: NAME -->`` or ``<!-- append-to: NAME -->``.
 docs/index.md ("How the docs are tested") says the same for writers of pages.
 
-Each page runs in its own scratch directory, which holds a link to ``scenarios/`` and every
-file the page saves (``save-as``, ``append-to``), so that commands and imports find them. By
-kind of block:
+Each page runs in its own scratch directory, which reads like the root of a clone (a link to
+every top-level file and folder of the repository) and holds every file the page saves
+(``save-as``, ``append-to``), so that commands and imports find them. A command may create new
+files there (``> typo.yaml``, ``-o out.svg``); it must not write into a linked folder. By kind
+of block:
 
 ```text`` / ```console`` blocks whose first line starts with ``$ ``
     Shell transcripts. Each ``$ `` command runs in the page's directory with ``COLUMNS=110``
@@ -32,8 +34,9 @@ kind of block:
     in the file PATH, in order (lines of the file may be left out between them).
     ``doctest: fragment``: only parsed as YAML.
 ```json`` blocks
-    ``doctest: output of COMMAND``: the block is what COMMAND prints (as in a transcript).
     ``doctest: fragment``: only parsed as JSON.
+Any block marked ``doctest: output of COMMAND``
+    The block is what COMMAND prints, compared as in a transcript (JSON, a Mermaid diagram).
 
 Not run, and reported as skipped with the reason:
 
@@ -75,7 +78,6 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 ENV = {"COLUMNS": "110", "NO_COLOR": "1", "TERM": "dumb"}
 # Variables that would make rich draw for a terminal (colour, terminal width) whatever the above.
 UNSET = ("FORCE_COLOR", "CLICOLOR_FORCE", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
-LINKED = ("scenarios",)  # what a page's directory shares with the repository root
 UPDATE = bool(os.environ.get("NEWCOMB_UPDATE_DOCS"))
 SUBPROCESS = bool(os.environ.get("NEWCOMB_DOCS_SUBPROCESS"))
 SHELL_CHARS = set("|&;<>()$`*?[]{}~'\"\\")
@@ -153,14 +155,18 @@ _DIRS: dict[Path, Path] = {}
 
 @pytest.fixture
 def page_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The page's directory: a link to ``scenarios/`` and every file the page saves."""
+    """The page's directory: links to the repository's top-level files and folders, and every
+    file the page saves."""
     block: Block = request.node.callspec.params["block"]
     if block.page not in _DIRS:
         d = tmp_path_factory.mktemp(block.page.stem)
-        for name in LINKED:
-            (d / name).symlink_to(ROOT / name)
-        for b in parse_blocks(block.page):
-            target = _marked(b, "save-as") or _marked(b, "append-to")
+        blocks = parse_blocks(block.page)
+        saved = [(b, _marked(b, "save-as") or _marked(b, "append-to")) for b in blocks]
+        own = {Path(target).parts[0] for _, target in saved if target}
+        for entry in ROOT.iterdir():  # reads like a clone's root, but never written through
+            if not entry.name.startswith(".") and entry.name not in own:
+                (d / entry.name).symlink_to(entry)
+        for b, target in saved:
             if target is None:
                 continue
             path = d / target
@@ -406,9 +412,13 @@ def test_block(block: Block, page_dir: Path, shim_dir: Path) -> None:
     if reason is not None:
         pytest.skip(f"{block.id}: {reason.strip('()') or 'marked skip'}")
     lang = block.lang
-    if lang == "sh":
+    command = _marked(block, "output")
+    if command is not None and command.startswith("of "):
+        text, _ = run_command(command[3:].strip(), page_dir, shim_dir, page_env(block.page))
+        check_output(block, _lines(text))
+    elif lang == "sh":
         pytest.skip(f"{block.id}: sh blocks are installation or setup commands, not run")
-    if lang in ("text", "console") and block.body and block.body[0].startswith("$ "):
+    elif lang in ("text", "console") and block.body and block.body[0].startswith("$ "):
         check_output(block, run_transcript(block, page_dir, shim_dir))
     elif lang == "python" and any(line.lstrip().startswith(">>>") for line in block.body):
         run_doctest(block, page_dir)
@@ -417,7 +427,7 @@ def test_block(block: Block, page_dir: Path, shim_dir: Path) -> None:
     elif lang == "yaml":
         check_yaml(block)
     elif lang == "json":
-        check_json(block, page_dir, shim_dir)
+        check_json(block)
     else:
         pytest.fail(
             f"{block.id}: a ```{lang} block of no known kind: make it a transcript or a doctest, "
@@ -475,15 +485,8 @@ def check_yaml(block: Block) -> None:
         pytest.fail(f"{block.id}: not a valid scenario: {e}", pytrace=False)
 
 
-def check_json(block: Block, directory: Path, shims: Path) -> None:
-    """What a command prints, or a fragment that must parse."""
-    command = _marked(block, "output")
-    if command is not None:
-        text, _ = run_command(
-            command.removeprefix("of ").strip(), directory, shims, page_env(block.page)
-        )
-        check_output(block, _lines(text))
-        return
+def check_json(block: Block) -> None:
+    """A fragment that must parse (what a command prints is marked ``output of``)."""
     if _marked(block, "fragment") is None:
         pytest.fail(f"{block.id}: mark it 'output of COMMAND' or 'fragment'", pytrace=False)
     json.loads(block.text)
