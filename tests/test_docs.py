@@ -22,7 +22,8 @@ of block:
     that runs ``python -m newcomb`` of this checkout. ``NEWCOMB_DOCS_SUBPROCESS=1`` runs every
     command that way, to check the in-process shortcut (same results; 10 s -> 17 s).
 ```python`` blocks with ``>>>``
-    Doctests, without option flags.
+    Doctests, without option flags. The doctests of a page share their globals, as the
+    examples of one doctest file do.
 ```python`` blocks without ``>>>``
     A saved block is executed as the file stands after it (a module a later block imports). A
     saved ``test_*.py`` is executed and every test it defines is called, each hypothesis test
@@ -322,15 +323,32 @@ def rewrite(block: Block, lines: list[str]) -> None:
 # --- running Python ---------------------------------------------------------------------------
 
 
+_GLOBALS: dict[Path, tuple[dict[str, object], int]] = {}
+
+
+def _is_doctest(block: Block) -> bool:
+    return block.lang == "python" and any(ln.lstrip().startswith(">>>") for ln in block.body)
+
+
 def run_doctest(block: Block, directory: Path) -> None:
-    """Run a ``>>>`` block as a doctest, without option flags; fail with doctest's report."""
-    test = doctest.DocTestParser().get_doctest(
-        block.text, {"__name__": "__docs__"}, block.id, str(block.page), block.line
-    )
-    runner = doctest.DocTestRunner(optionflags=0)
+    """Run a ``>>>`` block as a doctest, without option flags; fail with doctest's report.
+
+    The doctests of a page share their globals, as the examples of one doctest file do: a
+    block may use the names an earlier block defined. Earlier blocks that have not run yet (a
+    test selected alone) run first, quietly: their failures are their own tests'."""
+    globs, last = _GLOBALS.get(block.page, ({"__name__": "__docs__"}, -1))
+    earlier = [b for b in parse_blocks(block.page)[last + 1 : block.index] if _is_doctest(b)]
+    parser = doctest.DocTestParser()
     report = io.StringIO()
+    runner = doctest.DocTestRunner(optionflags=0)
     with inside(directory):
-        runner.run(test, out=report.write)
+        for b in earlier:  # (a DocTest runs in a copy of the globals it is given)
+            test = parser.get_doctest(b.text, globs, b.id, str(b.page), b.line)
+            doctest.DocTestRunner(optionflags=0).run(test, out=lambda _: None, clear_globs=False)
+            globs = test.globs
+        test = parser.get_doctest(block.text, globs, block.id, str(block.page), block.line)
+        runner.run(test, out=report.write, clear_globs=False)
+    _GLOBALS[block.page] = (test.globs, block.index)
     if runner.failures:
         pytest.fail(report.getvalue(), pytrace=False)
 
@@ -420,7 +438,7 @@ def test_block(block: Block, page_dir: Path, shim_dir: Path) -> None:
         pytest.skip(f"{block.id}: sh blocks are installation or setup commands, not run")
     elif lang in ("text", "console") and block.body and block.body[0].startswith("$ "):
         check_output(block, run_transcript(block, page_dir, shim_dir))
-    elif lang == "python" and any(line.lstrip().startswith(">>>") for line in block.body):
+    elif _is_doctest(block):
         run_doctest(block, page_dir)
     elif lang == "python":
         check_python(block, page_dir)
