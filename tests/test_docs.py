@@ -20,7 +20,8 @@ of block:
     exit code. A plain ``newcomb ...`` command runs in-process (``newcomb.cli.main``); anything
     else (pipes, redirections, ``sed``) runs under ``bash -c`` with a ``newcomb`` on ``PATH``
     that runs ``python -m newcomb`` of this checkout. ``NEWCOMB_DOCS_SUBPROCESS=1`` runs every
-    command that way, to check the in-process shortcut (same results; 10 s -> 17 s).
+    command that way, to check the in-process shortcut (same results; the file takes 7.5 s of
+    CPU instead of 2.6 s).
 ```python`` blocks with ``>>>``
     Doctests, without option flags. The doctests of a page share their globals, as the
     examples of one doctest file do.
@@ -361,7 +362,7 @@ def run_script(source: str, name: str, directory: Path) -> str:
     return out.getvalue()
 
 
-def saved_source(block: Block, directory: Path) -> str:
+def saved_source(block: Block) -> str:
     """The saved file as it stands after this block (the parts appended so far)."""
     target = _marked(block, "save-as") or _marked(block, "append-to")
     parts: list[str] = []
@@ -381,7 +382,7 @@ def run_saved_test(source: str, name: str, directory: Path) -> None:
     restored afterwards, whatever profile the module loads."""
     quick = settings(max_examples=3, deadline=None, database=None)
     previous = settings.get_current_profile_name()
-    ran = []
+    ran: list[str] = []
     try:
         with inside(directory):
             namespace: dict[str, object] = {"__name__": Path(name).stem}
@@ -458,10 +459,10 @@ def check_python(block: Block, directory: Path) -> None:
     """A saved module or test module, or a script and the output block after it."""
     target = _marked(block, "save-as") or _marked(block, "append-to")
     if target is not None and Path(target).name.startswith("test_"):
-        run_saved_test(saved_source(block, directory), target, directory)
+        run_saved_test(saved_source(block), target, directory)
         return
     if target is not None:
-        run_script(saved_source(block, directory), target, directory)
+        run_script(saved_source(block), target, directory)
         return
     printed = run_script(block.text, block.id, directory)
     following = _next(block)
