@@ -149,6 +149,18 @@ MaxWorldsOpt = Annotated[
 MaxMixedOpt = Annotated[
     int, typer.Option("--max-mixed", help="Bound on pure policies a mixed policy draws.")
 ]
+MaxTableOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-table", help="Bound on compiled table entries (worlds × prediction values × acts)."
+    ),
+]
+MaxEquationsOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-equations", help="Bound on the indifference equations the mixed search solves."
+    ),
+]
 ExhaustiveOpt = Annotated[
     bool,
     typer.Option(
@@ -267,6 +279,8 @@ def _setup(
     max_policies: int,
     max_worlds: int,
     max_mixed: int,
+    max_table: int = Limits.max_table,
+    max_equations: int = Limits.max_equations,
 ) -> _Run:
     """Check the options; on a mistake print one line and exit 2."""
     try:
@@ -284,9 +298,18 @@ def _setup(
                     f"--only {missing[0]!r}: no such theory (available: {', '.join(names)})"
                 )
             theories = [t for t in theories if theory_name(t) in only]
-        if min(max_policies, max_worlds, max_mixed) < 1:
-            raise UsageError("--max-policies, --max-worlds and --max-mixed must be at least 1")
-        limits = Limits(max_policies=max_policies, max_worlds=max_worlds, max_mixed=max_mixed)
+        if min(max_policies, max_worlds, max_mixed, max_table, max_equations) < 1:
+            raise UsageError(
+                "--max-policies, --max-worlds, --max-mixed, --max-table and --max-equations "
+                "must be at least 1"
+            )
+        limits = Limits(
+            max_policies=max_policies,
+            max_worlds=max_worlds,
+            max_mixed=max_mixed,
+            max_table=max_table,
+            max_equations=max_equations,
+        )
     except NewcombError as e:
         _err().print(f"error: {e}", markup=False)
         raise typer.Exit(EXIT_ERROR) from None
@@ -316,10 +339,14 @@ def check(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
     exhaustive: ExhaustiveOpt = False,
 ) -> None:
     """Run CDT, EDT, FDT (and your theories) on each scenario and check its predictor."""
-    run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    run = _setup(
+        set_, paradox, theory, only, max_policies, max_worlds, max_mixed, max_table, max_equations
+    )
     run.exhaustive = exhaustive
     results: list[dict[str, Any]] = []
     out = _out()
@@ -353,12 +380,16 @@ def compare(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
     exhaustive: ExhaustiveOpt = False,
 ) -> None:
     """One table: problems as rows, theories as columns (policy and value in each cell)."""
     from .render import compare_json, compare_markdown, compare_renderable
 
-    run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    run = _setup(
+        set_, paradox, theory, only, max_policies, max_worlds, max_mixed, max_table, max_equations
+    )
     run.exhaustive = exhaustive
     reports = [r for r in run.analyse(files, quiet=as_json or markdown) if r is not None]
     if as_json:
@@ -382,6 +413,8 @@ def explain(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
     exhaustive: ExhaustiveOpt = False,
 ) -> None:
     """Show a theory's reasoning: each act's expected utility at each observation, the worlds
@@ -389,7 +422,9 @@ def explain(
     from .explain import explain as explain_policy
     from .render import explanation_renderable
 
-    run = _setup(set_, paradox, None, None, max_policies, max_worlds, max_mixed)
+    run = _setup(
+        set_, paradox, None, None, max_policies, max_worlds, max_mixed, max_table, max_equations
+    )
     run.exhaustive = exhaustive
     try:
         chosen = load_theory(theory_name_) if theory_name_ in BUILTINS else None
@@ -438,6 +473,8 @@ def sweep(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
     """Each theory's policy and value at every point of a parameter grid (CSV, or --json):
     solved symbolically once, split at the exact thresholds, evaluated as compiled numpy."""
@@ -445,8 +482,13 @@ def sweep(
     from .sweep import parse_grid
     from .sweep import sweep as run_sweep
 
-    run = _setup(set_, paradox, None, only, max_policies, max_worlds, max_mixed)
+    run = _setup(
+        set_, paradox, None, only, max_policies, max_worlds, max_mixed, max_table, max_equations
+    )
     name = str(file)
+    if output is not None and not output.parent.is_dir():  # before the work, not after it
+        _fail_line(_err(), f"--output {str(output)!r}: no such directory {str(output.parent)!r}")
+        raise typer.Exit(EXIT_ERROR)
     try:
         grid = parse_grid(param)
         scenario = run.load(file)
@@ -464,7 +506,11 @@ def sweep(
         json.dumps(sweep_json(result), ensure_ascii=False) + "\n" if as_json else sweep_csv(result)
     )
     if output is not None:
-        output.write_text(text)
+        try:
+            output.write_text(text)
+        except OSError as e:
+            _fail_line(_err(), f"--output {str(output)!r}: {e.strerror or e}")
+            raise typer.Exit(EXIT_ERROR) from None
     else:
         sys.stdout.write(text)
     raise typer.Exit(EXIT_OK)
@@ -482,19 +528,27 @@ def main(argv: list[str] | None = None) -> None:
         if message is None or exit_code is None:
             raise
         if type(e).__name__ == "NoArgsIsHelpError":
-            typer.echo(command.get_help(_context(command)))
-            sys.exit(EXIT_OK)
+            # rich's help is printed while the error is built; click's plain one is its message
+            text = message()
+            if text:
+                typer.echo(text)
+            sys.exit(EXIT_ERROR)
         hint = " (see newcomb --help)" if exit_code == EXIT_ERROR else ""
         _err().print(f"error: {message()}{hint}", markup=False)
         sys.exit(exit_code)
     except KeyboardInterrupt:
         _err().print("interrupted", markup=False)
         sys.exit(130)
+    except MemoryError:
+        # The bounds (--max-worlds, --max-table, ...) are meant to refuse such work before it
+        # starts; if one still admits too much, say so in one line rather than a traceback.
+        _err().print(
+            "error: out of memory: the problem admitted by the bounds did not fit; lower "
+            "--max-worlds, --max-table or --max-policies",
+            markup=False,
+        )
+        sys.exit(EXIT_ERROR)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
-
-
-def _context(command: Any) -> Any:
-    return command.make_context("newcomb", [], resilient_parsing=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
