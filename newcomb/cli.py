@@ -521,6 +521,15 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="newcomb", standalone_mode=False)
+    except MemoryError:
+        # The bounds (--max-worlds, --max-table, ...) are meant to refuse such work before it
+        # starts; if one still admits too much, say so in one line rather than a traceback.
+        _err().print(
+            "error: out of memory: the problem fits the bounds but not this machine (lower "
+            "--max-worlds, --max-table or --max-policies to refuse such problems at once)",
+            markup=False,
+        )
+        sys.exit(EXIT_ERROR)
     except Exception as e:
         # click's exceptions (typer may vendor click, so they are recognised by their shape)
         message = getattr(e, "format_message", None)
@@ -539,15 +548,6 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         _err().print("interrupted", markup=False)
         sys.exit(130)
-    except MemoryError:
-        # The bounds (--max-worlds, --max-table, ...) are meant to refuse such work before it
-        # starts; if one still admits too much, say so in one line rather than a traceback.
-        _err().print(
-            "error: out of memory: the problem admitted by the bounds did not fit; lower "
-            "--max-worlds, --max-table or --max-policies",
-            markup=False,
-        )
-        sys.exit(EXIT_ERROR)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
