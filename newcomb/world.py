@@ -538,15 +538,21 @@ class Model:
     def _check_table(self, worlds: int) -> None:
         """Refuse, before any work, compiled tables past ``Limits.max_table``: each world
         branches into every value of each self-referential prediction (right, or wrong as the
-        error model says) and holds a utility for every act."""
+        error model says) and every outcome of the chance variables drawn after the predictor
+        settles or after the act, and holds a utility for every act."""
         n_a = len(self.actions)
         selfref = sum(1 for u in self.unknowns if isinstance(u, Prediction))
-        entries = worlds * n_a**selfref * n_a
+        later = 1
+        for v in self._stage2 + self._stage3:
+            if isinstance(v, Chance):
+                later *= len(v.outcomes)
+        entries = worlds * n_a**selfref * later * n_a
         if entries > self.limits.max_table:
             raise LimitError(
                 f"compiled tables of up to {entries} entries ({worlds} worlds × {n_a}^{selfref} "
-                f"values of the self-referential predictions × {n_a} acts), more than the "
-                f"bound of {self.limits.max_table} (raise it with --max-table)"
+                f"values of the self-referential predictions × {later} outcomes of later chance "
+                f"× {n_a} acts), more than the bound of {self.limits.max_table} (raise it with "
+                "--max-table)"
             )
 
     def _given_tuple(self, v: Prediction) -> tuple[Label, ...]:
