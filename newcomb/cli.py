@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -279,8 +279,6 @@ def _setup(
     max_policies: int,
     max_worlds: int,
     max_mixed: int,
-    max_table: int = Limits.max_table,
-    max_equations: int = Limits.max_equations,
 ) -> _Run:
     """Check the options; on a mistake print one line and exit 2."""
     try:
@@ -298,22 +296,21 @@ def _setup(
                     f"--only {missing[0]!r}: no such theory (available: {', '.join(names)})"
                 )
             theories = [t for t in theories if theory_name(t) in only]
-        if min(max_policies, max_worlds, max_mixed, max_table, max_equations) < 1:
-            raise UsageError(
-                "--max-policies, --max-worlds, --max-mixed, --max-table and --max-equations "
-                "must be at least 1"
-            )
-        limits = Limits(
-            max_policies=max_policies,
-            max_worlds=max_worlds,
-            max_mixed=max_mixed,
-            max_table=max_table,
-            max_equations=max_equations,
-        )
+        if min(max_policies, max_worlds, max_mixed) < 1:
+            raise UsageError("--max-policies, --max-worlds and --max-mixed must be at least 1")
+        limits = Limits(max_policies=max_policies, max_worlds=max_worlds, max_mixed=max_mixed)
     except NewcombError as e:
         _err().print(f"error: {e}", markup=False)
         raise typer.Exit(EXIT_ERROR) from None
     return _Run(overrides, paradox, theories, limits)
+
+
+def _bound(run: _Run, max_table: int, max_equations: int) -> None:
+    """Add ``--max-table`` and ``--max-equations`` to the run's limits (at least 1 each)."""
+    if min(max_table, max_equations) < 1:
+        _fail_line(_err(), "--max-table and --max-equations must be at least 1")
+        raise typer.Exit(EXIT_ERROR)
+    run.limits = replace(run.limits, max_table=max_table, max_equations=max_equations)
 
 
 def _print_json(doc: Any) -> None:
@@ -344,10 +341,9 @@ def check(
     exhaustive: ExhaustiveOpt = False,
 ) -> None:
     """Run CDT, EDT, FDT (and your theories) on each scenario and check its predictor."""
-    run = _setup(
-        set_, paradox, theory, only, max_policies, max_worlds, max_mixed, max_table, max_equations
-    )
+    run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     run.exhaustive = exhaustive
+    _bound(run, max_table, max_equations)
     results: list[dict[str, Any]] = []
     out = _out()
     for report in run.analyse(files, tuple(symbolic or ()), quiet=as_json, errors=results):
@@ -387,10 +383,9 @@ def compare(
     """One table: problems as rows, theories as columns (policy and value in each cell)."""
     from .render import compare_json, compare_markdown, compare_renderable
 
-    run = _setup(
-        set_, paradox, theory, only, max_policies, max_worlds, max_mixed, max_table, max_equations
-    )
+    run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     run.exhaustive = exhaustive
+    _bound(run, max_table, max_equations)
     reports = [r for r in run.analyse(files, quiet=as_json or markdown) if r is not None]
     if as_json:
         _print_json(compare_json(reports))
@@ -422,10 +417,9 @@ def explain(
     from .explain import explain as explain_policy
     from .render import explanation_renderable
 
-    run = _setup(
-        set_, paradox, None, None, max_policies, max_worlds, max_mixed, max_table, max_equations
-    )
+    run = _setup(set_, paradox, None, None, max_policies, max_worlds, max_mixed)
     run.exhaustive = exhaustive
+    _bound(run, max_table, max_equations)
     try:
         chosen = load_theory(theory_name_) if theory_name_ in BUILTINS else None
         chosen = chosen or _load_user_theory(theory_name_)
@@ -482,10 +476,9 @@ def sweep(
     from .sweep import parse_grid
     from .sweep import sweep as run_sweep
 
-    run = _setup(
-        set_, paradox, None, only, max_policies, max_worlds, max_mixed, max_table, max_equations
-    )
+    run = _setup(set_, paradox, None, only, max_policies, max_worlds, max_mixed)
     name = str(file)
+    _bound(run, max_table, max_equations)
     if output is not None and not output.parent.is_dir():  # before the work, not after it
         _fail_line(_err(), f"--output {str(output)!r}: no such directory {str(output.parent)!r}")
         raise typer.Exit(EXIT_ERROR)
