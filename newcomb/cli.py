@@ -161,6 +161,16 @@ MaxEquationsOpt = Annotated[
         "--max-equations", help="Bound on the indifference equations the mixed search solves."
     ),
 ]
+
+
+def _bound(run: "_Run", max_table: int, max_equations: int) -> None:
+    """Add ``--max-table`` and ``--max-equations`` to the run's limits (at least 1 each)."""
+    if min(max_table, max_equations) < 1:
+        _fail_line(_err(), "--max-table and --max-equations must be at least 1")
+        raise typer.Exit(EXIT_ERROR)
+    run.limits = replace(run.limits, max_table=max_table, max_equations=max_equations)
+
+
 ExhaustiveOpt = Annotated[
     bool,
     typer.Option(
@@ -305,14 +315,6 @@ def _setup(
     return _Run(overrides, paradox, theories, limits)
 
 
-def _bound(run: _Run, max_table: int, max_equations: int) -> None:
-    """Add ``--max-table`` and ``--max-equations`` to the run's limits (at least 1 each)."""
-    if min(max_table, max_equations) < 1:
-        _fail_line(_err(), "--max-table and --max-equations must be at least 1")
-        raise typer.Exit(EXIT_ERROR)
-    run.limits = replace(run.limits, max_table=max_table, max_equations=max_equations)
-
-
 def _print_json(doc: Any) -> None:
     sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
@@ -342,8 +344,8 @@ def check(
 ) -> None:
     """Run CDT, EDT, FDT (and your theories) on each scenario and check its predictor."""
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
-    run.exhaustive = exhaustive
     _bound(run, max_table, max_equations)
+    run.exhaustive = exhaustive
     results: list[dict[str, Any]] = []
     out = _out()
     for report in run.analyse(files, tuple(symbolic or ()), quiet=as_json, errors=results):
@@ -384,8 +386,8 @@ def compare(
     from .render import compare_json, compare_markdown, compare_renderable
 
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
-    run.exhaustive = exhaustive
     _bound(run, max_table, max_equations)
+    run.exhaustive = exhaustive
     reports = [r for r in run.analyse(files, quiet=as_json or markdown) if r is not None]
     if as_json:
         _print_json(compare_json(reports))
@@ -418,8 +420,8 @@ def explain(
     from .render import explanation_renderable
 
     run = _setup(set_, paradox, None, None, max_policies, max_worlds, max_mixed)
-    run.exhaustive = exhaustive
     _bound(run, max_table, max_equations)
+    run.exhaustive = exhaustive
     try:
         chosen = load_theory(theory_name_) if theory_name_ in BUILTINS else None
         chosen = chosen or _load_user_theory(theory_name_)
