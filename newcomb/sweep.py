@@ -82,10 +82,8 @@ def parse_grid(spec: str) -> Grid:
         raise UsageError(
             f"--param {spec!r}: LO and HI must be exact numbers, COUNT an integer"
         ) from None
-    if count < 1 or count > MAX_POINTS or hi < lo:
-        raise UsageError(
-            f"--param {spec!r}: need LO ≤ HI and 1 ≤ COUNT ≤ {MAX_POINTS} (sweep.MAX_POINTS)"
-        )
+    if count < 1 or count > 10_000_000 or hi < lo:
+        raise UsageError(f"--param {spec!r}: need LO ≤ HI and 1 ≤ COUNT ≤ 10000000")
     for text, end in zip(parts, (lo, hi), strict=False):
         if abs(end) > _FLOAT_MAX:
             raise UsageError(
@@ -188,6 +186,10 @@ def sweep(
         known = ", ".join(scenario.parameters) or "none"
         raise ScenarioError(
             f"no parameter named {grid.parameter!r} (parameters: {known})", ("parameters",)
+        )
+    if grid.count > MAX_POINTS:
+        raise LimitError(
+            f"{grid.count} grid points, more than the bound of {MAX_POINTS} (sweep.MAX_POINTS)"
         )
     queried = [t for t in theories if t.query is not None]
     if grid.count * len(queried) > MAX_CELLS:
