@@ -164,8 +164,8 @@ def _last_index(x: Any, lo: Fraction, step: Fraction, *, closed: bool) -> float:
 
 
 def _approx(x: Any) -> Fraction:
-    """An irrational threshold to 30 digits, as a rational (a float overflows past 1.8e308; an
-    irrational number is never a grid point, so the rounding cannot move it across one)."""
+    """A threshold that is not a ``Fraction`` (an algebraic number) to 30 significant digits,
+    as a rational: finer than a float's 16, and no overflow past 1.8e308."""
     import sympy
 
     return Fraction(str(sympy.N(x, 30)))
@@ -198,9 +198,9 @@ def sweep(
             f"values, more than the bound of {MAX_CELLS} (sweep.MAX_CELLS; fewer points, or "
             "--only)"
         )
+    points = _points(grid, np)
     symbolic = Model(scenario, limits=limits, symbols=[grid.parameter])
     symbol = symbolic.params[grid.parameter]
-    points = _points(grid, np)
     columns = []
     for theory in theories:
         if theory.query is None:
@@ -235,10 +235,16 @@ def sweep(
 
 
 def _points(grid: Grid, np: Any) -> Any:
-    """The grid as float64 (ends within float64's range, checked by :func:`parse_grid`)."""
+    """The grid as float64 (its ends must lie within float64's range)."""
+    try:
+        lo, hi = float(grid.lo), float(grid.hi)
+    except OverflowError:
+        raise UsageError(
+            f"the grid {_short(grid.lo)}..{_short(grid.hi)} of {grid.parameter} is outside the "
+            "range of float64 (±1.8e308) that a sweep computes in"
+        ) from None
     if grid.count == 1:
-        return np.array([float(grid.lo)])
-    lo, hi = float(grid.lo), float(grid.hi)
+        return np.array([lo])
     span = hi - lo
     if span == float("inf"):  # both ends near the range's edges: interpolate instead
         t = np.arange(grid.count) / (grid.count - 1)

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from newcomb import LimitError, Model, loads
+from newcomb import LimitError, Model, UsageError, loads
 from newcomb.cli import app, main
-from newcomb.sweep import MAX_CELLS, MAX_POINTS, parse_grid, sweep
+from newcomb.sweep import MAX_CELLS, MAX_POINTS, Grid, parse_grid, sweep
 from newcomb.theories import BUILTINS
 from newcomb.theories.mixed import support_profiles
 from newcomb.world import MAX_DEGREE, Limits
@@ -281,3 +281,25 @@ def test_every_bound_must_be_at_least_one() -> None:
     for option in ("--max-table", "--max-equations"):
         err = refused("check", NEWCOMB, option, "0")
         assert option in err
+
+
+def test_a_grid_built_in_python_past_float64_is_refused_before_the_work() -> None:
+    scenario = loads(Path(NEWCOMB).read_text())
+    grid = Grid("q", Fraction(0), Fraction(10**309), 3)
+    with quickly(), pytest.raises(UsageError, match="outside the range of float64"):
+        sweep(scenario, [t() for t in BUILTINS.values()], grid)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["(q+1)**3*(q-1)**2", "(q**2+q)**5/(q+2)**3", "q*(q+1)*(q**3+2)", "((q+1)**2)**3 + q**4"],
+)
+def test_the_degree_estimate_bounds_the_expanded_degree(text: str) -> None:
+    import sympy
+
+    from newcomb.world import _degree
+
+    q = sympy.Symbol("q", real=True)
+    x = sympy.sympify(text, locals={"q": q})
+    num, den = sympy.fraction(sympy.cancel(x))
+    assert sympy.degree(num, q) + sympy.degree(den, q) <= _degree(x)
