@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -132,6 +132,28 @@ MaxWorldsOpt = Annotated[
 MaxMixedOpt = Annotated[
     int, typer.Option("--max-mixed", help="Bound on pure policies a mixed policy draws.")
 ]
+MaxTableOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-table", help="Bound on compiled table entries (worlds × prediction values × acts)."
+    ),
+]
+MaxEquationsOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-equations", help="Bound on the indifference equations the mixed search solves."
+    ),
+]
+
+
+def _bound(run: "_Run", max_table: int, max_equations: int) -> None:
+    """Add ``--max-table`` and ``--max-equations`` to the run's limits (at least 1 each)."""
+    if min(max_table, max_equations) < 1:
+        _fail_line(_err(), "--max-table and --max-equations must be at least 1")
+        raise typer.Exit(EXIT_ERROR)
+    run.limits = replace(run.limits, max_table=max_table, max_equations=max_equations)
+
+
 ExhaustiveOpt = Annotated[
     bool,
     typer.Option(
@@ -334,10 +356,13 @@ def check(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
     exhaustive: ExhaustiveOpt = False,
 ) -> None:
     """Run CDT, EDT, FDT (and your theories) on each scenario and check its predictor."""
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    _bound(run, max_table, max_equations)
     run.exhaustive = exhaustive
     results: list[dict[str, Any]] = []
     out = _out()
@@ -374,6 +399,8 @@ def compare(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
     exhaustive: ExhaustiveOpt = False,
 ) -> None:
     """One table: problems as rows, theories as columns (policy and value in each cell)."""
@@ -383,6 +410,7 @@ def compare(
         _fail_line(_err(), "--json, --markdown and --latex exclude each other: choose one")
         raise typer.Exit(EXIT_ERROR)
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    _bound(run, max_table, max_equations)
     run.exhaustive = exhaustive
     reports = [r for r in run.analyse(files, quiet=as_json or markdown or latex) if r is not None]
     if as_json:
@@ -413,6 +441,8 @@ def explain(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
     exhaustive: ExhaustiveOpt = False,
 ) -> None:
     """Show a theory's reasoning: each act's expected utility at each observation, the worlds
@@ -424,6 +454,7 @@ def explain(
     from .render import clip, explain_json, explanation_renderable, unexplained_renderable
 
     run = _setup(set_, paradox, None, None, max_policies, max_worlds, max_mixed)
+    _bound(run, max_table, max_equations)
     run.exhaustive = exhaustive
     try:
         chosen = load_theory(theory_name_) if theory_name_ in BUILTINS else None
@@ -480,6 +511,8 @@ def sweep(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
     """Each theory's policy and value at every point of a parameter grid (CSV, or --json):
     solved symbolically once, split at the exact thresholds, evaluated as compiled numpy."""
@@ -498,6 +531,10 @@ def sweep(
             )
             raise typer.Exit(EXIT_ERROR)
     name = str(file)
+    _bound(run, max_table, max_equations)
+    if output is not None and not output.parent.is_dir():  # before the work, not after it
+        _fail_line(_err(), f"--output {str(output)!r}: no such directory {str(output.parent)!r}")
+        raise typer.Exit(EXIT_ERROR)
     try:
         grid = parse_grid(param)
         scenario = run.load(file)
@@ -515,7 +552,11 @@ def sweep(
         _plot("sweep", result, plot)
     text = _json_text(sweep_json(result)) if as_json else sweep_csv(result)
     if output is not None:
-        output.write_text(text)
+        try:
+            output.write_text(text)
+        except OSError as e:
+            _fail_line(_err(), f"--output {str(output)!r}: {e.strerror or e}")
+            raise typer.Exit(EXIT_ERROR) from None
     else:
         sys.stdout.write(text)
     raise typer.Exit(EXIT_OK)
@@ -851,6 +892,15 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="newcomb", standalone_mode=False)
+    except MemoryError:
+        # The bounds (--max-worlds, --max-table, ...) are meant to refuse such work before it
+        # starts; if one still admits too much, say so in one line rather than a traceback.
+        _err().print(
+            "error: out of memory: the problem fits the bounds but not this machine (lower "
+            "--max-worlds, --max-table or --max-policies to refuse such problems at once)",
+            markup=False,
+        )
+        sys.exit(EXIT_ERROR)
     except Exception as e:
         # click's exceptions (typer may vendor click, so they are recognised by their shape)
         message = getattr(e, "format_message", None)
@@ -858,8 +908,11 @@ def main(argv: list[str] | None = None) -> None:
         if message is None or exit_code is None:
             raise
         if type(e).__name__ == "NoArgsIsHelpError":
-            typer.echo(command.get_help(_context(command)))
-            sys.exit(EXIT_OK)
+            # rich's help is printed while the error is built; click's plain one is its message
+            text = message()
+            if text:
+                typer.echo(text)
+            sys.exit(EXIT_ERROR)
         hint = " (see newcomb --help)" if exit_code == EXIT_ERROR else ""
         _err().print(f"error: {message()}{hint}", markup=False)
         sys.exit(exit_code)
@@ -867,10 +920,6 @@ def main(argv: list[str] | None = None) -> None:
         _err().print("interrupted", markup=False)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
-
-
-def _context(command: Any) -> Any:
-    return command.make_context("newcomb", [], resilient_parsing=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

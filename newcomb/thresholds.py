@@ -196,7 +196,7 @@ def _roots(diffs: Sequence[Any], symbol: Any, *, poles: bool = False) -> list[An
             # used here, turns some of them, 463/2000 among them, into products of powers)
             roots.add(r)
     out: list[Any] = []
-    for r in sorted(roots, key=lambda r: float(r)):
+    for r in sorted(roots, key=_order):
         if not out or _less(out[-1], r):  # (two forms of one algebraic number count once)
             out.append(r)
     return out
@@ -299,6 +299,9 @@ def _between(lo: Any, hi: Any) -> Fraction:
         return Fraction(int(_floor(hi)) - 1)
     if hi is None:
         return Fraction(int(_floor(lo)) + 1)
+    if max(abs(_order(lo)), abs(_order(hi))) > 2**1000:  # past float64: no screening
+        f = Fraction(_floor(lo) + 1)
+        return f if _less(f, hi) else (_order(lo) + _order(hi)) / 2
     a, b = float(lo), float(hi)
     # The simplest fraction in (lo, hi): screened in floating point, then checked exactly.
     for den in range(1, 10_000):
@@ -312,9 +315,25 @@ def _between(lo: Any, hi: Any) -> Fraction:
 
 
 def _floor(x: Any) -> int:
+    """⌊x⌋ exactly (a threshold may lie past float64's range: a utility of ``1e309``)."""
     import math
 
-    return math.floor(float(x))
+    if _rational(x):
+        return math.floor(_as_number(x))
+    import sympy
+
+    return int(sympy.floor(x))
+
+
+def _order(x: Any) -> Fraction:
+    """A sort key for exact reals: rationals themselves, algebraic numbers to 30 digits (two
+    forms of one number are merged afterwards by :func:`_less`); never a float, which
+    overflows past 1.8e308."""
+    if _rational(x):
+        return Fraction(_as_number(x))
+    import sympy
+
+    return Fraction(str(sympy.N(x, 30)))
 
 
 def _less(a: Any, b: Any) -> bool:
@@ -440,7 +459,7 @@ def thresholds(
                 (r.lo is None or _less(r.lo, x)) and (r.hi is None or _less(x, r.hi)) for r in mixed
             )
         ]
-        every = sorted([*roots, *inside], key=lambda r: float(r))
+        every = sorted([*roots, *inside], key=_order)
         out = regions_at(
             [r for i, r in enumerate(every) if i == 0 or _less(every[i - 1], r)], formulas=True
         )

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Literal
 
-from .errors import LimitError, ScenarioError
+from .errors import LimitError, ScenarioError, format_path
 from .expr import Expr, is_number, to_number
 from .expr import Value as ExprValue
 from .model import Chance, Correlate, Label, Policy, Prediction, Scenario, Select, Value, Variable
@@ -76,14 +76,35 @@ class Limits:
         observations (|A| ** |observations| on the exhaustive path). 2^20 by default: FDT
         searches a group that large in about a second through exact integer arrays.
     max_worlds:
-        Worlds of one enumeration (draws × predictor choices × branches).
+        Worlds of one enumeration (draws × predictor choices × branches). 2^14 by default:
+        the report lists each draw's consistency and the checker enumerates the worlds of
+        every theory's policy, about 1 ms and 20 KB a world (Newcomb's problem with 13 coins,
+        2^14 worlds, takes 12 s and 370 MB with ``--json``); at the old default of 2^18 the
+        same problem with 17 coins ran out of memory after 217 s.
     max_mixed:
         Pure policies a mixed policy may decompose into.
+    max_table:
+        Entries of the compiled tables: draws × predictor choices × each prediction's right
+        and wrong values × acts (every world's utility for every act). 2^22 by default: 100
+        actions and a prediction of accuracy q make 100 × 100 × 100 = 10^6 entries, about 1 s.
+    max_equations:
+        Indifference equations the mixed search solves, over all its support profiles (one
+        per unknown probability; each profile a sympy system, 0.1 to 0.2 s). 256 by default:
+        Death in Damascus observing a fair coin with 4 values, 108 equations, takes 10 s.
     """
 
     max_policies: int = 1 << 20
-    max_worlds: int = 1 << 18
+    max_worlds: int = 1 << 14
     max_mixed: int = 1 << 12
+    max_table: int = 1 << 22
+    max_equations: int = 256
+
+
+MAX_DEGREE = 64
+"""The highest degree, in a parameter left symbolic (``--symbolic``), that one expression of a
+scenario may have: estimated from its structure before anything is expanded (a sum takes the
+highest degree of its terms, a product adds them, a power multiplies by its exponent). sympy's
+expansion of ``(q + 1) ** 65536`` would take minutes and gigabytes."""
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -512,6 +533,27 @@ class Model:
                 f"predictions and selected values), more than the bound of {bound} "
                 "(raise it with --max-worlds)"
             )
+        self._check_table(total)
+
+    def _check_table(self, worlds: int) -> None:
+        """Refuse, before any work, compiled tables past ``Limits.max_table``: each world
+        branches into every value of each self-referential prediction (right, or wrong as the
+        error model says) and every outcome of the chance variables drawn after the predictor
+        settles or after the act, and holds a utility for every act."""
+        n_a = len(self.actions)
+        selfref = sum(1 for u in self.unknowns if isinstance(u, Prediction))
+        later = 1
+        for v in self._stage2 + self._stage3:
+            if isinstance(v, Chance):
+                later *= len(v.outcomes)
+        entries = worlds * n_a**selfref * later * n_a
+        if entries > self.limits.max_table:
+            raise LimitError(
+                f"compiled tables of up to {entries} entries ({worlds} worlds × {n_a}^{selfref} "
+                f"values of the self-referential predictions × {later} outcomes of later chance "
+                f"× {n_a} acts), more than the bound of {self.limits.max_table} (raise it with "
+                "--max-table)"
+            )
 
     def _given_tuple(self, v: Prediction) -> tuple[Label, ...]:
         g = dict(v.given or ())
@@ -553,6 +595,7 @@ class Model:
                     raise ScenarioError(f"expected a probability, got {p!r}", e.path)
                 p = to_number(p)
                 if not isinstance(p, Fraction):  # symbolic: checked by the sum below
+                    _check_degree(p, e)
                     self.symbolic_probabilities.add(p)
                     symbolic = True
                     out.append((label, p))
@@ -582,6 +625,7 @@ class Model:
             raise ScenarioError(f"expected an accuracy in [0, 1], got {q!r}", v.accuracy.path)
         q = to_number(q)
         if not isinstance(q, Fraction):  # symbolic accuracy
+            _check_degree(q, v.accuracy)
             self.symbolic_probabilities.add(q)
             return q, (1 - q) / (len(self.actions) - 1)
         if q < 0 or q > 1:
@@ -1568,7 +1612,40 @@ def _number_of(expr: Expr, env: Env) -> Num:
     if isinstance(x, str) or not is_number(x):
         raise ScenarioError(f"expected a number, got {x!r}", expr.path)
     value: Num = to_number(x)
+    if type(value) is not Fraction:
+        _check_degree(value, expr)
     return value
+
+
+def _check_degree(x: Any, expr: Expr) -> None:
+    """Refuse a symbolic value whose degree (estimated from its structure, see
+    :data:`MAX_DEGREE`) passes the bound, before sympy expands it."""
+    if type(x) is Fraction or type(x) is Eps:
+        return
+    degree = _degree(x)
+    if degree > MAX_DEGREE:
+        names = ", ".join(sorted(str(s) for s in getattr(x, "free_symbols", ())))
+        raise LimitError(
+            f"{format_path(expr.path) or 'an expression'}: degree {degree} in the symbolic "
+            f"parameter {names}, more than the bound of {MAX_DEGREE} for --symbolic "
+            "(world.MAX_DEGREE; sympy would expand it)"
+        )
+
+
+def _degree(x: Any) -> int:
+    """An upper bound on the degree of a sympy expression in its symbols, read off its tree
+    without expanding it: a sum takes the largest degree of its terms, a product their sum,
+    an integer power multiplies by the exponent's size (a negative one counts too: the
+    denominator is expanded as well)."""
+    if not getattr(x, "free_symbols", None):
+        return 0
+    if x.is_Symbol:
+        return 1
+    if x.is_Add:
+        return max(_degree(a) for a in x.args)
+    if x.is_Pow and x.exp.is_Integer:
+        return _degree(x.base) * abs(int(x.exp))
+    return sum(_degree(a) for a in x.args)
 
 
 def _one(p: Num) -> Num:
