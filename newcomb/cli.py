@@ -699,8 +699,12 @@ def simulate(
     if report is None:
         raise typer.Exit(EXIT_ERROR)
     enabled = not as_json and episodes * len(report.theories) >= 1 << 21
-    with _progress(_err(), name, enabled=enabled, doing="playing episodes") as progress:
-        result = run_simulation(report, episodes=episodes, seed=seed, progress=progress)
+    try:
+        with _progress(_err(), name, enabled=enabled, doing="playing episodes") as progress:
+            result = run_simulation(report, episodes=episodes, seed=seed, progress=progress)
+    except (UsageError, LimitError) as e:
+        _fail_line(_err(), f"{name}: {e}")
+        raise typer.Exit(EXIT_ERROR) from None
     if plot is not None:
         _plot("simulate", result, plot)
     if as_json:

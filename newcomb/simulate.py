@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from .errors import UsageError
+from .errors import LimitError, UsageError
 from .expr import is_number, to_number
 from .model import Chance, Correlate, Label, Policy, Prediction, Scenario, Select
 from .report import SCHEMA_VERSION, ScenarioReport, analyse, exact, label_json
@@ -244,6 +244,20 @@ def outcomes(model: Model, pi: Behaviour, rule: str | None = None) -> tuple[Outc
     return tuple(found)
 
 
+FLOAT_MAX = Fraction(2**1023) * (2 - Fraction(1, 2**52))
+"""The largest float64: sample means and intervals are floats, so payoffs must stay below it."""
+
+
+def _check_float_range(theory: str, table: Sequence[Outcome]) -> None:
+    """Refuse, before any episode, payoffs a float64 mean cannot hold (one line, exit 2)."""
+    for o in table:
+        if o.payoff is not None and abs(o.payoff) > FLOAT_MAX / 2:
+            raise LimitError(
+                f"{theory}: a payoff is beyond ±8.9e307, more than a simulation's float64 "
+                "means can hold; newcomb check gives the exact value"
+            )
+
+
 def _draw(rng: Any, table: Sequence[Outcome], n: int, progress: Callable[[int], None]) -> Any:
     """``n`` outcome indices drawn from ``table``, in chunks of :data:`CHUNK`."""
     import numpy as np
@@ -344,6 +358,7 @@ def simulate(
             continue
         pi = t.policies[0].behaviour
         table = outcomes(model, pi)
+        _check_float_range(t.theory, table)
         if not table:
             out.append(_empty(t.theory, "every episode is a paradox the rule discards"))
             continue

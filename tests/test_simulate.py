@@ -221,3 +221,14 @@ def test_a_theory_without_policy_is_reported_not_played() -> None:
     assert len(none.index) == 0
     doc = sim.to_json()["theories"][1]
     assert doc["mean"] is None and doc["exact"] is None and doc["policy"] is None
+
+
+def test_a_payoff_past_float_range_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("newcomb: 1\nname: t\nactions: [a, b]\nvariables: {}\n"
+                    "utility: 1e309 * (action == 'a')\n")
+    r = CliRunner().invoke(app, ["simulate", str(path), "-n", "100"])
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith(f"error: {path}: CDT: a payoff is beyond ±8.9e307")
