@@ -571,11 +571,15 @@ def study(
     ] = None,
     jobs: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option("--jobs", "-j", help="Local processes (default: one per CPU; 1: in this one)."),
+        typer.Option(
+            "--jobs", "-j", help="Local processes (default: one per CPU; 1: in this one)."
+        ),
     ] = None,
     scheduler: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT.", metavar="ADDRESS"),
+        typer.Option(
+            "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT.", metavar="ADDRESS"
+        ),
     ] = None,
 ) -> None:
     """Many scenarios × parameter grids × theories → one tidy table (CSV, and Parquet when

@@ -23,6 +23,7 @@ from .model import Label
 from .query import act_distribution, deviate
 from .report import short_str
 from .series import Num, is_zero, leading, ratio
+from .sums import counts_guesses, divides, refuses_paradox
 from .world import Behaviour, Model, World
 
 __all__ = ["ActLine", "Explanation", "ObservationLine", "WorldLine", "explain"]
@@ -83,13 +84,13 @@ def _worlds(
     else:
         ws = model.mixed_worlds(deviate(pi, obs, act))
         rule = model.rule
-        chosen = [(w, w.utility) for w in ws.worlds if w.kind != "guess" or rule == "random"]
-        if rule == "fail" and not is_zero(ws.paradox_mass()):
+        chosen = [(w, w.utility) for w in ws.worlds if w.kind != "guess" or counts_guesses(rule)]
+        if refuses_paradox(rule) and not is_zero(ws.paradox_mass()):
             return Fraction(0), []
     den: Num = Fraction(0)
     for w, _u in chosen:
         den = den + w.weight
-    if query == "policy" and model.rule != "retry":
+    if query == "policy" and not divides(model.rule):
         den = Fraction(1)
     return den, chosen
 

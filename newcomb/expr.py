@@ -428,17 +428,17 @@ class _Builder:
         if isinstance(node, ast.Call):
             return self.call(node, d)
         if isinstance(node, ast.Attribute):
-            text = self.segment(node)
+            seen = self.segment(node)
             raise self.fail(
-                "attribute access is not allowed" + (f" ({clip(text, 40)!r})" if text else "")
+                "attribute access is not allowed" + (f" ({clip(seen, 40)!r})" if seen else "")
             )
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             raise self.fail("a list may only stand on the right of 'in'")
-        words = _REFUSED_NODES.get(type(node))
-        if words is not None:
-            raise self.fail(words)
-        text = self.segment(node) if isinstance(node, ast.expr) else None
-        raise self.fail(f"{clip(text, 40)!r} is not allowed" if text else "this is not allowed")
+        refused = _REFUSED_NODES.get(type(node))
+        if refused is not None:
+            raise self.fail(refused)
+        what = self.segment(node) if isinstance(node, ast.expr) else None
+        raise self.fail(f"{clip(what, 40)!r} is not allowed" if what else "this is not allowed")
 
     def const(self, node: ast.Constant) -> Fn:
         v = node.value
@@ -545,9 +545,9 @@ class _Builder:
             self.build(func, d)  # raises "attribute access ..." or "lambda ...": what is wrong
         if not isinstance(func, ast.Name):
             raise self.fail("function calls are not allowed (only min, max and abs)")
+        fname = func.id
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail("keyword and star arguments are not allowed")
-        fname = node.func.id
         args = [self.build(a, d) for a in node.args]
         if fname == "abs":
             if len(args) != 1:

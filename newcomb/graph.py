@@ -25,8 +25,8 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-from .errors import UsageError
-from .expr import Expr, clip
+from .errors import UsageError, clip
+from .expr import Expr
 from .model import Chance, Correlate, Label, Prediction, Scenario, Select, Value
 
 __all__ = ["Diagram", "Edge", "Node", "diagram", "to_dot", "to_mermaid", "to_svg"]

@@ -417,7 +417,7 @@ def _unknown_key(key: object, allowed: Iterable[str], path: Path_) -> ScenarioEr
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return ScenarioError(
         f"unknown key {shown(key)} (expected one of: {', '.join(options)}){hint}",
-        (*path, _key_text(key)),
+        (*path, _key_text(key) if isinstance(key, str | bool | int) else str(key)),
     )
 
 

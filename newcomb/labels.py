@@ -34,8 +34,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .errors import ScenarioError
-from .expr import MAX_BITS, Expr, clip, read_number
+from .errors import ScenarioError, clip
+from .expr import MAX_BITS, Expr, read_number
 
 if TYPE_CHECKING:
     from .model import Scenario, Variable

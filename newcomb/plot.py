@@ -206,6 +206,7 @@ def plot_study(result: StudyResult, scenario: str, parameter: str) -> Figure:
     """One scenario of a study's table: each theory's value against ``parameter``, one panel
     per theory, with a dashed line between two grid points where the theory's policy changes
     (the table has the grid, not the exact thresholds: ``newcomb sweep --plot`` draws those)."""
+    import itertools
     from fractions import Fraction
 
     rows = [
@@ -219,7 +220,7 @@ def plot_study(result: StudyResult, scenario: str, parameter: str) -> Figure:
         xs = [float(Fraction(r[parameter])) for r in mine]
         ys = [float(r["value_float"]) if r["value_float"] else float("nan") for r in mine]
         ax.plot(xs, ys, color=f"C{k}", label=theory, gid="value")
-        for a, b in zip(mine, mine[1:], strict=False):
+        for a, b in itertools.pairwise(mine):
             if a["policy"] != b["policy"]:
                 mid = (float(Fraction(a[parameter])) + float(Fraction(b[parameter]))) / 2
                 ax.axvline(mid, color="0.4", linestyle="--", linewidth=1, gid="change")

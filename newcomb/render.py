@@ -33,11 +33,11 @@ if TYPE_CHECKING:  # imported for annotations only, to keep start-up light
     from .thresholds import Region, Thresholds
 
 __all__ = [
+    "clip",
     "compare_json",
     "compare_latex",
     "compare_markdown",
     "compare_renderable",
-    "clip",
     "explain_json",
     "explanation_renderable",
     "label",
@@ -539,7 +539,6 @@ def sweep_csv(result: Sweep) -> str:
     import csv
     import io
 
-    from rich.console import Console
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from .errors import LimitError
 from .query import Query, intervention_sums, pure_expected_utilities
 from .series import Num, exact_sum, is_zero, ratio, weighted_sums
+from .sums import counts_guesses, divides, refuses_paradox, rule_gain
 from .world import Behaviour, Model, Rule, pure
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
     feasible), with policies that differ only where they are never consulted counted once."""
     scopes = model.draw_scope()
     draw_groups = groups(model)
-    given = set(model._given_index.values())
+    given = set(model.given_observations)
     group_of = {o: g for g, members in enumerate(draw_groups) for o in members}
     draws_in: list[list[int]] = [[] for _ in draw_groups]
     constant: list[int] = []
@@ -227,10 +228,10 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         return g, touched
 
     base, _ = sums_of(constant, [0] * len(model.observations))
-    if rule == "fail" and not is_zero(base.paradox):
+    if refuses_paradox(rule) and not is_zero(base.paradox):
         return Found((), 0, len(draw_groups))
     n_a = len(model.actions)
-    full = rule == "retry" and is_zero(base.den)  # every optimal slice is needed (see below)
+    full = divides(rule) and is_zero(base.den)  # every optimal slice is needed (see below)
     tables: list[list[_GroupSums] | GroupTable] = []
     buffer = [0] * len(model.observations)
     for members, ds in zip(draw_groups, draws_in, strict=True):
@@ -248,7 +249,7 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
             tables.append(_static_rows(model, members[0], ds, members[0] in given))
             continue
         checks = []
-        if rule == "fail":
+        if refuses_paradox(rule):
             for d in ds:
                 if model.is_static(d):
                     continue  # no policy can make it meet a paradox
@@ -268,11 +269,7 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         tables.append(rows)
 
     def gain(g: _GroupSums, lam: Num | None) -> Num:
-        if rule == "random":
-            return g.num + g.guess_num
-        if lam is None:
-            return g.num
-        return g.num - lam * g.den
+        return rule_gain(rule, g.num, g.guess_num, g.den, lam)
 
     def exact_sums(members: tuple[int, ...], ds: list[int], slice_: tuple[int, ...]) -> _GroupSums:
         sigma = [0] * len(model.observations)
@@ -299,7 +296,7 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         out = []
         for members, ds, table in zip(draw_groups, draws_in, tables, strict=True):
             if not isinstance(table, list):
-                top = table.best(None if rule == "random" else lam)
+                top = table.best(None if counts_guesses(rule) else lam)
                 options = table.slices(top, None if full else limit)
                 first = exact_sums(members, ds, options[0])
                 empty = set(table.slices(top & table.empty(), None)) if full else set()
@@ -311,7 +308,7 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
                 out.append(_Choice([r.slice_ for r in rows], len(rows), rows[0], empty))
         return out
 
-    if rule == "retry":
+    if divides(rule):
         # Dinkelbach: start from any slice of each group, climb until the ratio stops rising.
         lam = _ratio(base, start(widest=False))
         if lam is None:

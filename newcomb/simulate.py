@@ -49,6 +49,7 @@ from .expr import is_number, to_number
 from .model import Chance, Correlate, Label, Policy, Prediction, Scenario, Select
 from .report import SCHEMA_VERSION, ScenarioReport, analyse, exact, label_json
 from .series import leading
+from .sums import counts_guesses
 from .theories import Theory
 from .world import Behaviour, Limits, Model, WorldSet
 
@@ -210,7 +211,7 @@ def outcomes(model: Model, pi: Behaviour, rule: str | None = None) -> tuple[Outc
     pred_names = [v.name for v in model.scenario.variables if isinstance(v, Prediction | Select)]
     found: list[Outcome] = []
     for w in ws.worlds:
-        if w.kind == "guess" and rule != "random":
+        if w.kind == "guess" and not counts_guesses(rule):  # type: ignore[arg-type]
             continue
         weight = leading(w.weight)
         if weight == 0:

@@ -542,7 +542,7 @@ def _on_dask(
     own = client is None
     if own:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
         except OSError as e:
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
     try:

@@ -319,7 +319,8 @@ def _floor(x: Any) -> int:
     import math
 
     if _rational(x):
-        return math.floor(_as_number(x))
+        floor: int = math.floor(_as_number(x))
+        return floor
     import sympy
 
     return int(sympy.floor(x))

@@ -28,6 +28,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .series import Eps, Num
+from .sums import refuses_paradox, rule_gain
 
 if TYPE_CHECKING:
     from .world import Model, Rule
@@ -147,7 +148,7 @@ def build(
     n_a = len(model.actions)
     n_o = len(model.observations)
     position = {o: i for i, o in enumerate(members)}
-    given = set(model._given_index.values())
+    given = set(model.given_observations)
 
     # 1. Each distinct scope's exact sums over its own slices (draws of one scope added).
     per_scope: dict[tuple[int, ...], list[_Row]] = {}
@@ -162,7 +163,7 @@ def build(
                     sigma[o] = a
                 part = model.draw_sums(d, sigma, None)
                 row = _Row(
-                    _coefficients(part.num + part.guess_num if rule == "random" else part.num),
+                    _coefficients(rule_gain(rule, part.num, part.guess_num, part.den, None)),
                     _coefficients(part.den),
                     not part.paradox,
                     {position[o] for o in part.touched if o in position},
@@ -211,7 +212,7 @@ def build(
                 seen[p, i] = True
         gain_t += g_int.reshape((orders, *view))
         den_t += d_int.reshape((orders, *view))
-        if rule == "fail":
+        if refuses_paradox(rule):
             feasible &= ok.reshape(view)
         for p in range(len(members)):
             if seen[p].any():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -240,7 +241,7 @@ def test_figures_one_per_scenario_and_parameter_from_the_table(tmp_path: Path) -
         mine = [x for x in rows if x["theory"] == theory]
         assert list(line.get_ydata()) == [float(x["value_float"]) for x in mine]
         changes = [ln for ln in ax.get_lines() if ln.get_gid() == "change"]
-        flips = sum(a["policy"] != b["policy"] for a, b in zip(mine, mine[1:], strict=False))
+        flips = sum(a["policy"] != b["policy"] for a, b in itertools.pairwise(mine))
         assert len(changes) == flips
     # EDT and FDT switch from two-boxing to one-boxing once along q; CDT never does
     assert [len([ln for ln in ax.get_lines() if ln.get_gid() == "change"]) for ax in fig.axes] == [

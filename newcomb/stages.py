@@ -1,0 +1,193 @@
+"""The static structure of a scenario: which variable belongs to which stage.
+
+Following which names each expression uses, the variables fall into three stages
+(DESIGN.md §2):
+
+1. *exogenous*: chance draws, correlates, ``given`` predictions and the values computed from
+   them. They do not depend on the predictor's unknowns nor on the act; the predictor foresees
+   them. One joint outcome of this stage is a **draw**.
+2. *settled by the predictor*: self-referential predictions and ``select`` values (the
+   **unknowns**), and every variable that depends on them, including chance variables whose
+   probabilities do.
+3. *after the act*: everything that depends on ``action``.
+
+:class:`Stages` holds this, and the other facts about a scenario that no policy changes: the
+predictor's possible assignments, the ``given`` predictions, whether the predictor's search
+reads the policy. :func:`check_size` refuses, before any work, a problem past the bounds.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .errors import LimitError, ScenarioError
+from .model import Chance, Correlate, Label, Prediction, Scenario, Select, Value, Variable
+
+__all__ = ["Node", "Stages", "check_size", "stages"]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Node:
+    """A variable and its stage: 1 exogenous, 2 settled by the predictor, 3 after the act."""
+
+    var: Variable
+    stage: int
+
+
+def stages(s: Scenario) -> tuple[Node, ...]:
+    """Each variable of ``s`` with its stage; refuses kinds that cannot depend on what the act
+    or the predictor decides."""
+    unknown: set[str] = set()
+    after: set[str] = set()
+    out = []
+    for v in s.variables:
+        names: set[str] = set()
+        for e in v.expressions():
+            names |= e.names
+        if "action" in names or names & after:
+            if not isinstance(v, Chance | Value):
+                raise ScenarioError(
+                    f"a {v.kind} cannot depend on the act (it names "
+                    f"{', '.join(sorted(names & (after | {'action'})))}, which the act "
+                    "decides)",
+                    ("variables", v.name),
+                )
+            after.add(v.name)
+            stage = 3
+        elif (
+            isinstance(v, Select)
+            or (isinstance(v, Prediction) and v.self_referential)
+            or names & unknown
+        ):
+            if isinstance(v, Correlate):
+                raise ScenarioError(
+                    "a correlate cannot depend on what the predictor settles (it names "
+                    f"{', '.join(sorted(names & unknown))})",
+                    ("variables", v.name),
+                )
+            unknown.add(v.name)
+            stage = 2
+        else:
+            stage = 1
+        if isinstance(v, Prediction) and v.accuracy.names & (unknown | after):
+            raise ScenarioError(
+                "an accuracy may depend only on parameters and on variables the predictor "
+                "does not settle itself",
+                v.accuracy.path,
+            )
+        out.append(Node(v, stage))
+    return tuple(out)
+
+
+class Stages:
+    """What a scenario's structure says before anything is evaluated.
+
+    Attributes
+    ----------
+    stage1, stage2, stage3:
+        The variables of each stage, in file order.
+    unknowns, unknown_names:
+        The predictor's unknowns: self-referential predictions and selected values.
+    self_names:
+        The self-referential predictions among them (the consistency condition reads these).
+    assignments:
+        Every joint assignment of the unknowns, in a fixed order.
+    givens, given_slot:
+        The ``given`` predictions (stage 1) and each one's position among them.
+    consults:
+        Whether the predictor's search reads the policy: through self-referential predictions
+        (consistency) or a preference that depends on the act.
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.actions: tuple[str, ...] = scenario.actions
+        self.observes = scenario.observes
+        self.nodes = stages(scenario)
+        self.unknowns: tuple[Prediction | Select, ...] = tuple(
+            n.var
+            for n in self.nodes
+            if isinstance(n.var, Select)
+            or (isinstance(n.var, Prediction) and n.var.self_referential)
+        )
+        self.unknown_names = tuple(u.name for u in self.unknowns)
+        self.self_names = frozenset(u.name for u in self.unknowns if isinstance(u, Prediction))
+        self.has_correlates = any(isinstance(n.var, Correlate) for n in self.nodes)
+        prefer = scenario.predictor.prefer
+        after_act = {n.var.name for n in self.nodes if n.stage == 3} | {"action"}
+        self.consults = bool(self.self_names) or (
+            prefer is not None and bool(prefer.names & after_act)
+        )
+        self.stage1 = [n.var for n in self.nodes if n.stage == 1]
+        self.stage2 = [n.var for n in self.nodes if n.stage == 2]
+        self.stage3 = [n.var for n in self.nodes if n.stage == 3]
+        self.assignments: list[tuple[Label, ...]] = list(
+            itertools.product(
+                *[self.actions if isinstance(u, Prediction) else u.options for u in self.unknowns]
+            )
+        )
+        self.givens = [v for v in self.stage1 if isinstance(v, Prediction) and v.given is not None]
+        self.given_slot = {v.name: k for k, v in enumerate(self.givens)}
+
+    def given_tuple(self, v: Prediction) -> tuple[Label, ...]:
+        """The observation a ``given`` prediction asks about, in ``observes`` order."""
+        g = dict(v.given or ())
+        return tuple(g[o] for o in self.observes)
+
+
+def check_size(st: Stages, max_worlds: int, max_table: int) -> None:
+    """Refuse, before any work, a problem whose worlds cannot fit the bound: the product of
+    the sizes of the chance variables, correlates, predictions and selected values; and
+    compiled tables past ``max_table``."""
+    sizes: list[tuple[str, int]] = []
+    for v in st.stage1 + list(st.unknowns):
+        if isinstance(v, Chance):
+            sizes.append((v.name, len(v.outcomes)))
+        elif isinstance(v, Correlate):
+            sizes.append((v.name, len(v.prior)))
+        elif isinstance(v, Prediction):
+            sizes.append((v.name, len(st.actions)))
+        elif isinstance(v, Select):
+            sizes.append((v.name, len(v.options)))
+    total = 1
+    for _, n in sizes:
+        total *= n
+    if total > max_worlds:
+        shown = " × ".join(str(n) for _, n in sizes[:12])
+        if len(sizes) > 12:
+            shown += " × ..."
+        raise LimitError(
+            f"up to {total} worlds ({shown}, from {len(sizes)} chance variables, "
+            f"predictions and selected values), more than the bound of {max_worlds} "
+            "(raise it with --max-worlds)"
+        )
+    _check_table(st, total, max_table)
+
+
+def _check_table(st: Stages, worlds: int, max_table: int) -> None:
+    """Refuse, before any work, compiled tables past ``Limits.max_table``: each world
+    branches into every value of each self-referential prediction (right, or wrong as the
+    error model says) and every outcome of the chance variables drawn after the predictor
+    settles or after the act, and holds a utility for every act."""
+    n_a = len(st.actions)
+    selfref = sum(1 for u in st.unknowns if isinstance(u, Prediction))
+    later = 1
+    for v in st.stage2 + st.stage3:
+        if isinstance(v, Chance):
+            later *= len(v.outcomes)
+    entries = worlds * n_a**selfref * later * n_a
+    if entries > max_table:
+        raise LimitError(
+            f"compiled tables of up to {entries} entries ({worlds} worlds × {n_a}^{selfref} "
+            f"values of the self-referential predictions × {later} outcomes of later chance "
+            f"× {n_a} acts), more than the bound of {max_table} (raise it with "
+            "--max-table)"
+        )
+
+
+def variables_named(st: Stages, names: Sequence[str]) -> list[Variable]:
+    """The variables of ``names``, in file order."""
+    wanted = set(names)
+    return [n.var for n in st.nodes if n.var.name in wanted]
