@@ -22,7 +22,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .errors import LimitError
-from .evaluate import CorrelateMode, Env, Evaluator
+from .evaluate import CorrelateMode, Env, Evaluator, Lazy, extended
+from .expr import Expr, Unknown
 from .model import Chance, Correlate, Label, Prediction, Value
 from .series import Num, exact_sum, is_zero, weighted_sums
 from .stages import Stages
@@ -69,6 +70,15 @@ class Draw0:
     errors: tuple[tuple[tuple[int, Num], ...], ...]  # per assignment: (actual assignment, p)
 
 
+_Partial = tuple[
+    Env,
+    Num,
+    tuple[tuple[str, Label], ...],
+    tuple[tuple[Num, tuple[Num, ...]], ...],
+    tuple[tuple[int, int, Num, Num], ...],
+]
+"""A draw being built: its environment, chance weight, key, correlate and ``given`` factors."""
+
 Shown = list[tuple[tuple[Label, ...], tuple[Num, ...], tuple[Num, ...] | None]]
 
 
@@ -86,6 +96,11 @@ class Compiled:
         self.predicted: list[tuple[int, ...]] = []
         self.given_index: dict[str, int] = {}
         self.n_obs = 0
+        self._rank: dict[str, tuple[int, dict[tuple[type, Label], int]]] | None = None
+        self._stage1: dict[str, Any] = {}
+        self._plain: set[str] = set()
+        self._utility_terms: tuple[Expr, ...] = ()
+        self._prefer_terms: tuple[Expr, ...] | None = None
         self._scopes: list[tuple[int, ...]] | None = None
         self._showing: list[tuple[int, ...]] | None = None
         self._reading: list[tuple[int, ...]] | None = None
@@ -101,74 +116,21 @@ class Compiled:
         """The pre-act states an assignment of the predictor's unknowns leads to in a draw."""
         return self.ev.assign(env1, self.st.unknown_names, assignment, self.st.stage2)
 
-    def stage_one_free(
-        self,
-    ) -> Iterator[
-        tuple[
-            Env,
-            Num,
-            tuple[tuple[str, Label], ...],
-            tuple[tuple[Num, tuple[Num, ...]], ...],
-            tuple[tuple[int, int, Num, Num], ...],
-        ]
-    ]:
-        """Every exogenous draw whatever the policy: ``given`` predictions range over all
-        actions and correlates over all their values, with the factors their weights need."""
-        State = tuple[
-            Env,
-            Num,
-            tuple[tuple[str, Label], ...],
-            tuple[tuple[Num, tuple[Num, ...]], ...],
-            tuple[tuple[int, int, Num, Num], ...],
-        ]
-        states: list[State] = [(self.ev.env(), Fraction(1), (), (), ())]
-        for v in self.st.stage1:
-            nxt: list[State] = []
-            for env, w, key, corr, given in states:
-                if isinstance(v, Value):
-                    env[v.name] = self.ev.value(v, env)
-                    nxt.append((env, w, key, corr, given))
-                    continue
-                if isinstance(v, Chance):
-                    for label, p in self.ev.distribution(v.outcomes, env, v):
-                        if not is_zero(p):
-                            e2 = dict(env)
-                            e2[v.name] = label
-                            nxt.append((e2, w * p, (*key, (v.name, label)), corr, given))
-                elif isinstance(v, Correlate):
-                    prior = self.ev.distribution(v.prior, env, v)
-                    rows = dict(v.table)
-                    table = [self.ev.distribution(rows[a], env, v) for a in self.st.actions]
-                    for i, (label, p) in enumerate(prior):
-                        per_act = tuple(row[i][1] for row in table)
-                        if is_zero(p) and all(is_zero(x) for x in per_act):
-                            continue
-                        e2 = dict(env)
-                        e2[v.name] = label
-                        part = (p, per_act)
-                        nxt.append((e2, w, (*key, (v.name, label)), (*corr, part), given))
-                elif isinstance(v, Prediction):
-                    right, wrong = self.ev.accuracy(v, env)
-                    o = self.st.given_slot[v.name]  # (the observation's index is set later)
-                    for i, a in enumerate(self.st.actions):
-                        e2 = dict(env)
-                        e2[v.name] = a
-                        part2 = (i, o, right, wrong)
-                        nxt.append((e2, w, (*key, (v.name, a)), corr, (*given, part2)))
-                else:  # pragma: no cover - selects are never exogenous
-                    raise AssertionError(v)
-            states = nxt
-            if len(states) > self.limits.max_worlds:
-                raise LimitError(
-                    f"more than {self.limits.max_worlds} chance draws (raise the bound with "
-                    "--max-worlds)"
-                )
-        yield from states
-
     def compile(self) -> Shown:
-        """Evaluate every expression once, into tables that any policy can be run on: the
-        draws (kept), and each leaf's observation, utilities and preferences (returned: the
-        observation space is read off them, and :meth:`finish` then indexes them)."""
+        """Evaluate what each draw reads, once, into tables any policy can be run on: the draws
+        (kept), and each leaf's observation, utilities and preferences (returned: the
+        observation space is read off them, and :meth:`finish` then indexes them).
+
+        A draw is an assignment of only the exogenous variables that something reads on the
+        way to what the agent observes, what the predictor settles, or a utility term's
+        probability under the policy (DESIGN.md §2c). Building a draw starts from nothing
+        drawn (:class:`~newcomb.evaluate.Lazy`); when an expression reads a variable not drawn
+        yet, the draw splits on it (its outcomes; a ``given`` prediction's values, whose
+        weights are read off the policy; a correlate's values) and is built again. A plain
+        chance or value variable that only the utility or the preference reads is summed out
+        inside that term's expectation (:meth:`_term`) instead, so independent chance adds
+        terms, not draws.
+        """
         prefer = self.st.scenario.predictor.prefer
         index = {a: i for i, a in enumerate(self.st.assignments)}
         self.predicted = [
@@ -179,57 +141,214 @@ class Compiled:
             )
             for a in self.st.assignments
         ]
+        self._check_draw_table()
+        self._stage1 = {v.name: v for v in self.st.stage1}
+        self._plain = {v.name for v in self.st.stage1 if isinstance(v, Chance | Value)}
+        utility = self.st.scenario.utility
+        self._utility_terms = utility.terms or (utility,)
+        self._prefer_terms = None if prefer is None else (prefer.terms or (prefer,))
         leaves: Shown = []
-        draws: list[Draw0] = []
-        observes = self.st.observes
+        draws: list[tuple[tuple[Any, ...], Draw0]] = []
         # With no self-referential prediction the predictor's assignment is never wrong: the
         # same error table serves every draw.
         certain = None if self.st.self_names else tuple(((i, ONE),) for i in index.values())
-        bare = not self.st.stage2 and not self.st.assignments[0]  # one pre-act state: the draw's
-        for env1, chance, key, corr, given in self.stage_one_free():
-            accuracy = {
-                u.name: self.ev.accuracy(u, env1)
-                for u in self.st.unknowns
-                if isinstance(u, Prediction)
-            }
-            attempts = []
-            for assignment in self.st.assignments:
-                branches = []
-                states = [(env1, ONE)] if bare else self.stage_two(env1, assignment)
-                for env2, p in states:
-                    util = self.ev.expect_row(self.st.scenario.utility, env2)
-                    pref = self.ev.expect_row(prefer, env2) if prefer is not None else None
-                    leaves.append((tuple(env2[o] for o in observes), util, pref))
-                    branches.append((len(leaves) - 1, _one(p)))
-                attempts.append(tuple(branches))
-                if len(leaves) > self.limits.max_worlds:
-                    raise LimitError(
-                        f"more than {self.limits.max_worlds} worlds to enumerate (raise the "
-                        "bound with --max-worlds)"
-                    )
-            if certain is not None:
-                draws.append(Draw0(key, chance, corr, given, tuple(attempts), certain))
+        start = Lazy(self.ev.env(), frozenset(self._stage1))
+        pending: list[_Partial] = [(start, ONE, (), (), ())]
+        while pending:
+            env1, chance, key, corr, given = pending.pop()
+            try:
+                attempts, accuracy = self._attempts(env1)
+            except Unknown as u:
+                pending.extend(reversed(self._split(u.name, env1, chance, key, corr, given)))
                 continue
-            errors = []
-            for assignment in self.st.assignments:
-                options: list[list[tuple[Label, Num]]] = []
-                for name, value in zip(self.st.unknown_names, assignment, strict=True):
-                    if name not in self.st.self_names:
-                        options.append([(value, Fraction(1))])
-                        continue
-                    right, wrong = accuracy[name]
-                    opts = [(a, right if a == value else wrong) for a in self.st.actions]
-                    options.append([(a, p) for a, p in opts if not is_zero(p)])
+            built = []
+            for branches in attempts:
                 row = []
-                for combo in itertools.product(*options):
-                    pe: Num = Fraction(1)
-                    for _, p in combo:
-                        pe = pe * p
-                    row.append((index[tuple(v for v, _ in combo)], _one(pe)))
-                errors.append(tuple(row))
-            draws.append(Draw0(key, chance, corr, given, tuple(attempts), tuple(errors)))
-        self.draws = draws
+                for obs, util, pref, p in branches:
+                    leaves.append((obs, util, pref))
+                    row.append((len(leaves) - 1, p))
+                built.append(tuple(row))
+            self._check_built(len(leaves), len(draws) + 1)
+            errors = certain if certain is not None else self._errors(index, accuracy)
+            draw = Draw0(key, chance, corr, given, tuple(built), errors)
+            draws.append((self._order(key), draw))
+        draws.sort(key=lambda x: x[0])  # in the file's order of variables and labels
+        self.draws = [d for _, d in draws]
         return leaves
+
+    def _attempts(
+        self, env1: Env
+    ) -> tuple[list[list[tuple[tuple[Label, ...], tuple[Num, ...], Any, Num]]], dict[str, Any]]:
+        """Each assignment's leaves in the draw ``env1``: (observation, utilities, preferences,
+        probability); and the self-referential predictions' accuracies there. Raises
+        :class:`Unknown` when the draw must split first."""
+        accuracy = {
+            u.name: self.ev.accuracy(u, env1) for u in self.st.unknowns if isinstance(u, Prediction)
+        }
+        bare = not self.st.stage2 and not self.st.assignments[0]  # one pre-act state
+        observes = self.st.observes
+        out = []
+        for assignment in self.st.assignments:
+            states = [(env1, ONE)] if bare else self.stage_two(env1, assignment)
+            branches = []
+            for env2, p in states:
+                obs = tuple(env2[o] for o in observes)
+                util = self._row(self._utility_terms, env2)
+                pref = None if self._prefer_terms is None else self._row(self._prefer_terms, env2)
+                branches.append((obs, util, pref, _one(p)))
+            out.append(branches)
+        return out, accuracy
+
+    def _row(self, terms: Sequence[Expr], env: Env) -> tuple[Num, ...]:
+        """E[Σ terms | env, a] for every act a: each term's expectation on its own."""
+        row = []
+        for a in range(len(self.st.actions)):
+            parts = [self._term(t, env, a) for t in terms]
+            row.append(parts[0] if len(parts) == 1 else exact_sum(parts))
+        return tuple(row)
+
+    def _term(self, term: Expr, env: Env, act: int) -> Num:
+        """E[term | env, act], summing out the plain chance and value variables it alone reads
+        (a variable whose weight the policy or a correlate decides splits the draw instead)."""
+        try:
+            return self.ev.expect_read(term, env, act)
+        except Unknown as u:
+            if u.name not in self._plain:
+                raise
+            parts = [p * self._term(term, e, act) for e, p in self._plain_branches(u.name, env)]
+            return exact_sum(parts)
+
+    def _plain_branches(self, name: str, env: Env) -> list[tuple[Env, Num]]:
+        """The outcomes of the plain variable ``name`` in ``env`` (or, when its distribution
+        reads a plain variable not drawn yet, of that one first)."""
+        v = self._stage1[name]
+        try:
+            if isinstance(v, Value):
+                return [(extended(env, name, self.ev.value(v, env)), ONE)]
+            dist = self.ev.distribution(v.outcomes, env, v)  # type: ignore[union-attr]
+        except Unknown as u:
+            if u.name not in self._plain:
+                raise
+            return self._plain_branches(u.name, env)
+        return [(extended(env, name, label), p) for label, p in dist if not is_zero(p)]
+
+    def _split(
+        self,
+        name: str,
+        env: Env,
+        chance: Num,
+        key: tuple[tuple[str, Label], ...],
+        corr: tuple[tuple[Num, tuple[Num, ...]], ...],
+        given: tuple[tuple[int, int, Num, Num], ...],
+    ) -> list[_Partial]:
+        """The draws ``(env, ...)`` splits into on the variable ``name`` (or on a variable its
+        distribution reads that is not drawn yet)."""
+        v = self._stage1[name]
+        try:
+            if isinstance(v, Value):
+                return [(extended(env, name, self.ev.value(v, env)), chance, key, corr, given)]
+            if isinstance(v, Chance):
+                out: list[_Partial] = []
+                for label, p in self.ev.distribution(v.outcomes, env, v):
+                    if not is_zero(p):
+                        e2 = extended(env, name, label)
+                        out.append((e2, chance * p, (*key, (name, label)), corr, given))
+                return out
+            if isinstance(v, Correlate):
+                prior = self.ev.distribution(v.prior, env, v)
+                rows = dict(v.table)
+                table = [self.ev.distribution(rows[a], env, v) for a in self.st.actions]
+                out = []
+                for i, (label, p) in enumerate(prior):
+                    per_act = tuple(row[i][1] for row in table)
+                    if is_zero(p) and all(is_zero(x) for x in per_act):
+                        continue
+                    e2 = extended(env, name, label)
+                    out.append((e2, chance, (*key, (name, label)), (*corr, (p, per_act)), given))
+                return out
+            assert isinstance(v, Prediction)  # a given prediction: selects are never exogenous
+            right, wrong = self.ev.accuracy(v, env)
+        except Unknown as u:
+            return self._split(u.name, env, chance, key, corr, given)
+        slot = self.st.given_slot[name]  # (the observation's index is set by finish)
+        return [
+            (extended(env, name, a), chance, (*key, (name, a)), corr, (*given, (i, slot, right, wrong)))
+            for i, a in enumerate(self.st.actions)
+        ]
+
+    def _errors(
+        self, index: dict[tuple[Label, ...], int], accuracy: dict[str, Any]
+    ) -> tuple[tuple[tuple[int, Num], ...], ...]:
+        """For each assignment, the assignments the predictor's errors lead to (uniformly
+        another action, as DESIGN.md's default error model says), with their probabilities."""
+        errors = []
+        for assignment in self.st.assignments:
+            options: list[list[tuple[Label, Num]]] = []
+            for name, value in zip(self.st.unknown_names, assignment, strict=True):
+                if name not in self.st.self_names:
+                    options.append([(value, Fraction(1))])
+                    continue
+                right, wrong = accuracy[name]
+                opts = [(a, right if a == value else wrong) for a in self.st.actions]
+                options.append([(a, p) for a, p in opts if not is_zero(p)])
+            row = []
+            for combo in itertools.product(*options):
+                pe: Num = Fraction(1)
+                for _, p in combo:
+                    pe = pe * p
+                row.append((index[tuple(v for v, _ in combo)], _one(pe)))
+            errors.append(tuple(row))
+        return tuple(errors)
+
+    def _order(self, key: tuple[tuple[str, Label], ...]) -> tuple[Any, ...]:
+        """A draw's place: by its variables in file order, then their labels' listed order."""
+        if self._rank is None:
+            self._rank = {}
+            for i, v in enumerate(self.st.stage1):
+                if isinstance(v, Chance):
+                    labels: Sequence[Label] = [label for label, _ in v.outcomes]
+                elif isinstance(v, Correlate):
+                    labels = v.labels()
+                elif isinstance(v, Prediction):
+                    labels = self.st.actions
+                else:
+                    labels = ()
+                self._rank[v.name] = (i, {(type(x), x): k for k, x in enumerate(labels)})
+        out = []
+        for name, label in sorted(key, key=lambda kv: self._rank[kv[0]][0]):  # type: ignore[index]
+            i, labels_at = self._rank[name]
+            out.append((i, labels_at.get((type(label), label), len(labels_at))))
+        return tuple(out)
+
+    def _check_draw_table(self) -> None:
+        """Refuse, before any work, one draw's tables past ``Limits.max_table``: every
+        assignment of the predictor's unknowns, each with every act's utility, and its errors
+        (each self-referential prediction right or wrong)."""
+        n_a = len(self.st.actions)
+        n_u = len(self.st.assignments)
+        selfref = sum(1 for u in self.st.unknowns if isinstance(u, Prediction))
+        entries = n_u * n_a + n_u * n_a**selfref
+        if entries > self.limits.max_table:
+            raise LimitError(
+                f"one draw's tables would hold {entries} entries ({n_u} choices of the predictor "
+                f"× {n_a} acts, and {n_a}^{selfref} errors of each choice), more than the bound "
+                f"of {self.limits.max_table} (raise it with --max-table)"
+            )
+
+    def _check_built(self, leaves: int, draws: int) -> None:
+        """Stop as soon as what has been built passes the bounds: pre-act states (each a
+        world's utilities for every act) against ``max_worlds`` and ``max_table``."""
+        if leaves > self.limits.max_worlds:
+            raise LimitError(
+                f"more than {self.limits.max_worlds} pre-act states in {draws} draws to compile "
+                "(the variables that each draw reads, with the predictor's choices; raise the "
+                "bound with --max-worlds)"
+            )
+        if leaves * len(self.st.actions) > self.limits.max_table:
+            raise LimitError(
+                f"compiled tables of more than {self.limits.max_table} entries ({leaves} "
+                f"pre-act states × {len(self.st.actions)} acts; raise the bound with --max-table)"
+            )
 
     def finish(self, space: ObservationSpace, shown: Shown) -> None:
         """Observations become indices: each leaf's, and each ``given`` prediction's."""

@@ -16,12 +16,12 @@ from fractions import Fraction
 from typing import Any
 
 from .errors import LimitError, ScenarioError, format_path
-from .expr import Expr, is_number, to_number
+from .expr import Expr, Unknown, is_number, to_number
 from .expr import Value as ExprValue
 from .model import Chance, Correlate, Label, Prediction, Scenario, Value, Variable
 from .series import EPSILON, Eps, Num, exact_sum, is_zero
 
-__all__ = ["MAX_DEGREE", "CorrelateMode", "Env", "Evaluator"]
+__all__ = ["MAX_DEGREE", "CorrelateMode", "Env", "Evaluator", "Lazy", "extended"]
 
 Env = dict[str, Any]
 
@@ -34,6 +34,33 @@ MAX_DEGREE = 64
 scenario may have: estimated from its structure before anything is expanded (a sum takes the
 highest degree of its terms, a product adds them, a power multiplies by its exponent). sympy's
 expansion of ``(q + 1) ** 65536`` would take minutes and gigabytes."""
+
+
+class Lazy(dict[str, Any]):
+    """An environment whose ``pending`` names are drawn only when an expression reads them:
+    reading one that has no value yet raises :class:`~newcomb.expr.Unknown` (any other missing
+    name is a ``KeyError`` as usual). Copies stay lazy (:func:`extended`)."""
+
+    __slots__ = ("pending",)
+
+    def __init__(self, values: Mapping[str, Any], pending: frozenset[str]) -> None:
+        super().__init__(values)
+        self.pending = pending
+
+    def __missing__(self, key: str) -> Any:
+        if key in self.pending:
+            raise Unknown(key)
+        raise KeyError(key)
+
+    def copy(self) -> Lazy:
+        return Lazy(self, self.pending)
+
+
+def extended(env: Mapping[str, Any], name: str, value: Any) -> Env:
+    """A copy of ``env`` with ``name`` set (a lazy environment stays lazy)."""
+    out = env.copy() if isinstance(env, Lazy) else dict(env)
+    out[name] = value
+    return out
 
 
 class Evaluator:
@@ -180,7 +207,7 @@ class Evaluator:
                 for e, w in states:
                     for label, p in self.distribution(v.outcomes, e, v):
                         if not is_zero(p):
-                            nxt.append(({**e, v.name: label}, w * p))
+                            nxt.append((extended(e, v.name, label), w * p))
                 states = nxt
         return states
 
@@ -193,13 +220,13 @@ class Evaluator:
     ) -> list[tuple[Env, Num]]:
         """Set ``names`` to ``values`` in a copy of ``env`` and unfold ``variables`` from there:
         the pre-act states an assignment of the predictor's unknowns leads to in a draw."""
-        out = dict(env)
+        out = env.copy() if isinstance(env, Lazy) else dict(env)
         out.update(zip(names, values, strict=True))
         return self.unfold(out, variables)
 
     def post(self, env: Mapping[str, Any], act: int) -> list[tuple[Env, Num]]:
         """Everything after the act: the act's own chance and values, as weighted branches."""
-        return self.unfold({**env, "action": self.actions[act]}, self.stage3)
+        return self.unfold(extended(env, "action", self.actions[act]), self.stage3)
 
     def expect(self, expr: Expr, env: Mapping[str, Any], act: int) -> Num:
         """E[expr] over the act's own chance, in the world ``env`` with act ``act``."""
@@ -220,6 +247,20 @@ class Evaluator:
         physical = self.scenario.physical
         for e, w in self.post(env, act):
             if physical is not None:  # checked here, while compiling, not after the analysis
+                _check_physical(e, physical, self.actions)
+            total = total + w * _number_of(expr, e)
+        return total
+
+    def expect_read(self, expr: Expr, env: Mapping[str, Any], act: int) -> Num:
+        """E[expr] over the act's own chance, reading only what the evaluation reads (no memo
+        keyed on every name the expression mentions): in a lazy environment an unread name is
+        never drawn, and an undrawn one that is read raises :class:`~newcomb.expr.Unknown`."""
+        if not self.stage3:
+            return _number_of(expr, extended(env, "action", self.actions[act]))
+        total: Num = Fraction(0)
+        physical = self.scenario.physical
+        for e, w in self.post(env, act):
+            if physical is not None:
                 _check_physical(e, physical, self.actions)
             total = total + w * _number_of(expr, e)
         return total

@@ -34,6 +34,7 @@ from typing import Any
 from .errors import ScenarioError, clip, shown
 
 __all__ = [
+    "Unknown",
     "MAX_SOURCE",
     "MAX_TABLE_ENTRIES",
     "MAX_TABLE_NAMES",
@@ -100,10 +101,48 @@ _REFUSED_NODES: dict[type[ast.AST], str] = {
 
 Env = Mapping[str, Value]
 Fn = Callable[[Env], Value]
+_ZERO = Fraction(0)
 
 
 class _EvalError(Exception):
     """Raised while evaluating; turned into a ScenarioError naming the expression."""
+
+
+class Unknown(Exception):  # noqa: N818 - a signal, not an error: the name is not drawn yet
+    """A name read during evaluation that has no value yet (an environment that draws its
+    variables only when they are read, :class:`newcomb.evaluate.Lazy`, raises it). It passes
+    through :meth:`Expr.__call__` untouched, so that the caller can draw the name and evaluate
+    again: that is how the engine finds what a world actually reads (DESIGN.md §2c)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _nothing(x: Value) -> bool:
+    """Whether ``x`` is exactly zero (``false``, ``0``): a product with it is zero whatever the
+    other factor, which is then not evaluated (so ``(room == 'r3') * ...`` reads nothing more
+    in another room)."""
+    return x is False or ((type(x) is Fraction or type(x) is int) and x == 0)
+
+
+def _product(left: Fn, right: Fn, mul: Callable[[Value, Value], Value]) -> Fn:
+    """``left * right``, where a factor that is exactly zero makes the product zero without
+    the other factor being evaluated: the left one first, and the right one when the left one
+    reads a name not drawn yet (:class:`Unknown`)."""
+
+    def product(env: Env) -> Value:
+        try:
+            a = left(env)
+        except Unknown:
+            if _nothing(right(env)):
+                return _ZERO
+            raise
+        if _nothing(a):
+            return _ZERO
+        return mul(a, right(env))
+
+    return product
 
 
 def is_number(x: object) -> bool:
@@ -314,6 +353,10 @@ class Expr:
     fn: Fn = field(compare=False, repr=False, default=lambda env: None)
     table: Table | None = field(default=None, repr=False)
     """For a table expression (:func:`parse_table`), its entries; ``None`` for a formula."""
+    terms: tuple[Expr, ...] = field(default=(), compare=False, repr=False)
+    """The summands of a sum (``a + b - c`` has the terms ``a``, ``b`` and ``-c``), each an
+    expression of its own; empty when the expression is not a sum. The expectation of a sum
+    is the sum of its terms' expectations, each over only what that term reads."""
 
     def __call__(self, env: Env) -> Value:
         """Evaluate in ``env`` (a mapping of names to values)."""
@@ -387,6 +430,8 @@ class _Builder:
                 raise self.fail(words)
             f = _arith(type(node.op))
             left, right = self.build(node.left, d), self.build(node.right, d)
+            if isinstance(node.op, ast.Mult):
+                return _product(left, right, f)
             return lambda env: f(left(env), right(env))
         if isinstance(node, ast.UnaryOp):
             operand = self.build(node.operand, d)
@@ -631,7 +676,42 @@ def parse_expr(  # safe: builds closures from a checked ast, never eval
             pass  # Expr.__call__ reports it where the expression is used
         else:
             fn = lambda env: value  # noqa: E731
-    return Expr(source=source, names=frozenset(b.names), path=p, fn=fn)
+    return Expr(
+        source=source, names=frozenset(b.names), path=p, fn=fn, terms=_terms(tree.body, b, p)
+    )
+
+
+def _summands(node: ast.expr) -> list[tuple[ast.expr, bool]]:
+    """The terms of a chain of ``+`` and ``-`` (each with whether it is subtracted)."""
+    out: list[tuple[ast.expr, bool]] = []
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+        out.append((node.right, isinstance(node.op, ast.Sub)))
+        node = node.left
+    out.append((node, False))
+    out.reverse()
+    return out
+
+
+def _terms(node: ast.expr, whole: _Builder, path: tuple[str | int, ...]) -> tuple[Expr, ...]:
+    """Each term of a sum as an expression of its own (see :attr:`Expr.terms`)."""
+    parts = _summands(node)
+    if len(parts) < 2:
+        return ()
+    out = []
+    for term, negative in parts:
+        b = _Builder(whole.source, whole.known, path)
+        fn = b.build(term)
+        if negative:
+            fn = _negated(fn)
+        text = whole.segment(term) or whole.source
+        out.append(
+            Expr(source=f"-({text})" if negative else text, names=frozenset(b.names), path=path, fn=fn)
+        )
+    return tuple(out)
+
+
+def _negated(fn: Fn) -> Fn:
+    return lambda env: -to_number(fn(env))
 
 
 # -- table expressions ----------------------------------------------------------------------------
