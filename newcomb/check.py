@@ -111,14 +111,15 @@ def _reason(model: Model, draw: Draw) -> str:
 
 
 def check(model: Model, pi: Behaviour, worlds: WorldSet | None = None) -> Consistency:
-    """Check policy ``pi`` (index form, see :meth:`Model.behaviour`) against the predictor."""
-    ws = worlds if worlds is not None else model.mixed_worlds(pi)
+    """Check policy ``pi`` (index form, see :meth:`Model.behaviour`) against the predictor:
+    on the draws of ``worlds`` when given, else on :meth:`Model.draws`."""
+    draws = worlds.draws if worlds is not None else model.draws(pi)
     predicted = [n in model.self_names for n in model.unknown_names]
     out = []
     mass: Num = Fraction(0)
     total: Num = Fraction(0)
     acc: Num = Fraction(0)
-    for d in ws.draws:
+    for d in draws:
         choices = tuple(
             _assign(model.unknown_names, a.assignment) for a in d.attempts if a.consistent
         )

@@ -26,6 +26,7 @@ from .evaluate import CorrelateMode, Env, Evaluator, Lazy, extended
 from .expr import Expr, Unknown
 from .model import Chance, Correlate, Label, Prediction, Value
 from .series import Num, exact_sum, is_zero, weighted_sums
+from .enumerate import Attempt, Draw
 from .stages import Stages
 from .sums import DrawSums, ObsSums, Summary
 
@@ -147,6 +148,7 @@ class Compiled:
         utility = self.st.scenario.utility
         self._utility_terms = utility.terms or (utility,)
         self._prefer_terms = None if prefer is None else (prefer.terms or (prefer,))
+        self._validate()
         leaves: Shown = []
         draws: list[tuple[tuple[Any, ...], Draw0]] = []
         # With no self-referential prediction the predictor's assignment is never wrong: the
@@ -175,6 +177,39 @@ class Compiled:
         draws.sort(key=lambda x: x[0])  # in the file's order of variables and labels
         self.draws = [d for _, d in draws]
         return leaves
+
+    def _validate(self) -> None:
+        """Check every exogenous variable in every context its own expressions can meet (the
+        values of what they read, drawn as they are read), whether or not anything reads the
+        variable: a distribution that does not sum to 1 is a mistake in the file even where it
+        changes no answer. A variable whose contexts pass ``Limits.max_worlds`` is checked
+        only where the draws read it."""
+        for v in self.st.stage1:
+            if isinstance(v, Value):
+                self._each_context(lambda env, v=v: self.ev.value(v, env))
+            elif isinstance(v, Chance):
+                self._each_context(lambda env, v=v: self.ev.distribution(v.outcomes, env, v))
+            elif isinstance(v, Correlate):
+                self._each_context(lambda env, v=v: self.ev.correlate_dist(v, env, None))
+                for a in self.st.actions:
+                    row = dict(v.table)[a]
+                    self._each_context(lambda env, v=v, row=row: self.ev.distribution(row, env, v))
+            elif isinstance(v, Prediction):
+                self._each_context(lambda env, v=v: self.ev.accuracy(v, env))
+
+    def _each_context(self, fn: Any) -> None:
+        """Call ``fn`` in each context it reads, splitting on what it reads (see
+        :meth:`_validate`)."""
+        pending: list[Env] = [Lazy(self.ev.env(), frozenset(self._stage1))]
+        done = 0
+        while pending and done <= self.limits.max_worlds:
+            env = pending.pop()
+            try:
+                fn(env)
+            except Unknown as u:
+                pending.extend(p[0] for p in self._split(u.name, env, ONE, (), (), ()))
+                continue
+            done += 1
 
     def _attempts(
         self, env1: Env
@@ -349,6 +384,56 @@ class Compiled:
                 f"compiled tables of more than {self.limits.max_table} entries ({leaves} "
                 f"pre-act states × {len(self.st.actions)} acts; raise the bound with --max-table)"
             )
+
+    def draw_checks(self, sigma: Sequence[int], corr: CorrelateMode = None) -> list[Draw]:
+        """The predictor's options on each compiled draw under the pure policy ``sigma``: the
+        consistency checker's input (:func:`newcomb.check.check`), read off the tables as
+        :meth:`_draw_run` reads the sums (a draw of weight zero is left out)."""
+        prefer = self.st.scenario.predictor.prefer
+        out = []
+        for d in self.draws:
+            w = self._weight(d, sigma, corr)
+            if is_zero(w):
+                continue
+            attempts = []
+            for u, branches in enumerate(d.attempts):
+                pred = self.predicted[u]
+                rows = []
+                ok = True
+                pr: Num | None = None if prefer is None else Fraction(0)
+                for leaf_i, p in branches:
+                    leaf = self.leaves[leaf_i]
+                    a = sigma[leaf.obs]
+                    rows.append((leaf.obs, a, p))
+                    if any(x != a for x in pred):
+                        ok = False
+                    if pr is not None:
+                        pr = pr + p * leaf.prefer[a]  # type: ignore[index]
+                attempts.append(
+                    Attempt(self.st.assignments[u], tuple(rows), ok, pr if ok else None)
+                )
+            ok_idx = [i for i, att in enumerate(attempts) if att.consistent]
+            if len(ok_idx) > 1 and prefer is not None:
+                best = max(attempts[i].preference for i in ok_idx)  # type: ignore[type-var]
+                ok_idx = [i for i in ok_idx if attempts[i].preference == best]
+            out.append(Draw(d.key, w, tuple(attempts), tuple(ok_idx)))
+        return out
+
+    def _weight(self, d: Draw0, sigma: Sequence[int], corr: CorrelateMode) -> Num:
+        """A draw's probability under ``sigma``: its chance, correlates (their prior, or mixed
+        by ``corr``) and ``given`` predictions (right where they match σ, else wrong)."""
+        w: Num = d.chance
+        for prior, per_act in d.correlates:
+            if corr is None:
+                w = w * prior
+            else:
+                mix: Num = Fraction(0)
+                for pb, pa in zip(corr, per_act, strict=True):
+                    mix = mix + pb * pa
+                w = w * mix
+        for value_i, obs_i, right, wrong in d.given:
+            w = w * (right if value_i == sigma[obs_i] else wrong)
+        return w
 
     def finish(self, space: ObservationSpace, shown: Shown) -> None:
         """Observations become indices: each leaf's, and each ``given`` prediction's."""
@@ -546,17 +631,7 @@ class Compiled:
         leaves = self.leaves
         predicted = self.predicted
         out = DrawSums()
-        w: Num = d.chance
-        for prior, per_act in d.correlates:
-            if corr is None:
-                w = w * prior
-            else:
-                mix: Num = Fraction(0)
-                for pb, pa in zip(corr, per_act, strict=True):
-                    mix = mix + pb * pa
-                w = w * mix
-        for value_i, obs_i, right, wrong in d.given:
-            w = w * (right if value_i == sigma[obs_i] else wrong)
+        w = self._weight(d, sigma, corr)
         if is_zero(w):
             return out
         ok: list[int] = []

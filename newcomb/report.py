@@ -384,8 +384,8 @@ def analyse_theory(model: Model, theory: Theory, symbolic: Model | None = None) 
     reports = []
     query = theory.query
     for pi in decision.policies:
-        ws = model.mixed_worlds(pi)
-        realized = {r: ws.value(r) for r in PARADOX_RULES}  # type: ignore[arg-type]
+        sums = model.mixed_summary(pi)
+        realized = {r: sums.value(r) for r in PARADOX_RULES}  # type: ignore[arg-type]
         expected = realized[model.rule] if query in (None, "policy") else realized["retry"]
         reports.append(
             PolicyReport(
@@ -394,7 +394,7 @@ def analyse_theory(model: Model, theory: Theory, symbolic: Model | None = None) 
                 expected=expected,
                 value=realized[model.rule],
                 realized=realized,
-                consistency=check(model, pi, ws),
+                consistency=check(model, pi),
                 eu=eu_table(model, pi, query) if query is not None else None,
                 formula=formulas(symbolic, pi) if symbolic is not None else None,
             )

@@ -266,6 +266,21 @@ class Model:
             total.add(self.summary(sigma, corr), weight)
         return total
 
+    def draws(self, pi: Behaviour) -> list[Draw]:
+        """The predictor's options on each draw of W(π) (the consistency checker's input): read
+        off the compiled draws, or, with ``exhaustive`` set, off the enumerated worlds. For a
+        mixed policy, each pure policy it draws has its own draws, marked with it."""
+        if self.exhaustive:
+            return self.mixed_worlds(pi).draws
+        parts = mixture(pi, self.limits.max_mixed)
+        if len(parts) == 1:
+            return self.compiled.draw_checks(parts[0][0])
+        out = []
+        for sigma, weight in parts:
+            for d in self.compiled.draw_checks(sigma):
+                out.append(Draw(d.key, d.weight * weight, d.attempts, d.chosen, sigma))
+        return out
+
     # -- the compiled draws (for the structured searches) ----------------------------------------
     def draw_scope(self) -> list[tuple[int, ...]]:
         """For each compiled draw, the observations its sums can depend on."""
