@@ -27,7 +27,7 @@ from .evaluate import CorrelateMode, Env, Evaluator
 from .model import Chance, Correlate, Label, Prediction, Value
 from .observations import Behaviour, ObservationSpace, mixture
 from .series import Num, is_zero, ratio
-from .stages import Stages
+from .stages import Stages, check_size
 from .sums import Rule, Summary, rule_value
 
 if TYPE_CHECKING:
@@ -154,6 +154,7 @@ class Enumerator:
         self.space = space
         self.limits = limits
         self._cache: dict[tuple[Any, ...], WorldSet] = {}
+        self._sized = False
 
     def stage_one(
         self, sigma: Sequence[int], corr: CorrelateMode
@@ -205,6 +206,9 @@ class Enumerator:
         key = (tuple(sigma), corr if self.st.has_correlates else None)
         hit = self._cache.get(key)
         if hit is None:
+            if not self._sized:  # the bound on listing every world, before the first listing
+                check_size(self.st, self.limits.max_worlds)
+                self._sized = True
             hit = self._enumerate(tuple(sigma), key[1])
             if len(self._cache) > 50_000:
                 self._cache.clear()

@@ -137,10 +137,10 @@ class Stages:
         return tuple(g[o] for o in self.observes)
 
 
-def check_size(st: Stages, max_worlds: int, max_table: int) -> None:
-    """Refuse, before any work, a problem whose worlds cannot fit the bound: the product of
-    the sizes of the chance variables, correlates, predictions and selected values; and
-    compiled tables past ``max_table``."""
+def check_size(st: Stages, max_worlds: int) -> None:
+    """Refuse, before any work, an enumeration of every world past the bound: the product of
+    the sizes of the chance variables, correlates, predictions and selected values (the
+    exhaustive path lists them all; the compiled one builds only what is read)."""
     sizes: list[tuple[str, int]] = []
     for v in st.stage1 + list(st.unknowns):
         if isinstance(v, Chance):
@@ -159,35 +159,7 @@ def check_size(st: Stages, max_worlds: int, max_table: int) -> None:
         if len(sizes) > 12:
             shown += " × ..."
         raise LimitError(
-            f"up to {total} worlds ({shown}, from {len(sizes)} chance variables, "
-            f"predictions and selected values), more than the bound of {max_worlds} "
-            "(raise it with --max-worlds)"
+            f"listing every world would take up to {total} worlds ({shown}, from "
+            f"{len(sizes)} chance variables, predictions and selected values), more than the "
+            f"bound of {max_worlds} (raise it with --max-worlds)"
         )
-    _check_table(st, total, max_table)
-
-
-def _check_table(st: Stages, worlds: int, max_table: int) -> None:
-    """Refuse, before any work, compiled tables past ``Limits.max_table``: each world
-    branches into every value of each self-referential prediction (right, or wrong as the
-    error model says) and every outcome of the chance variables drawn after the predictor
-    settles or after the act, and holds a utility for every act."""
-    n_a = len(st.actions)
-    selfref = sum(1 for u in st.unknowns if isinstance(u, Prediction))
-    later = 1
-    for v in st.stage2 + st.stage3:
-        if isinstance(v, Chance):
-            later *= len(v.outcomes)
-    entries = worlds * n_a**selfref * later * n_a
-    if entries > max_table:
-        raise LimitError(
-            f"compiled tables of up to {entries} entries ({worlds} worlds × {n_a}^{selfref} "
-            f"values of the self-referential predictions × {later} outcomes of later chance "
-            f"× {n_a} acts), more than the bound of {max_table} (raise it with "
-            "--max-table)"
-        )
-
-
-def variables_named(st: Stages, names: Sequence[str]) -> list[Variable]:
-    """The variables of ``names``, in file order."""
-    wanted = set(names)
-    return [n.var for n in st.nodes if n.var.name in wanted]

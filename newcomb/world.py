@@ -33,7 +33,7 @@ from .expr import Expr
 from .model import Label, Policy, Scenario
 from .observations import Behaviour, ObservationSpace, mixture
 from .series import Num
-from .stages import Stages, check_size
+from .stages import Stages
 from .sums import DrawSums, ObsSums, Rule, Summary
 
 __all__ = [
@@ -68,17 +68,20 @@ class Limits:
         observations (|A| ** |observations| on the exhaustive path). 2^20 by default: FDT
         searches a group that large in about a second through exact integer arrays.
     max_worlds:
-        Worlds of one enumeration (draws × predictor choices × branches). 2^14 by default:
-        the report lists each draw's consistency and the checker enumerates the worlds of
-        every theory's policy, about 1 ms and 20 KB a world (Newcomb's problem with 13 coins,
-        2^14 worlds, takes 12 s and 370 MB with ``--json``); at the old default of 2^18 the
-        same problem with 17 coins ran out of memory after 217 s.
+        Pre-act states the compiled path builds (the draws of what is read, each with the
+        predictor's choices and later chance), counted as they are built; and, checked before
+        it starts, the worlds of listing every world (``--exhaustive``, ``explain``,
+        ``simulate``): the product of the sizes of the chance variables, correlates,
+        predictions and selected values. 2^14 by default: a listed world costs about 1 ms and
+        20 KB (Newcomb's problem with 13 coins, listed, takes 12 s and 370 MB), while the
+        compiled path sums independent coins out inside the utility's terms (one draw).
     max_mixed:
         Pure policies a mixed policy may decompose into.
     max_table:
-        Entries of the compiled tables: draws × predictor choices × each prediction's right
-        and wrong values × acts (every world's utility for every act). 2^22 by default: 100
-        actions and a prediction of accuracy q make 100 × 100 × 100 = 10^6 entries, about 1 s.
+        Entries of one compiled draw's tables, checked before any work: the predictor's
+        choices × acts (utilities) and choices × acts ^ (self-referential predictions)
+        (errors); and every pre-act state's utilities as they are built. 2^22 by default: 100
+        actions and a prediction of accuracy q make 2 × 10^4 entries a draw.
     max_equations:
         Indifference equations the mixed search solves, over all its support profiles (one
         per unknown probability; each profile a sympy system, 0.1 to 0.2 s). 256 by default:
@@ -151,7 +154,6 @@ class Model:
         self.self_names = st.self_names
         self.has_correlates = st.has_correlates
         self.observes = scenario.observes
-        check_size(st, self.limits.max_worlds, self.limits.max_table)
         self.evaluator = Evaluator(scenario, params, st.stage3)
         self.params = self.evaluator.params
         self.compiled = Compiled(st, self.evaluator, self.limits)

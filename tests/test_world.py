@@ -274,8 +274,9 @@ def test_bounds_are_checked_before_work() -> None:
     # Coupled through the prediction: 2^(2^5) joint policies, past the bound.
     with pytest.raises(LimitError, match="32 coupled observations with 2 actions"):
         newcomb.analyse(wide(5, coupled=True))
-    # Far past the world bound: refused before any enumeration.
-    with pytest.raises(LimitError, match=r"up to 1073741824 worlds \(2 × 2 × 2"):
+    # Far past the world bound (2^30 observations, each a draw): refused as soon as what is
+    # built passes it (listing every world is refused before it starts: tests/test_bounds.py).
+    with pytest.raises(LimitError, match=r"more than 16384 pre-act states in 16385 draws"):
         Model(wide(30, coupled=False))
 
 
