@@ -53,7 +53,7 @@ __all__ = [
 
 Value = Any  # Fraction | int | bool | str, or a sympy expression in symbolic mode
 
-MAX_SOURCE = 4000  # characters in one expression
+MAX_SOURCE = 65536  # characters in one expression (a file is at most 1 MiB)
 MAX_DEPTH = 60  # nesting depth of the syntax tree
 MAX_DIGITS = 200  # digits of one numeric literal
 MAX_EXPONENT = 256  # |n| in x ** n
@@ -126,23 +126,59 @@ def _nothing(x: Value) -> bool:
     return x is False or ((type(x) is Fraction or type(x) is int) and x == 0)
 
 
-def _product(left: Fn, right: Fn, mul: Callable[[Value, Value], Value]) -> Fn:
-    """``left * right``, where a factor that is exactly zero makes the product zero without
-    the other factor being evaluated: the left one first, and the right one when the left one
-    reads a name not drawn yet (:class:`Unknown`)."""
+def _product(factors: Sequence[Fn], mul: Callable[[Value, Value], Value]) -> Fn:
+    """``a * b * c ...`` (a chain of ``*`` is evaluated as one n-ary product, so that its
+    length is no nesting), where a factor that is exactly zero makes the product zero without
+    the factors after it being evaluated. A factor that reads a name not drawn yet
+    (:class:`Unknown`) is passed over while the rest are looked at for a zero; only if none is
+    zero is that name asked for."""
 
     def product(env: Env) -> Value:
-        try:
-            a = left(env)
-        except Unknown:
-            if _nothing(right(env)):
+        values = []
+        missing: Unknown | None = None
+        for f in factors:
+            try:
+                x = f(env)
+            except Unknown as u:
+                missing = missing or u
+                continue
+            if _nothing(x):
                 return _ZERO
-            raise
-        if _nothing(a):
-            return _ZERO
-        return mul(a, right(env))
+            values.append(x)
+        if missing is not None:
+            raise missing
+        acc = values[0]
+        for x in values[1:]:
+            acc = mul(acc, x)
+        return acc
 
     return product
+
+
+def _sum(terms: Sequence[Fn], negative: Sequence[bool]) -> Fn:
+    """``a + b - c ...`` as one n-ary sum, term by term in order (so that a chain of a
+    thousand terms is one level of nesting, evaluated without recursion)."""
+    add, sub = _arith(ast.Add), _arith(ast.Sub)
+    first, rest = terms[0], list(zip(terms[1:], negative[1:], strict=True))
+
+    def total(env: Env) -> Value:
+        acc = first(env)
+        for f, neg in rest:
+            acc = (sub if neg else add)(acc, f(env))
+        return acc
+
+    return total
+
+
+def _factors(node: ast.expr) -> list[ast.expr]:
+    """The factors of a chain of ``*``, in order."""
+    out: list[ast.expr] = []
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        out.append(node.right)
+        node = node.left
+    out.append(node)
+    out.reverse()
+    return out
 
 
 def is_number(x: object) -> bool:
@@ -428,10 +464,13 @@ class _Builder:
             if type(node.op) not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow):
                 words = _REFUSED_OPERATORS.get(type(node.op), "this operator is not allowed")
                 raise self.fail(words)
+            if isinstance(node.op, ast.Add | ast.Sub):  # a chain is one level, however long
+                parts = _summands(node)
+                return _sum([self.build(t, d) for t, _ in parts], [neg for _, neg in parts])
+            if isinstance(node.op, ast.Mult):
+                return _product([self.build(x, d) for x in _factors(node)], _arith(ast.Mult))
             f = _arith(type(node.op))
             left, right = self.build(node.left, d), self.build(node.right, d)
-            if isinstance(node.op, ast.Mult):
-                return _product(left, right, f)
             return lambda env: f(left(env), right(env))
         if isinstance(node, ast.UnaryOp):
             operand = self.build(node.operand, d)

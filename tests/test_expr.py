@@ -437,7 +437,6 @@ def test_an_expression_of_exactly_the_limit_is_accepted() -> None:
         "(" * 300 + "1" + ")" * 300,  # beyond the Python parser's own limit
         "-" * 100 + "1",
         "not " * 100 + "true",
-        "+".join(["1"] * 200),
         "2**" * 100 + "2",
         "min(" * 80 + "1" + ", 1)" * 80,
         "1 if 1 else " * 80 + "1",
@@ -447,6 +446,27 @@ def test_deep_nesting_is_refused(text: str) -> None:
     err = rejected(text)
     assert err.path == PATH
     assert "nest" in err.message  # "nesting deeper than" or "too many nested parentheses"
+
+
+@pytest.mark.parametrize("n", [61, 200, 1000])
+def test_a_chain_of_one_operator_is_no_nesting(n: int) -> None:
+    """a + b + c + ... (and a * b * c ...) is one level, however long: a sum of a term per
+    room of a ring is one line of a scenario, not a nesting error (issue 10)."""
+    assert ev("+".join(["1"] * n)) == n
+    assert ev("-".join(["1"] * n)) == 2 - n
+    assert ev("*".join(["2"] * min(n, 200))) == 2 ** min(n, 200)
+    assert ev(" + ".join(f"{k} * 1" for k in range(n))) == n * (n - 1) // 2
+
+
+def test_a_zero_factor_leaves_the_others_unread() -> None:
+    """A factor that is exactly 0 (or false) makes the product 0 whatever the others are: they
+    are not evaluated, so (room == 'r3') * ... reads nothing more in another room."""
+    assert ev("(1 == 2) * (1 / 0)") == 0
+    assert ev("2 * false * (1 / 0) * 3") == 0
+    # factors are evaluated from the left: one that fails before a zero still fails
+    for text in ("(1 / 0) * 0", "(1 / 0) * 1"):
+        with pytest.raises(ScenarioError, match="division by zero"):
+            ev(text)
 
 
 def test_moderate_nesting_is_fine() -> None:
