@@ -464,6 +464,16 @@ def _cost(k: int, seps: Sequence[tuple[int, ...]]) -> int:
     return sum(k ** (len(s) + 1) for s in seps)
 
 
+def _backward_affordable(
+    n: int, k: int, backward: Sequence[tuple[int, ...]] | None, chosen: Sequence[tuple[int, ...]]
+) -> bool:
+    """Whether to list by a second elimination in the order ``n-1, ..., 0`` (``backward``: its
+    separators, ``None`` past a bound) rather than by clamped prefixes: when its tables cost
+    no more than the up to ``n·k`` eliminations along the ``chosen`` order that the walk over
+    prefixes can take."""
+    return backward is not None and _cost(k, backward) <= n * k * _cost(k, chosen)
+
+
 # ---------------------------------------------------------------------------------------------
 # The public searches
 
@@ -555,7 +565,7 @@ def _lex_listing(
         _, seps_b, _ = _plan(n, k, scopes, backward, max_width, max_table)
     except LimitError:
         seps_b = None
-    if seps_b is not None and _cost(k, seps_b) <= n * k * _cost(k, seps):
+    if _backward_affordable(n, k, seps_b, seps):
         return list(itertools.islice(_maximisers(run(domains, backward)), limit))
 
     def probe(doms: list[tuple[int, ...]]) -> tuple[int, Callable[[], list[tuple[int, ...]]] | None]:
