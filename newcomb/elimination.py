@@ -94,7 +94,9 @@ class Factor(Generic[T]):
                 f"a factor over {len(scope)} observations would have {size} entries, more than "
                 f"the bound of {max_table} (max_table)"
             )
-        return Factor(scope, k, tuple(fn(s) for s in itertools.product(range(k), repeat=len(scope))))
+        return Factor(
+            scope, k, tuple(fn(s) for s in itertools.product(range(k), repeat=len(scope)))
+        )
 
     def __call__(self, values: Sequence[int]) -> T:
         """The entry at a slice (one value per variable of the scope)."""
@@ -346,7 +348,7 @@ def _local(
 ) -> tuple[Value, int]:
     """The sum of the bucket's tables at a separator slice and value ``v`` of its variable, and
     the number of assignments of the variables eliminated below that reach it."""
-    total: Value = _ZERO
+    total: Num = _ZERO
     ways = 1
     for parts, sx, values, counts in specs:
         i = v * sx
@@ -430,7 +432,9 @@ def _maximisers(p: _Pass) -> Iterator[tuple[int, ...]]:
 Probe = Callable[[list[tuple[int, ...]]], tuple[int, Callable[[], list[tuple[int, ...]]] | None]]
 
 
-def _lex_search(n: int, domains: list[tuple[int, ...]], probe: Probe, limit: int) -> list[tuple[int, ...]]:
+def _lex_search(
+    n: int, domains: list[tuple[int, ...]], probe: Probe, limit: int
+) -> list[tuple[int, ...]]:
     """The first ``limit`` wanted assignments in lexicographic order, by a depth-first walk
     over the variables ``0, 1, ...`` that never enters a prefix with none below it.
 
@@ -568,7 +572,9 @@ def _lex_listing(
     if _backward_affordable(n, k, seps_b, seps):
         return list(itertools.islice(_maximisers(run(domains, backward)), limit))
 
-    def probe(doms: list[tuple[int, ...]]) -> tuple[int, Callable[[], list[tuple[int, ...]]] | None]:
+    def probe(
+        doms: list[tuple[int, ...]],
+    ) -> tuple[int, Callable[[], list[tuple[int, ...]]] | None]:
         p = run(doms)
         if p.value is None or p.value != target:
             return 0, None
@@ -583,7 +589,10 @@ Pair = tuple[Num, Num] | None
 def _pair_check(factors: Sequence[Factor[Pair]], base: tuple[Num, Num]) -> None:
     """Every denominator is non-negative and every numerator zero where its denominator is
     (sums over worlds of probability × utility and of probability are)."""
-    for where, entries in [("the base", (base,)), *((f"a factor over {f.scope}", f.table) for f in factors)]:
+    for where, entries in [
+        ("the base", (base,)),
+        *((f"a factor over {f.scope}", f.table) for f in factors),
+    ]:
         for e in entries:
             if e is None:
                 continue
@@ -595,7 +604,9 @@ def _pair_check(factors: Sequence[Factor[Pair]], base: tuple[Num, Num]) -> None:
                 )
 
 
-def _at(factors: Sequence[Factor[Pair]], base: tuple[Num, Num], sigma: Sequence[int]) -> tuple[Num, Num]:
+def _at(
+    factors: Sequence[Factor[Pair]], base: tuple[Num, Num], sigma: Sequence[int]
+) -> tuple[Num, Num]:
     """The sums of numerators and of denominators at an assignment (feasible everywhere)."""
     num, den = base
     for f in factors:
@@ -608,8 +619,17 @@ def _at(factors: Sequence[Factor[Pair]], base: tuple[Num, Num], sigma: Sequence[
     return num, den
 
 
-def _mapped(factors: Sequence[Factor[Pair]], fn: Callable[[tuple[Num, Num]], Value]) -> list[Factor[Value]]:
-    return [Factor(f.scope, f.k, tuple(None if e is None else fn(e) for e in f.table)) for f in factors]
+def _mapped(
+    factors: Sequence[Factor[Pair]], fn: Callable[[tuple[Num, Num]], Value]
+) -> list[Factor[Value]]:
+    return [
+        Factor(f.scope, f.k, tuple(None if e is None else fn(e) for e in f.table)) for f in factors
+    ]
+
+
+def _gain(num: Num, den: Num) -> Callable[[tuple[Num, Num]], Num]:
+    """Dinkelbach's gain of a term at λ = num / den, scaled by ``den`` > 0 (no division)."""
+    return lambda e: e[0] * den - e[1] * num
 
 
 def ratio_maximise(
@@ -645,7 +665,12 @@ def ratio_maximise(
     _check_order(n, order)
     held, seps, w = _plan(n, k, scopes, order, max_width, max_table)
 
-    def run(tables: list[Factor[Value]], constant: Value, doms: list[tuple[int, ...]], by: Sequence[int] = order) -> _Pass:
+    def run(
+        tables: list[Factor[Value]],
+        constant: Value,
+        doms: list[tuple[int, ...]],
+        by: Sequence[int] = order,
+    ) -> _Pass:
         h, s = (held, seps) if by is order else _plan(n, k, scopes, by, max_width, max_table)[:2]
         return _eliminate(k, doms, [*tables, Factor((), k, (constant,))], by, h, s)
 
@@ -656,9 +681,8 @@ def ratio_maximise(
     steps = 0
     while True:
         steps += 1
-        n_star, d_star = lam
-        gains = _mapped(factors, lambda e: e[0] * d_star - e[1] * n_star)
-        g0 = base[0] * d_star - base[1] * n_star
+        gains = _mapped(factors, _gain(*lam))
+        g0 = _gain(*lam)(base)
         top = run(gains, g0, domains)
         if top.value is None or not top.value > 0:
             break
@@ -671,11 +695,22 @@ def ratio_maximise(
         return Ratio(value, *lam, top.count - empty.count, tuple(listed[:limit]), w, steps)
     if empty.count == 0:
         listed = _lex_listing(
-            n, k, scopes, domains, lambda doms, by=order: run(gains, g0, doms, by), _ZERO, limit,
-            seps, max_width, max_table,
+            n,
+            k,
+            scopes,
+            domains,
+            lambda doms, by=order: run(gains, g0, doms, by),
+            _ZERO,
+            limit,
+            seps,
+            max_width,
+            max_table,
         )
     else:
-        def probe(doms: list[tuple[int, ...]]) -> tuple[int, Callable[[], list[tuple[int, ...]]] | None]:
+
+        def probe(
+            doms: list[tuple[int, ...]],
+        ) -> tuple[int, Callable[[], list[tuple[int, ...]]] | None]:
             p = run(gains, g0, doms)
             z = run(zeros, _ZERO if base[1] == 0 else None, doms)
             found = (p.count if p.value == 0 else 0) - z.count
@@ -704,12 +739,19 @@ def count_solutions(
     which on such tables is the sum-product count of a constraint network by bucket
     elimination (Dechter 1999). The listing walks prefixes, never one without a solution below.
     """
-    factors = [
-        Factor.build(scope, k, lambda s, p=p: _ZERO if p(s) else None, max_table=max_table)
-        for scope, p in constraints
-    ]
+
+    def table(p: Callable[[tuple[int, ...]], bool]) -> Callable[[tuple[int, ...]], Value]:
+        return lambda s: _ZERO if p(s) else None
+
+    factors = [Factor.build(scope, k, table(p), max_table=max_table) for scope, p in constraints]
     found = maximise(
-        n, k, factors, limit=limit, order=order, fold_free=fold_free,
-        max_width=max_width, max_table=max_table,
+        n,
+        k,
+        factors,
+        limit=limit,
+        order=order,
+        fold_free=fold_free,
+        max_width=max_width,
+        max_table=max_table,
     )
     return Solutions(found.count, found.assignments, found.width)

@@ -85,8 +85,16 @@ def brute_max(n: int, k: int, factors, fold_free: bool) -> tuple[Value, list[tup
 
 
 limits = st.sampled_from([0, 1, 2, 3, 5, 1000])
-dens = st.sampled_from([Fraction(0), Fraction(1), Fraction(2), Fraction(1, 2),
-                        Eps((Fraction(0), Fraction(1))), Eps((Fraction(1), Fraction(-1)))])
+dens = st.sampled_from(
+    [
+        Fraction(0),
+        Fraction(1),
+        Fraction(2),
+        Fraction(1, 2),
+        Eps((Fraction(0), Fraction(1))),
+        Eps((Fraction(1), Fraction(-1))),
+    ]
+)
 
 
 @st.composite
@@ -152,8 +160,11 @@ def ring_factors(n: int, k: int, seed: int, span: int = 5) -> list[Factor[Value]
     out = []
     for i in range(n):
         a, b = i, (i + 1) % n
-        table = {(x, y): Fraction(rng.randint(-span, span), rng.randint(1, 3))
-                 for x in range(k) for y in range(k)}
+        table = {
+            (x, y): Fraction(rng.randint(-span, span), rng.randint(1, 3))
+            for x in range(k)
+            for y in range(k)
+        }
         if a > b:
             a, b = b, a
             table = {(y, x): v for (x, y), v in table.items()}
@@ -163,6 +174,7 @@ def ring_factors(n: int, k: int, seed: int, span: int = 5) -> list[Factor[Value]
 
 def ring_dp(n: int, k: int, factors: Sequence[Factor[Value]]) -> tuple[Fraction, int]:
     """Max and count by fixing x0 and sweeping x1, ..., x(n-1) around the ring."""
+
     def edge(i: int, x: int, y: int) -> Fraction:  # factor between i and i+1 (mod n)
         f = factors[i]
         return f((x, y)) if f.scope == (i, (i + 1) % n) else f((y, x))
@@ -204,8 +216,9 @@ def test_ring_with_ties_counts_and_lists_lexicographically() -> None:
     """A ring of 200 where every odd variable is free to be 0 or 1 and every even one must be
     0: 2**100 maximisers, the first 64 running through the last six odd variables in binary."""
     n = 200
-    link = [Factor.build(tuple(sorted((i, (i + 1) % n))), 2, lambda s: Fraction(0))
-            for i in range(n)]
+    link = [
+        Factor.build(tuple(sorted((i, (i + 1) % n))), 2, lambda s: Fraction(0)) for i in range(n)
+    ]
     push = [Factor.build((i,), 2, lambda s: Fraction(-s[0])) for i in range(0, n, 2)]
     got = maximise(n, 2, link + push, limit=64)
     assert got.value == 0
@@ -225,21 +238,31 @@ def torus_reference(rows: int, cols: int, h, v) -> tuple[int, int]:
     joins (r, c)–(r+1, c)."""
     configs = list(itertools.product(range(2), repeat=cols))
     m = len(configs)
-    inside = np.array([[sum(h[r][c][s[c]][s[(c + 1) % cols]] for c in range(cols))
-                        for s in configs] for r in range(rows)])
-    across = np.array([[[sum(v[r][c][s[c]][t[c]] for c in range(cols)) for t in configs]
-                        for s in configs] for r in range(rows)])
+    inside = np.array(
+        [
+            [sum(h[r][c][s[c]][s[(c + 1) % cols]] for c in range(cols)) for s in configs]
+            for r in range(rows)
+        ]
+    )
+    across = np.array(
+        [
+            [[sum(v[r][c][s[c]][t[c]] for c in range(cols)) for t in configs] for s in configs]
+            for r in range(rows)
+        ]
+    )
     best, count = None, 0
     for first in range(m):
-        val = np.full(m, -10**9)
+        val = np.full(m, -(10**9))
         val[first] = inside[0][first]
         cnt = np.zeros(m, dtype=object)
         cnt[first] = 1
         for r in range(1, rows):
             cand = val[:, None] + across[r - 1] + inside[r][None, :]
             top = cand.max(axis=0)
-            cnt = np.array([sum(cnt[a] for a in range(m) if cand[a, b] == top[b])
-                            for b in range(m)], dtype=object)
+            cnt = np.array(
+                [sum(cnt[a] for a in range(m) if cand[a, b] == top[b]) for b in range(m)],
+                dtype=object,
+            )
             val = top
         closing = val + across[rows - 1][:, first]
         top = int(closing.max())
@@ -255,10 +278,14 @@ def torus_reference(rows: int, cols: int, h, v) -> tuple[int, int]:
 def test_torus_matches_transfer_matrix() -> None:
     rows = cols = 6
     rng = random.Random(7)
-    h = [[[[rng.randint(-2, 2) for _ in range(2)] for _ in range(2)] for _ in range(cols)]
-         for _ in range(rows)]
-    v = [[[[rng.randint(-2, 2) for _ in range(2)] for _ in range(2)] for _ in range(cols)]
-         for _ in range(rows)]
+    h = [
+        [[[rng.randint(-2, 2) for _ in range(2)] for _ in range(2)] for _ in range(cols)]
+        for _ in range(rows)
+    ]
+    v = [
+        [[[rng.randint(-2, 2) for _ in range(2)] for _ in range(2)] for _ in range(cols)]
+        for _ in range(rows)
+    ]
     factors = []
 
     def join(a: int, b: int, t: list[list[int]]) -> None:
@@ -279,6 +306,7 @@ def test_torus_matches_transfer_matrix() -> None:
 
 # ---------------------------------------------------------------------------------------------
 # ratio_maximise (Dinkelbach)
+
 
 def cross(a: tuple[Num, Num], b: tuple[Num, Num]) -> int:
     """Compare a[0]/a[1] with b[0]/b[1] (positive denominators) exactly."""
@@ -307,8 +335,12 @@ def brute_ratio(n: int, k: int, factors, base, fold_free: bool):
     return best, found
 
 
-@given(graphs(pairs()), st.one_of(st.none(), st.just((Fraction(1), Fraction(1)))), limits,
-       st.booleans())
+@given(
+    graphs(pairs()),
+    st.one_of(st.none(), st.just((Fraction(1), Fraction(1)))),
+    limits,
+    st.booleans(),
+)
 def test_ratio_matches_brute_force(graph, base, limit, fold_free) -> None:
     n, k, factors = graph
     base = base or (Fraction(0), Fraction(0))
@@ -328,8 +360,14 @@ def test_ratio_lists_past_empty_denominators() -> None:
     are not counted or listed."""
     n = 6
     # variable 0 switches every draw on; the others only matter when it is on
-    factors = [Factor.build((0, v), 2, lambda s: (Fraction(s[1]), Fraction(1)) if s[0]
-                            else (Fraction(0), Fraction(0))) for v in range(1, n)]
+    factors = [
+        Factor.build(
+            (0, v),
+            2,
+            lambda s: (Fraction(s[1]), Fraction(1)) if s[0] else (Fraction(0), Fraction(0)),
+        )
+        for v in range(1, n)
+    ]
     got = ratio_maximise(n, 2, factors, limit=1)
     assert (got.value, got.count, got.assignments) == (1, 1, ((1, 1, 1, 1, 1, 1),))
 
@@ -353,12 +391,17 @@ def test_count_solutions_matches_brute_force(graph, limit) -> None:
         def check(s: tuple[int, ...]) -> bool:
             calls[(i, s)] = calls.get((i, s), 0) + 1
             return f(s)
+
         return check
 
-    got = count_solutions(n, k, [(f.scope, predicate(i, f)) for i, f in enumerate(tables)],
-                          limit=limit)
-    found = [s for s in itertools.product(range(k), repeat=n)
-             if all(f([s[v] for v in f.scope]) for f in tables)]
+    got = count_solutions(
+        n, k, [(f.scope, predicate(i, f)) for i, f in enumerate(tables)], limit=limit
+    )
+    found = [
+        s
+        for s in itertools.product(range(k), repeat=n)
+        if all(f([s[v] for v in f.scope]) for f in tables)
+    ]
     assert got.count == len(found)
     assert list(got.assignments) == found[:limit]
     assert all(c == 1 for c in calls.values())
@@ -391,14 +434,22 @@ def test_min_fill_on_a_ring_and_a_grid() -> None:
 def test_limit_messages() -> None:
     with pytest.raises(LimitError) as e:
         Factor.build(tuple(range(23)), 2, lambda s: Fraction(0))
-    assert str(e.value) == ("a factor over 23 observations would have 8388608 entries, more "
-                            "than the bound of 1048576 (max_table)")
+    assert str(e.value) == (
+        "a factor over 23 observations would have 8388608 entries, more "
+        "than the bound of 1048576 (max_table)"
+    )
     ring = ring_factors(12, 2, 0)
-    with pytest.raises(LimitError, match=r"over 2 observations, more than the bound of 1 "
-                                         r"\(max_width\)"):
+    with pytest.raises(
+        LimitError,
+        match=r"over 2 observations, more than the bound of 1 "
+        r"\(max_width\)",
+    ):
         maximise(12, 2, ring, max_width=1)
-    with pytest.raises(LimitError, match=r"fill 8 entries over 3 observations, more than the "
-                                         r"bound of 4 \(max_table\)"):
+    with pytest.raises(
+        LimitError,
+        match=r"fill 8 entries over 3 observations, more than the "
+        r"bound of 4 \(max_table\)",
+    ):
         maximise(12, 2, ring, max_table=4)
 
 
@@ -413,8 +464,15 @@ def test_bad_arguments() -> None:
 
 def test_dinkelbach_climbs_from_the_heaviest_start() -> None:
     """The start (largest denominator) is not the best ratio: the method must climb."""
-    f = Factor.build((0,), 3, lambda s: [(Fraction(0), Fraction(2)), (Fraction(1), Fraction(1)),
-                                         (Fraction(3), Fraction(4))][s[0]])
+    f = Factor.build(
+        (0,),
+        3,
+        lambda s: [
+            (Fraction(0), Fraction(2)),
+            (Fraction(1), Fraction(1)),
+            (Fraction(3), Fraction(4)),
+        ][s[0]],
+    )
     got = ratio_maximise(1, 3, [f])
     assert (got.value, got.count, got.assignments) == (1, 1, ((1,),))
     assert got.steps >= 2
