@@ -124,10 +124,10 @@ class Maximised:
 @dataclass(frozen=True)
 class Ratio:
     """What :func:`ratio_maximise` found: the best ratio ``value`` (``ratio(num, den)``, exact
-    for rationals, a truncated series for ε-polynomials) with its exact ``num`` and ``den`` at
-    the first maximiser, ``count`` maximisers, the first ``limit`` listed, and ``steps``, the
-    Dinkelbach iterations taken. ``value`` is ``None`` when no assignment has a positive
-    denominator."""
+    for rationals, a truncated series for ε-polynomials), the same ratio as an exact pair
+    ``num`` / ``den`` (the sums at a maximiser, or the rational ratio over 1), ``count``
+    maximisers, the first ``limit`` listed, and ``steps``, the Dinkelbach iterations taken.
+    ``value`` is ``None`` when no assignment has a positive denominator."""
 
     value: Value
     num: Value
@@ -442,25 +442,18 @@ def _lex_search(
     one value each) and may offer to list them all (in any order) when that is cheap; it is
     used when they are at most as many as are still needed."""
     out: list[tuple[int, ...]] = []
-
-    def go(i: int, doms: list[tuple[int, ...]]) -> None:
+    stack = [(0, domains)] if limit > 0 else []
+    while stack and len(out) < limit:  # depth first, smaller values first: no recursion
+        i, doms = stack.pop()
         found, everything = probe(doms)
         if found == 0:
-            return
-        need = limit - len(out)
-        if everything is not None and found <= need:
+            continue
+        if everything is not None and found <= limit - len(out):
             out.extend(sorted(everything()))
-            return
-        if i == n:  # one assignment left, and no lister offered
+        elif i == n:  # one assignment left, and no lister offered
             out.append(tuple(d[0] for d in doms))
-            return
-        for v in doms[i]:
-            if len(out) >= limit:
-                return
-            go(i + 1, [*doms[:i], (v,), *doms[i + 1 :]])
-
-    if limit > 0:
-        go(0, domains)
+        else:
+            stack.extend((i + 1, [*doms[:i], (v,), *doms[i + 1 :]]) for v in reversed(doms[i]))
     return out
 
 
