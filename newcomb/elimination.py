@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Generic, Literal, TypeVar
 
@@ -40,8 +40,10 @@ __all__ = [
     "MAX_WIDTH",
     "Factor",
     "Maximised",
+    "Pair",
     "Ratio",
     "Solutions",
+    "Value",
     "count_solutions",
     "elimination_order",
     "maximise",
@@ -58,8 +60,10 @@ MAX_WIDTH = 16
 
 T = TypeVar("T")
 Value = Num | None
+Pair = tuple[Num, Num] | None
 Heuristic = Literal["min-fill", "min-degree"]
 _ZERO = Fraction(0)
+_Spec = tuple[list[tuple[int, int]], int, Sequence[Value], Sequence[int] | None]
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,7 @@ class _Bucket:
     items: list[tuple[tuple[int, ...], Sequence[Value], Sequence[int] | None]]
     best: list[Value]
     count: list[int]
+    specs: list[_Spec] = field(default_factory=list)
 
 
 @dataclass
@@ -326,9 +331,7 @@ def _eliminate(
     return _Pass(n, k, domains, buckets, value, count)
 
 
-def _specs(
-    bucket: _Bucket, k: int
-) -> list[tuple[list[tuple[int, int]], int, Sequence[Value], Sequence[int] | None]]:
+def _specs(bucket: _Bucket, k: int) -> list[_Spec]:
     """For each table in the bucket: (separator position, stride) pairs and the stride of the
     eliminated variable, so that an entry's index is a short dot product."""
     pos = {v: i for i, v in enumerate(bucket.sep)}
@@ -342,7 +345,7 @@ def _specs(
 
 
 def _local(
-    specs: list[tuple[list[tuple[int, int]], int, Sequence[Value], Sequence[int] | None]],
+    specs: list[_Spec],
     slice_: Sequence[int],
     v: int,
 ) -> tuple[Value, int]:
@@ -365,7 +368,7 @@ def _local(
 
 def _fill(bucket: _Bucket, k: int, domains: list[tuple[int, ...]]) -> None:
     """Compute the bucket's message: per separator slice, the best local sum and its count."""
-    specs = _specs(bucket, k)
+    specs = bucket.specs = _specs(bucket, k)
     m = len(bucket.sep)
     size = k**m
     best: list[Value] = [None] * size
@@ -392,7 +395,7 @@ def _fill(bucket: _Bucket, k: int, domains: list[tuple[int, ...]]) -> None:
 def _argmax(bucket: _Bucket, k: int, domains: list[tuple[int, ...]], sigma: list[int]) -> list[int]:
     """The values of the bucket's variable that reach its message's best, given the
     separator's values in ``sigma`` (set earlier in the back-pass)."""
-    specs = _specs(bucket, k)
+    specs = bucket.specs
     slice_ = [sigma[v] for v in bucket.sep]
     at = 0
     for a in slice_:
@@ -576,9 +579,6 @@ def _lex_listing(
     return _lex_search(n, domains, probe, limit)
 
 
-Pair = tuple[Num, Num] | None
-
-
 def _pair_check(factors: Sequence[Factor[Pair]], base: tuple[Num, Num]) -> None:
     """Every denominator is non-negative and every numerator zero where its denominator is
     (sums over worlds of probability × utility and of probability are)."""
@@ -639,7 +639,9 @@ def ratio_maximise(
 ) -> Ratio:
     """The assignments maximising ``(base_num + Σ num) / (base_den + Σ den)`` over the
     assignments whose denominator is positive, each factor's entry a pair ``(num, den)``
-    (``None``: infeasible). Each ``den`` must be at least 0 and its ``num`` 0 where it is 0.
+    (``None``: infeasible). Each ``den`` must be at least 0 and its ``num`` 0 where it is 0;
+    with ε-polynomials, a sum's ``num`` must vanish to at least the order its ``den`` does (a
+    finite ratio), as sums over worlds of probability × utility and of probability do.
 
     Dinkelbach's method (Dinkelbach 1967), with λ = N*/D* kept as the exact pair (N*, D*):
 

@@ -355,6 +355,27 @@ def test_ratio_matches_brute_force(graph, base, limit, fold_free) -> None:
     assert list(got.assignments) == found[:limit]
 
 
+def test_ratio_on_a_ring_of_200_against_the_dynamic_programme() -> None:
+    """At the ratio λ found, the ring's best Σ (num − λ·den), by the ring DP, is exactly 0,
+    reached by as many assignments as were counted."""
+    n, k = 200, 2
+    rng = random.Random(5)
+    factors = [
+        Factor(f.scope, k, tuple((v, Fraction(rng.randint(1, 3))) for v in f.table))
+        for f in ring_factors(n, k, 4, span=2)
+    ]
+    got = ratio_maximise(n, k, factors, limit=3)
+    assert got.num is not None and got.den is not None
+    gains = [
+        Factor(f.scope, k, tuple(e[0] * got.den - e[1] * got.num for e in f.table)) for f in factors
+    ]
+    assert ring_dp(n, k, gains) == (0, got.count)
+    for sigma in got.assignments:
+        num = sum(f([sigma[v] for v in f.scope])[0] for f in factors)
+        den = sum(f([sigma[v] for v in f.scope])[1] for f in factors)
+        assert num / den == got.value
+
+
 def test_ratio_lists_past_empty_denominators() -> None:
     """Many assignments with denominator 0 (no value) tie with the maximisers at gain 0: they
     are not counted or listed."""
