@@ -16,17 +16,17 @@ A draw's share of W(σ)'s sums then depends on σ only within its **scope**
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from .enumerate import Attempt, Draw
 from .errors import LimitError
 from .evaluate import CorrelateMode, Env, Evaluator, Lazy, extended
 from .expr import Expr, Unknown
 from .model import Chance, Correlate, Label, Prediction, Value
 from .series import Num, exact_sum, is_zero, weighted_sums
-from .enumerate import Attempt, Draw
 from .stages import Stages
 from .sums import DrawSums, ObsSums, Summary
 
@@ -260,7 +260,7 @@ class Compiled:
         try:
             if isinstance(v, Value):
                 return [(extended(env, name, self.ev.value(v, env)), ONE)]
-            dist = self.ev.distribution(v.outcomes, env, v)  # type: ignore[union-attr]
+            dist = self.ev.distribution(v.outcomes, env, v)
         except Unknown as u:
             if u.name not in self._plain:
                 raise
@@ -307,7 +307,13 @@ class Compiled:
             return self._split(u.name, env, chance, key, corr, given)
         slot = self.st.given_slot[name]  # (the observation's index is set by finish)
         return [
-            (extended(env, name, a), chance, (*key, (name, a)), corr, (*given, (i, slot, right, wrong)))
+            (
+                extended(env, name, a),
+                chance,
+                (*key, (name, a)),
+                corr,
+                (*given, (i, slot, right, wrong)),
+            )
             for i, a in enumerate(self.st.actions)
         ]
 

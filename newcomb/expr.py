@@ -34,12 +34,12 @@ from typing import Any
 from .errors import ScenarioError, clip, shown
 
 __all__ = [
-    "Unknown",
     "MAX_SOURCE",
     "MAX_TABLE_ENTRIES",
     "MAX_TABLE_NAMES",
     "Expr",
     "Table",
+    "Unknown",
     "Value",
     "bounded_number",
     "constant",
@@ -108,7 +108,7 @@ class _EvalError(Exception):
     """Raised while evaluating; turned into a ScenarioError naming the expression."""
 
 
-class Unknown(Exception):  # noqa: N818 - a signal, not an error: the name is not drawn yet
+class Unknown(Exception):
     """A name read during evaluation that has no value yet (an environment that draws its
     variables only when they are read, :class:`newcomb.evaluate.Lazy`, raises it). It passes
     through :meth:`Expr.__call__` untouched, so that the caller can draw the name and evaluate
@@ -465,8 +465,8 @@ class _Builder:
                 words = _REFUSED_OPERATORS.get(type(node.op), "this operator is not allowed")
                 raise self.fail(words)
             if isinstance(node.op, ast.Add | ast.Sub):  # a chain is one level, however long
-                parts = _summands(node)
-                return _sum([self.build(t, d) for t, _ in parts], [neg for _, neg in parts])
+                chain = _summands(node)
+                return _sum([self.build(t, d) for t, _ in chain], [neg for _, neg in chain])
             if isinstance(node.op, ast.Mult):
                 return _product([self.build(x, d) for x in _factors(node)], _arith(ast.Mult))
             f = _arith(type(node.op))
@@ -744,7 +744,12 @@ def _terms(node: ast.expr, whole: _Builder, path: tuple[str | int, ...]) -> tupl
             fn = _negated(fn)
         text = whole.segment(term) or whole.source
         out.append(
-            Expr(source=f"-({text})" if negative else text, names=frozenset(b.names), path=path, fn=fn)
+            Expr(
+                source=f"-({text})" if negative else text,
+                names=frozenset(b.names),
+                path=path,
+                fn=fn,
+            )
         )
     return tuple(out)
 

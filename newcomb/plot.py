@@ -209,9 +209,7 @@ def plot_study(result: StudyResult, scenario: str, parameter: str) -> Figure:
     import itertools
     from fractions import Fraction
 
-    rows = [
-        r for r in result.records() if r["scenario"] == scenario and r.get(parameter, "") != ""
-    ]
+    rows = [r for r in result.records() if r["scenario"] == scenario and r.get(parameter, "") != ""]
     theories = list(dict.fromkeys(r["theory"] for r in rows))
     fig = _figure(figsize=(8, 1.2 + 2.2 * max(1, len(theories))), layout="constrained")
     axes = fig.subplots(max(1, len(theories)), 1, sharex=True, squeeze=False)[:, 0]

@@ -137,9 +137,7 @@ def consistency_text(c: Consistency, *, verbose: bool = False) -> Text:
     if rest:
         paradox = sum(1 for d in rest if d.paradox)
         ambiguous = sum(1 for d in rest if d.ambiguous and not d.paradox)
-        summary = (
-            f"\n… {len(rest)} more draws: {len(rest) - paradox} consistent, {paradox} paradox"
-        )
+        summary = f"\n… {len(rest)} more draws: {len(rest) - paradox} consistent, {paradox} paradox"
         if ambiguous:
             summary += f" ({ambiguous} ambiguous)"
         out.append(summary, style="bold red" if paradox else "dim")
@@ -539,7 +537,6 @@ def sweep_csv(result: Sweep) -> str:
     import csv
     import io
 
-
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     header = [result.grid.parameter]
@@ -715,6 +712,6 @@ def html_of(renderable: RenderableType, width: int = 110) -> str:
     console.print(renderable)
     return console.export_html(
         inline_styles=True,
-        code_format='<pre style="font-family: Menlo, \'DejaVu Sans Mono\', consolas, '
+        code_format="<pre style=\"font-family: Menlo, 'DejaVu Sans Mono', consolas, "
         'monospace; line-height: 1.25">{code}</pre>',
     )

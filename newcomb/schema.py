@@ -131,8 +131,7 @@ def _defs() -> dict[str, Schema]:
             also=("prior",),
         ),
         "variable": {
-            "description": "A variable: exactly one of chance, value, predicts, select, "
-            "correlate.",
+            "description": "A variable: exactly one of chance, value, predicts, select, correlate.",
             "oneOf": [_ref(k) for k in ("chance", "value", "prediction", "select", "correlate")],
         },
     }

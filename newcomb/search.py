@@ -28,7 +28,7 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import LimitError
 from .query import Query, intervention_sums, pure_expected_utilities
@@ -44,6 +44,13 @@ __all__ = ["REPORT_LIMIT", "Found", "groups", "optimal_policies", "ratifiable_po
 REPORT_LIMIT = 64
 """At most this many policies are listed when ties or ratifiable policies multiply; the total
 is still counted."""
+
+ELIMINATE_FROM = 1 << 12
+"""Groups with more joint slices than this (|A|^|group|) are searched by variable elimination
+over their draws (:mod:`newcomb.elimination`), whose work grows with the width of the coupling
+between observations, not with the number of slices: FDT by max-sum elimination, CDT and EDT
+by counting the solutions of their ratifiability constraints. Past the elimination's width
+bound, the slice-by-slice search (within ``max_policies``) is used instead."""
 
 VECTOR_FROM = 256
 """Groups with at least this many joint slices (|A|^|group|) are searched with numpy arrays
@@ -232,9 +239,14 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         return Found((), 0, len(draw_groups))
     n_a = len(model.actions)
     full = divides(rule) and is_zero(base.den)  # every optimal slice is needed (see below)
-    tables: list[list[_GroupSums] | GroupTable] = []
+    tables: list[list[_GroupSums] | GroupTable | _Eliminated] = []
     buffer = [0] * len(model.observations)
     for members, ds in zip(draw_groups, draws_in, strict=True):
+        if n_a ** len(members) > ELIMINATE_FROM:
+            eliminated = _Eliminated.build(model, members, ds, rule)
+            if eliminated is not None:
+                tables.append(eliminated)
+                continue
         if n_a ** len(members) >= VECTOR_FROM:
             from . import vectorised  # numpy, imported only for large groups
 
@@ -284,7 +296,9 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         the most weight on consistent worlds."""
         out = []
         for members, ds, table in zip(draw_groups, draws_in, tables, strict=True):
-            if not isinstance(table, list):
+            if isinstance(table, _Eliminated):
+                out.append(exact_sums(members, ds, table.start(widest)))
+            elif not isinstance(table, list):
                 where = table.widest() if widest else table.mask
                 out.append(exact_sums(members, ds, table.slices(where, 1)[0]))
             else:
@@ -295,7 +309,19 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         """Each group's slices of highest gain, with one of them summed exactly."""
         out = []
         for members, ds, table in zip(draw_groups, draws_in, tables, strict=True):
-            if not isinstance(table, list):
+            if isinstance(table, _Eliminated):
+                found = table.best(None if counts_guesses(rule) else lam, limit)
+                if not found.assignments:
+                    raise _Infeasible
+                options = list(found.assignments)
+                first = exact_sums(members, ds, options[0])
+                empty = (
+                    {o for o in options if is_zero(exact_sums(members, ds, o).den)}
+                    if full
+                    else set()
+                )
+                out.append(_Choice(options, found.count, first, empty))
+            elif not isinstance(table, list):
                 top = table.best(None if counts_guesses(rule) else lam)
                 options = table.slices(top, None if full else limit)
                 first = exact_sums(members, ds, options[0])
@@ -308,21 +334,24 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
                 out.append(_Choice([r.slice_ for r in rows], len(rows), rows[0], empty))
         return out
 
-    if divides(rule):
-        # Dinkelbach: start from any slice of each group, climb until the ratio stops rising.
-        lam = _ratio(base, start(widest=False))
-        if lam is None:
-            lam = _ratio(base, start(widest=True))
+    try:
+        if divides(rule):
+            # Dinkelbach: start from any slice of each group, climb until the ratio stops rising.
+            lam = _ratio(base, start(widest=False))
             if lam is None:
-                return Found((), 0, len(draw_groups))
-        for _ in range(10_000):
-            nxt = _ratio(base, [c.first for c in best(lam)])
-            if nxt is None or not nxt > lam:
-                break
-            lam = nxt
-        chosen = best(lam)
-    else:
-        chosen = best(None)
+                lam = _ratio(base, start(widest=True))
+                if lam is None:
+                    return Found((), 0, len(draw_groups))
+            for _ in range(10_000):
+                nxt = _ratio(base, [c.first for c in best(lam)])
+                if nxt is None or not nxt > lam:
+                    break
+                lam = nxt
+            chosen = best(lam)
+        else:
+            chosen = best(None)
+    except _Infeasible:  # an eliminated group has no feasible slice
+        return Found((), 0, len(draw_groups))
     per_group = [
         (members, c.options, c.count) for members, c in zip(draw_groups, chosen, strict=True)
     ]
@@ -331,6 +360,154 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
         # combinations in which every group's slice has no consistent world.
         return _product(model, per_group, limit, exclude=[c.empty for c in chosen])
     return _product(model, per_group, limit)
+
+
+class _Infeasible(Exception):
+    """No slice of a group is feasible (every one meets a paradox under ``fail``)."""
+
+
+class _Eliminated:
+    """A group searched by max-sum variable elimination (:func:`newcomb.elimination.maximise`):
+    one factor per distinct scope of its draws (their gains added), and one per observation
+    that a slice may leave unconsulted, which keeps only the first action there, so that
+    policies differing only where they are never consulted are counted once."""
+
+    def __init__(
+        self,
+        model: Model,
+        members: tuple[int, ...],
+        rows: dict[tuple[int, ...], list[_GroupSums]],
+        canonical: list[Any],
+        rule: Rule,
+        order: tuple[tuple[int, ...], int],
+    ) -> None:
+        self.model = model
+        self.members = members
+        self.rows = rows
+        self.canonical = canonical
+        self.rule = rule
+        self.order, self.width = order
+
+    @staticmethod
+    def build(
+        model: Model, members: tuple[int, ...], ds: Sequence[int], rule: Rule
+    ) -> _Eliminated | None:
+        """The group's factors, or None when its elimination width is past the bound (the
+        caller falls back to the slice-by-slice search)."""
+        from itertools import product
+
+        from .elimination import MAX_WIDTH, Factor, elimination_order
+
+        n_a = len(model.actions)
+        where = {o: i for i, o in enumerate(members)}
+        scopes = model.draw_scope()
+        local: dict[tuple[int, ...], list[int]] = {}
+        for d in ds:
+            local.setdefault(tuple(where[o] for o in scopes[d]), []).append(d)
+        order, width = elimination_order(len(members), list(local))
+        if width > MAX_WIDTH:
+            return None
+        given = model.given_observations
+        sigma = [0] * len(model.observations)
+        rows: dict[tuple[int, ...], list[_GroupSums]] = {}
+        touches: dict[tuple[int, ...], list[set[int]]] = {}
+        for scope, group in local.items():
+            rows[scope], touches[scope] = [], []
+            for values in product(range(n_a), repeat=len(scope)):
+                for i, a in zip(scope, values, strict=True):
+                    sigma[members[i]] = a
+                g = _GroupSums(
+                    values, Fraction(0), Fraction(0), Fraction(0), Fraction(0), Fraction(0)
+                )
+                seen: set[int] = set()
+                for d in group:
+                    part = model.draw_sums(d, sigma, None)
+                    g.num, g.den = g.num + part.num, g.den + part.den
+                    g.paradox = g.paradox + part.paradox
+                    g.guess_num, g.guess_den = (
+                        g.guess_num + part.guess_num,
+                        g.guess_den + part.guess_den,
+                    )
+                    seen |= {where[o] for o in part.touched if o in where}
+                rows[scope].append(g)
+                touches[scope].append(seen)
+        canonical = []
+        for i, o in enumerate(members):
+            if o in given:
+                continue
+            mine = [s for s in local if i in s]
+            if not mine or any(all(i in t for t in touches[s]) for s in mine):
+                continue  # read by no draw (fold_free keeps its first action), or always read
+            union = tuple(sorted({x for s in mine for x in s}))
+            canonical.append(Factor.build(union, n_a, _consulted(i, union, mine, touches, n_a)))
+        return _Eliminated(model, members, rows, canonical, rule, (tuple(order), width))
+
+    def _factors(self, lam: Num | None) -> list[Any]:
+        from .elimination import Factor
+
+        out: list[Any] = []
+        n_a = len(self.model.actions)
+        for scope, rows in self.rows.items():
+            table = tuple(
+                None
+                if refuses_paradox(self.rule) and not is_zero(g.paradox)
+                else rule_gain(self.rule, g.num, g.guess_num, g.den, lam)
+                for g in rows
+            )
+            out.append(Factor(scope, n_a, table))
+        return out + self.canonical
+
+    def best(self, lam: Num | None, limit: int) -> Any:
+        """The group's slices of highest gain (the first ``limit``, and how many)."""
+        from .elimination import maximise
+
+        return maximise(
+            len(self.members),
+            len(self.model.actions),
+            self._factors(lam),
+            limit=limit,
+            order=self.order,
+            fold_free=True,
+        )
+
+    def start(self, widest: bool) -> tuple[int, ...]:
+        """A first slice for Dinkelbach: a feasible one, or one of most consistent weight."""
+        from .elimination import Factor, maximise
+
+        if not widest:
+            return self.best(None, 1).assignments[0]  # type: ignore[no-any-return]
+        n_a = len(self.model.actions)
+        dens: list[Factor[Num | None]] = [
+            Factor(s, n_a, tuple(g.den for g in rows)) for s, rows in self.rows.items()
+        ]
+        found = maximise(len(self.members), n_a, dens, limit=1, order=self.order, fold_free=True)
+        return found.assignments[0]
+
+
+def _consulted(
+    i: int,
+    union: tuple[int, ...],
+    mine: list[tuple[int, ...]],
+    touches: dict[tuple[int, ...], list[set[int]]],
+    n_a: int,
+) -> Callable[[tuple[int, ...]], Num | None]:
+    """The table of observation ``i``'s canonical factor over ``union``: 0 where ``i`` takes
+    the first action or some draw consults it, else infeasible (a slice that never consults
+    ``i`` keeps only its first action there)."""
+
+    def entry(values: tuple[int, ...]) -> Num | None:
+        at = dict(zip(union, values, strict=True))
+        if at[i] == 0:
+            return Fraction(0)
+        for s in mine:
+            k = 0
+            for x in s:
+                k = k * n_a + at[x]
+            if i in touches[s][k]:
+                return Fraction(0)
+        return None
+
+    return entry
 
 
 def _static_rows(model: Model, o: int, ds: Sequence[int], asked: bool) -> list[_GroupSums]:
@@ -451,6 +628,11 @@ def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> 
         return _ratifiable_at(model, s, o, how, around[o], memo, steady[o])
 
     for members in linked:
+        if len(model.actions) ** len(members) > ELIMINATE_FROM:
+            solved = _constraint_network(model, members, reads, ratifiable_at, buffer, limit)
+            if solved is not None:
+                per_group.append(solved)
+                continue
         if len(model.actions) ** len(members) >= VECTOR_FROM:
             from . import vectorised  # numpy, imported only for large groups
 
@@ -463,3 +645,42 @@ def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> 
         slices = [tuple(s[o] for o in members) for s in _slices(model, members, checks, buffer)]
         per_group.append((members, slices, len(slices)))
     return _product(model, per_group, limit)
+
+
+def _constraint_network(
+    model: Model,
+    members: tuple[int, ...],
+    reads: Sequence[tuple[int, ...]],
+    ratifiable_at: Callable[[list[int], int], bool],
+    sigma: list[int],
+    limit: int,
+) -> tuple[tuple[int, ...], list[tuple[int, ...]], int] | None:
+    """A linked group's ratifiable slices as the solutions of a constraint network: each
+    observation's best-act condition over the observations its expected utility reads,
+    counted by elimination and listed up to ``limit`` (:func:`newcomb.elimination.count_solutions`);
+    None when the network is too wide (the caller falls back to the slice-by-slice search)."""
+    from .elimination import MAX_WIDTH, count_solutions, elimination_order
+
+    where = {o: i for i, o in enumerate(members)}
+    scopes = [tuple(sorted(where[x] for x in reads[o])) for o in members]
+    _, width = elimination_order(len(members), scopes)
+    if width > MAX_WIDTH:
+        return None
+
+    def condition(o: int, scope: tuple[int, ...]) -> Callable[[tuple[int, ...]], bool]:
+        def holds(values: tuple[int, ...]) -> bool:
+            for i, a in zip(scope, values, strict=True):
+                sigma[members[i]] = a
+            return ratifiable_at(sigma, o)
+
+        return holds
+
+    found = count_solutions(
+        len(members),
+        len(model.actions),
+        [(scope, condition(o, scope)) for o, scope in zip(members, scopes, strict=True)],
+        limit=limit,
+    )
+    for o in members:
+        sigma[o] = 0
+    return members, list(found.assignments), found.count

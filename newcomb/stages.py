@@ -19,7 +19,6 @@ reads the policy. :func:`check_size` refuses, before any work, a problem past th
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .errors import LimitError, ScenarioError

@@ -272,8 +272,9 @@ def _theory_specs(base: Path, x: Any) -> tuple[str, ...]:
     if isinstance(x, str):
         x = [x]
     if not isinstance(x, list) or not x:
-        raise _fail("expected a list of theories (CDT, EDT, FDT, module:Name or file.py:Name)",
-                    "theories")
+        raise _fail(
+            "expected a list of theories (CDT, EDT, FDT, module:Name or file.py:Name)", "theories"
+        )
     out = []
     for i, spec in enumerate(x):
         if not isinstance(spec, str) or not spec:
@@ -447,9 +448,9 @@ def _simulate_rows(scenario: Any, theories: list[Any], task: Task, base: Row) ->
         yield {
             **base,
             "theory": t.theory,
-            "policy": "" if t.policy is None else policy_text(result.model, t.policy).replace(
-                "\n", "; "
-            ),
+            "policy": ""
+            if t.policy is None
+            else policy_text(result.model, t.policy).replace("\n", "; "),
             "value_float": "" if t.mean is None else repr(t.mean),
             "stderr": "" if t.stderr is None else repr(t.stderr),
             "ci_lo": "" if t.ci is None else repr(t.ci[0]),
@@ -546,9 +547,7 @@ def _on_dask(
         except OSError as e:
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
     try:
-        futures = client.map(
-            _guarded, tasks, overrides=dict(overrides), retries=2, pure=False
-        )
+        futures = client.map(_guarded, tasks, overrides=dict(overrides), retries=2, pure=False)
         out = []
         for k, f in enumerate(futures):
             out.append(f.result())

@@ -8,13 +8,13 @@ of memory).
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
-import json
 from pathlib import Path
 
 import pytest

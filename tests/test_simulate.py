@@ -225,8 +225,9 @@ def test_a_theory_without_policy_is_reported_not_played() -> None:
 
 def test_a_payoff_past_float_range_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
-    path.write_text("newcomb: 1\nname: t\nactions: [a, b]\nvariables: {}\n"
-                    "utility: 1e309 * (action == 'a')\n")
+    path.write_text(
+        "newcomb: 1\nname: t\nactions: [a, b]\nvariables: {}\nutility: 1e309 * (action == 'a')\n"
+    )
     r = CliRunner().invoke(app, ["simulate", str(path), "-n", "100"])
     assert r.exit_code == 2
     assert r.stdout == ""

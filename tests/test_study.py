@@ -50,8 +50,10 @@ def test_sweep_rows_agree_with_exact_analysis_at_grid_points() -> None:
         report = newcomb.analyse(base.with_parameters(q=Fraction(q)))
         for t in report.theories:
             (row,) = [
-                r for r in rows
-                if r["scenario"] == "../scenarios/newcomb.yaml" and r["q"] == q
+                r
+                for r in rows
+                if r["scenario"] == "../scenarios/newcomb.yaml"
+                and r["q"] == q
                 and r["theory"] == t.theory
             ]
             exact = newcomb.report.exact(t.policies[0].value)
@@ -152,9 +154,12 @@ def test_dask_local_cluster_gives_the_same_tables_and_survives_a_dying_worker(
             "compute: [check, sweep]\n",
         )
     )
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         library_on_cluster = run_study(library, client=client)
         dying_on_cluster = run_study(dying, client=client)
     assert marker.exists(), "the dying policy never ran on a worker"
@@ -209,9 +214,7 @@ def test_simulate_rows_match_the_simulation_and_are_seeded(tmp_path: Path) -> No
     ]
     base = newcomb.load(ROOT / "scenarios" / "newcomb.yaml")
     for r in rows:
-        sim = newcomb.simulate(
-            base.with_parameters(q=Fraction(r["q"])), episodes=2000, seed=7
-        )
+        sim = newcomb.simulate(base.with_parameters(q=Fraction(r["q"])), episodes=2000, seed=7)
         (t,) = [t for t in sim.theories if t.theory == r["theory"]]
         assert float(r["value_float"]) == t.mean
         assert (float(r["ci_lo"]), float(r["ci_hi"])) == t.ci
@@ -245,5 +248,7 @@ def test_figures_one_per_scenario_and_parameter_from_the_table(tmp_path: Path) -
         assert len(changes) == flips
     # EDT and FDT switch from two-boxing to one-boxing once along q; CDT never does
     assert [len([ln for ln in ax.get_lines() if ln.get_gid() == "change"]) for ax in fig.axes] == [
-        0, 1, 1
+        0,
+        1,
+        1,
     ]

@@ -22,7 +22,7 @@ from newcomb import (
 from newcomb.check import check
 from newcomb.query import expected_utility, value
 from newcomb.series import leading
-from newcomb.world import pure
+from newcomb.world import Limits, pure
 
 
 def newcomb_problem(q: object = "99/100", **kw: object) -> Scenario:
@@ -271,13 +271,34 @@ def test_bounds_are_checked_before_work() -> None:
     r = newcomb.analyse(wide(10, coupled=False))
     fdt = next(t for t in r.theories if t.theory == "FDT")
     assert fdt.total == 1 and fdt.policies[0].policy.act(("0",) * 10) == {"a": 1}
-    # Coupled through the prediction: 2^(2^5) joint policies, past the bound.
-    with pytest.raises(LimitError, match="32 coupled observations with 2 actions"):
-        newcomb.analyse(wide(5, coupled=True))
-    # Far past the world bound (2^30 observations, each a draw): refused as soon as what is
-    # built passes it (listing every world is refused before it starts: tests/test_bounds.py).
-    with pytest.raises(LimitError, match=r"more than 16384 pre-act states in 16385 draws"):
-        Model(wide(30, coupled=False))
+    # Coupled through the prediction: 2^(2^5) joint policies, one star-shaped group (every draw
+    # reads its own observation and the predicted one): solved by elimination, width 1.
+    r = newcomb.analyse(wide(5, coupled=True))
+    fdt = next(t for t in r.theories if t.theory == "FDT")
+    assert fdt.total == 1
+    act = fdt.policies[0].policy.act
+    assert act(("0",) * 5) == {"b": 1}  # the predicted observation: b, which pays 10 everywhere
+    assert act(("1",) * 5) == {"a": 1} and act(("0", "1", "0", "0", "0")) == {"a": 1}
+
+
+
+def test_a_group_too_wide_to_eliminate_falls_back_and_is_bounded() -> None:
+    """One draw whose worlds can show any of 18 observations (the predictor's selected value
+    is observed): one factor over all 18 (width 17, past elimination.MAX_WIDTH), so the group
+    is searched slice by slice, within max_policies."""
+    n = 18
+    s = Scenario(
+        name="wide select",
+        actions=["a", "b"],
+        variables=[
+            Select(name="s", options=[f"o{i}" for i in range(n)]),
+            Value(name="x", expr="s"),
+        ],
+        observes=["x"],
+        utility="(action == 'a')",
+    )
+    with pytest.raises(LimitError, match="18 coupled observations with 2 actions make 262144"):
+        newcomb.analyse(s, [newcomb.FDT()], limits=Limits(max_policies=1 << 17))
 
 
 def test_select_values_are_part_of_the_fixed_point() -> None:

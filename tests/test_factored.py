@@ -1,0 +1,202 @@
+"""The factored engine agrees with the plain exhaustive path (issue 10).
+
+Draws hold only what is read (:mod:`newcomb.compiled`), and large groups of coupled
+observations are searched by variable elimination (:mod:`newcomb.elimination`): FDT by max-sum
+elimination over the draws' factors, CDT and EDT by counting the solutions of their
+ratifiability constraints. The search uses elimination for groups of more than
+``search.ELIMINATE_FROM`` joint slices; here it is forced on for every group, so that it meets
+every generated scenario, and compared with the slice-by-slice search and with ``--exhaustive``
+(policies, their count, values and paradox findings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from fractions import Fraction
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import newcomb
+from newcomb import FDT, Model, Scenario
+from newcomb import search as search_module
+from newcomb.check import check
+from newcomb.model import Chance, Prediction
+from newcomb.search import optimal_policies, ratifiable_policies
+from newcomb.testing import predictor_problems, scenarios
+from newcomb.theories.ratify import ratifiable_pure
+from newcomb.world import as_pure
+
+RULES = ("fail", "random", "retry")
+generated = st.one_of(
+    scenarios(paradox_rules=list(RULES)),
+    predictor_problems(paradox_rules=list(RULES)),
+    scenarios(min_observed=2),
+)
+
+
+@contextmanager
+def eliminate_from(n: int) -> Iterator[None]:
+    old = search_module.ELIMINATE_FROM
+    search_module.ELIMINATE_FROM = n
+    try:
+        yield
+    finally:
+        search_module.ELIMINATE_FROM = old
+
+
+def fdt(s: Scenario, rule: str, n: int) -> tuple[tuple[tuple[int, ...], ...], int]:
+    with eliminate_from(n):
+        f = optimal_policies(Model(s), rule)  # type: ignore[arg-type]
+    return tuple(as_pure(pi) for pi in f.policies), f.total
+
+
+@given(s=generated, rule=st.sampled_from(RULES))
+def test_elimination_agrees_with_slice_by_slice(s: Scenario, rule: str) -> None:
+    assert fdt(s, rule, 0) == fdt(s, rule, 1 << 62)
+
+
+@given(s=generated)
+def test_elimination_agrees_with_the_exhaustive_search(s: Scenario) -> None:
+    with eliminate_from(0):
+        got = FDT().decide(Model(s))
+    want = FDT().decide(Model(s, exhaustive=True))
+    assert got.policies == want.policies
+    assert got.total == want.total
+
+
+@given(s=generated, how=st.sampled_from(["intervene", "condition"]))
+def test_constraint_network_agrees_with_the_exhaustive_search(s: Scenario, how: str) -> None:
+    with eliminate_from(0):
+        got = ratifiable_pure(Model(s), how)  # type: ignore[arg-type]
+    want = ratifiable_pure(Model(s, exhaustive=True), how)  # type: ignore[arg-type]
+    assert got.policies == want.policies
+    assert got.total == want.total
+    with eliminate_from(0):
+        f = ratifiable_policies(Model(s), how)  # type: ignore[arg-type]
+    with eliminate_from(1 << 62):
+        g = ratifiable_policies(Model(s), how)  # type: ignore[arg-type]
+    assert (f.policies, f.total) == (g.policies, g.total)
+
+
+@given(s=generated)
+def test_compiled_values_and_findings_equal_the_exhaustive_ones(s: Scenario) -> None:
+    """Every theory's policies valued and checked on the compiled draws equal the same read off
+    every listed world: values under each rule, paradox probability and best accuracy."""
+    fast, slow = Model(s), Model(s, exhaustive=True)
+    for pi in (t.behaviour for t in newcomb.analyse(s).theories for t in t.policies):
+        for rule in RULES:
+            assert fast.mixed_summary(pi).value(rule) == slow.mixed_summary(pi).value(rule)  # type: ignore[arg-type]
+        a, b = check(fast, pi), check(slow, pi)
+        assert (a.paradox, a.paradox_probability, a.best_accuracy) == (
+            b.paradox,
+            b.paradox_probability,
+            b.best_accuracy,
+        )
+
+
+# -- the issue's families, checked against an independent dynamic programme ---------------------
+
+
+def ring(n: int, seed: int = 0) -> Scenario:
+    """A ring of n rooms: the agent is in a uniformly random room and sees which; in each room a
+    predictor has predicted what it would do in the next room (a ``given`` prediction), and the
+    payoff there is a table of the act and that one prediction (seeded small integers)."""
+    import random
+
+    rnd = random.Random(seed)
+    rooms = [f"r{i}" for i in range(n)]
+    terms = []
+    tables = []
+    for i in range(n):
+        u = {(x, y): rnd.randint(0, 9) for x in "ab" for y in "ab"}
+        tables.append(u)
+        terms.append(
+            f"(room == '{rooms[i]}') * ({u['a', 'a']} if action == 'a' and p{(i + 1) % n} == 'a' "
+            f"else {u['a', 'b']} if action == 'a' else {u['b', 'a']} if p{(i + 1) % n} == 'a' "
+            f"else {u['b', 'b']})"
+        )
+    return Scenario(
+        name=f"ring of {n}",
+        actions=["a", "b"],
+        variables=[
+            Chance(name="room", outcomes={r: f"1/{n}" for r in rooms}),
+            *[Prediction(name=f"p{i}", accuracy="1", given={"room": rooms[i]}) for i in range(n)],
+        ],
+        observes=["room"],
+        utility=" + ".join(terms),
+    ), tables  # type: ignore[return-value]
+
+
+def ring_dp(tables: list[dict[tuple[str, str], int]]) -> tuple[Fraction, Fraction, int]:
+    """FDT's value on the ring at ε = 0, its ε coefficient (the accuracy 1 − ε breaks ties at
+    the next order) and the number of maximisers, by dynamic programming around the ring."""
+    n = len(tables)
+    other = {"a": "b", "b": "a"}
+
+    def term(i: int, x: str, y: str) -> tuple[int, int]:
+        return tables[i][x, y], tables[i][x, other[y]] - tables[i][x, y]
+
+    best: tuple[int, int] | None = None
+    count = 0
+    for x0 in "ab":
+        dp = {x0: ((0, 0), 1)}
+        for i in range(n - 1):
+            nxt: dict[str, tuple[tuple[int, int], int]] = {}
+            for x, (v, c) in dp.items():
+                for y in "ab":
+                    t = term(i, x, y)
+                    w = (v[0] + t[0], v[1] + t[1])
+                    if y not in nxt or w > nxt[y][0]:
+                        nxt[y] = (w, c)
+                    elif w == nxt[y][0]:
+                        nxt[y] = (w, nxt[y][1] + c)
+            dp = nxt
+        for x, (v, c) in dp.items():
+            t = term(n - 1, x, x0)
+            w = (v[0] + t[0], v[1] + t[1])
+            if best is None or w > best:
+                best, count = w, c
+            elif w == best:
+                count += c
+    assert best is not None
+    return Fraction(best[0], n), Fraction(best[1], n), count
+
+
+@pytest.mark.parametrize("n", [3, 5, 20, 200])
+def test_ring_fdt_equals_the_dynamic_programme(n: int) -> None:
+    s, tables = ring(n)  # type: ignore[misc]
+    (t,) = newcomb.analyse(s, [FDT()]).theories
+    value, slope, count = ring_dp(tables)
+    got = t.policies[0].value
+    assert got.c[:2] == (value, slope)  # type: ignore[union-attr]
+    assert t.total == count
+
+
+def test_ring_of_six_agrees_with_the_exhaustive_path() -> None:
+    s, _ = ring(6, seed=3)  # type: ignore[misc]
+    fast = newcomb.analyse(s)
+    slow = newcomb.analyse(s, exhaustive=True)
+    for a, b in zip(fast.theories, slow.theories, strict=True):
+        assert [p.behaviour for p in a.policies] == [p.behaviour for p in b.policies]
+        assert a.total == b.total
+        assert [p.value for p in a.policies] == [p.value for p in b.policies]
+
+
+def test_newcomb_with_24_independent_coins_is_exact() -> None:
+    base = newcomb.load("scenarios/newcomb.yaml")
+    coins = [Chance(name=f"c{i}", outcomes={"h": "1/2", "t": "1/2"}) for i in range(24)]
+    s = Scenario(
+        name="coins",
+        parameters=base.parameters,
+        actions=base.actions,
+        variables=[*coins, *base.variables],
+        observes=base.observes,
+        utility=str(base.utility) + " + " + " + ".join(f"{i + 1}*(c{i} == 'h')" for i in range(24)),
+        predictor=base.predictor,
+    )
+    plain = {t.theory: t.policies[0].value for t in newcomb.analyse(base).theories}
+    for t in newcomb.analyse(s).theories:
+        assert t.policies[0].value == plain[t.theory] + Fraction(sum(range(1, 25)), 2)
