@@ -66,7 +66,7 @@ class Draw0:
     key: tuple[tuple[str, Label], ...]
     chance: Num
     correlates: tuple[tuple[Num, tuple[Num, ...]], ...]  # (prior p, P(label | each action))
-    given: tuple[tuple[int, int, Num, Num], ...]  # (value index, obs index, right, wrong)
+    given: tuple[tuple[int, Any, Num, Num], ...]  # (value index, observation or its index, ...)
     attempts: tuple[tuple[tuple[int, Num], ...], ...]  # per assignment: (leaf, p)
     errors: tuple[tuple[tuple[int, Num], ...], ...]  # per assignment: (actual assignment, p)
 
@@ -76,7 +76,7 @@ _Partial = tuple[
     Num,
     tuple[tuple[str, Label], ...],
     tuple[tuple[Num, tuple[Num, ...]], ...],
-    tuple[tuple[int, int, Num, Num], ...],
+    tuple[tuple[int, Any, Num, Num], ...],
 ]
 """A draw being built: its environment, chance weight, key, correlate and ``given`` factors."""
 
@@ -95,8 +95,9 @@ class Compiled:
         self.draws: list[Draw0] = []
         self.leaves: list[Leaf] = []
         self.predicted: list[tuple[int, ...]] = []
-        self.given_index: dict[str, int] = {}
         self.n_obs = 0
+        self._asked: dict[tuple[str, tuple[Label, ...]], None] = {}
+        self.given_observations: frozenset[int] = frozenset()
         self._rank: dict[str, tuple[int, dict[tuple[type, Label], int]]] | None = None
         self._stage1: dict[str, Any] = {}
         self._plain: set[str] = set()
@@ -274,7 +275,7 @@ class Compiled:
         chance: Num,
         key: tuple[tuple[str, Label], ...],
         corr: tuple[tuple[Num, tuple[Num, ...]], ...],
-        given: tuple[tuple[int, int, Num, Num], ...],
+        given: tuple[tuple[int, Any, Num, Num], ...],
     ) -> list[_Partial]:
         """The draws ``(env, ...)`` splits into on the variable ``name`` (or on a variable its
         distribution reads that is not drawn yet)."""
@@ -303,16 +304,18 @@ class Compiled:
                 return out
             assert isinstance(v, Prediction)  # a given prediction: selects are never exogenous
             right, wrong = self.ev.accuracy(v, env)
+            asked = self.st.given_in(v, env)  # (its index is set by finish)
         except Unknown as u:
             return self._split(u.name, env, chance, key, corr, given)
-        slot = self.st.given_slot[name]  # (the observation's index is set by finish)
+        if v.computed_given and (name, asked) not in self._asked:
+            self._asked[name, asked] = None
         return [
             (
                 extended(env, name, a),
                 chance,
                 (*key, (name, a)),
                 corr,
-                (*given, (i, slot, right, wrong)),
+                (*given, (i, asked, right, wrong)),
             )
             for i, a in enumerate(self.st.actions)
         ]
@@ -441,15 +444,19 @@ class Compiled:
             w = w * (right if value_i == sigma[obs_i] else wrong)
         return w
 
+    @property
+    def asked(self) -> list[tuple[str, tuple[Label, ...]]]:
+        """The observations that ``given`` predictions computed in some draw asked about."""
+        return list(self._asked)
+
     def finish(self, space: ObservationSpace, shown: Shown) -> None:
         """Observations become indices: each leaf's, and each ``given`` prediction's."""
         self.n_obs = len(space.observations)
         self.leaves = [Leaf(space.index_of(obs), u, p) for obs, u, p in shown]
-        self.given_index = space.given_index
-        if self.st.givens:  # each given prediction's slot becomes its observation's index
-            at = [self.given_index[v.name] for v in self.st.givens]
+        self.given_observations = space.given_observations
+        if self.st.givens:  # each given prediction's observation becomes its index
             self.draws = [
-                replace(d, given=tuple((i, at[slot], r, w) for i, slot, r, w in d.given))
+                replace(d, given=tuple((i, space.index_of(o), r, w) for i, o, r, w in d.given))
                 for d in self.draws
             ]
 
@@ -576,7 +583,7 @@ class Compiled:
         """W(σ)'s sums from the compiled tables, with the semantics of the exhaustive enumeration
         (:mod:`newcomb.enumerate`)."""
         s = Summary.zero(self.n_obs, len(self.st.actions))
-        touched = set(self.given_index.values())
+        touched = set(self.given_observations)
         for d in range(len(self.draws)):
             part = self.draw_sums(d, sigma, corr)
             part.add_to(s)

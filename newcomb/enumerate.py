@@ -177,7 +177,7 @@ class Enumerator:
                     branches = list(self.ev.correlate_dist(v, env, corr))
                 elif isinstance(v, Prediction):
                     right, wrong = self.ev.accuracy(v, env)
-                    target = sigma[self.space.given_index[v.name]]
+                    target = sigma[self.space.asked(v, env)]
                     branches = [
                         (a, right if i == target else wrong) for i, a in enumerate(self.st.actions)
                     ]
@@ -240,7 +240,7 @@ class Enumerator:
     def _enumerate(self, sigma: tuple[int, ...], corr: CorrelateMode) -> WorldSet:
         worlds: list[World] = []
         draws: list[Draw] = []
-        touched: set[int] = set(self.space.given_index.values())
+        touched: set[int] = set(self.space.given_observations)
         prefer = self.st.scenario.predictor.prefer
         n_worlds = 0
         for env1, w1, key in self.stage_one(sigma, corr):

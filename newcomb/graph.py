@@ -94,7 +94,9 @@ def _node(v: Chance | Value | Prediction | Select | Correlate, physical: bool) -
     elif isinstance(v, Prediction):
         given = ""
         if v.given is not None:
-            given = " given " + ", ".join(f"{k} = {_label(x)}" for k, x in v.given)
+            given = " given " + ", ".join(
+                f"{k} = {x.source if isinstance(x, Expr) else _label(x)}" for k, x in v.given
+            )
         what = f"predicts action{clip(given, 60)} (accuracy {clip(v.accuracy.source, 30)})"
         node = Node(f"v_{v.name}", "prediction", (v.name, what), predictor=True)
     elif isinstance(v, Select):

@@ -562,7 +562,9 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         elif isinstance(v, Prediction):
             spec: dict[str, Any] = {"predicts": "action", "accuracy": _expr_out(v.accuracy)}
             if v.given is not None:
-                spec["given"] = dict(v.given)
+                spec["given"] = {
+                    k: {"expr": _expr_out(x)} if isinstance(x, Expr) else x for k, x in v.given
+                }
             variables[v.name] = spec
         elif isinstance(v, Select):
             variables[v.name] = {"select": list(v.options)}

@@ -365,6 +365,8 @@ def check_labels(s: Scenario) -> None:
     for v in s.variables:
         if isinstance(v, Prediction) and v.given is not None:
             for name, label in v.given:
+                if isinstance(label, Expr):  # computed in each world: its results are checked
+                    continue  # when the model is compiled (observations.py)
                 d = names.get(name, UNKNOWN)
                 if not d.admits(label):
                     where = ("variables", v.name, "given", name)

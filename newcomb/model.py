@@ -223,12 +223,14 @@ class Prediction:
 
     Without ``given`` it predicts the act in this very world (self-referential: the prediction
     must be a fixed point). With ``given`` (a full observation) it predicts what the agent's
-    policy does on that hypothetical observation.
+    policy does on that hypothetical observation. A ``given`` value is a label, or an
+    expression of earlier variables (``{"expr": "next_room"}`` or an :class:`Expr`): the
+    observation asked about then depends on the world ("what would you do in the next room?").
     """
 
     name: str
     accuracy: Expr
-    given: tuple[tuple[str, Label], ...] | None = None
+    given: tuple[tuple[str, Label | Expr], ...] | None = None
 
     kind = "prediction"
 
@@ -242,18 +244,37 @@ class Prediction:
         object.__setattr__(self, "name", _check_variable_name(name))
         path: tuple[str | int, ...] = ("variables", name)
         object.__setattr__(self, "accuracy", _expr(accuracy, (*path, "accuracy")))
-        g: tuple[tuple[str, Label], ...] | None = None
+        g: tuple[tuple[str, Label | Expr], ...] | None = None
         if given is not None:
             pairs = given.items() if isinstance(given, Mapping) else given
-            g = tuple((str(k), _check_label(v, (*path, "given", str(k)))) for k, v in pairs)
+            g = tuple((str(k), _given_value(v, (*path, "given", str(k)))) for k, v in pairs)
         object.__setattr__(self, "given", g)
 
     @property
     def self_referential(self) -> bool:
         return self.given is None
 
+    @property
+    def computed_given(self) -> bool:
+        """Whether the observation asked about is computed in each world (an expression)."""
+        return self.given is not None and any(isinstance(x, Expr) for _, x in self.given)
+
     def expressions(self) -> Iterable[Expr]:
-        return (self.accuracy,)
+        return (self.accuracy, *(x for _, x in self.given or () if isinstance(x, Expr)))
+
+
+def _given_value(v: Any, path: tuple[str | int, ...]) -> Label | Expr:
+    """A ``given`` value: a label, or an expression (``{"expr": text}`` or an Expr)."""
+    if isinstance(v, Expr):
+        return v
+    if isinstance(v, Mapping):
+        if set(v) != {"expr"}:
+            raise ScenarioError(
+                "expected a label, or {expr: EXPRESSION} for an observation computed in each world",
+                path,
+            )
+        return _expr(v["expr"], (*path, "expr"))
+    return _check_label(v, path)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -52,7 +52,12 @@ def mixture(pi: Behaviour, max_mixed: int) -> list[tuple[tuple[int, ...], Any]]:
 class ObservationSpace:
     """The observations of a scenario, in a fixed order, and their indices."""
 
-    def __init__(self, st: Stages, shown: Sequence[tuple[tuple[Label, ...], Any, Any]]) -> None:
+    def __init__(
+        self,
+        st: Stages,
+        shown: Sequence[tuple[tuple[Label, ...], Any, Any]],
+        asked: Sequence[tuple[str, tuple[Label, ...]]] = (),
+    ) -> None:
         """Every observation some world can produce, whatever the policy and predictions.
 
         It is read off the compiled tables (``shown``: each leaf's observation, from
@@ -81,18 +86,21 @@ class ObservationSpace:
 
         for obs, _util, _pref in shown:
             note(obs)
-        for v in self.scenario.variables:
-            if isinstance(v, Prediction) and v.given is not None:
-                g = self.st.given_tuple(v)
-                for i, x in enumerate(g):
-                    if domains[i] and (type(x), x) not in in_domain[i]:
-                        raise ScenarioError(
-                            f"{self.observes[i]} never takes the value {x!r} (it takes: "
-                            + ", ".join(repr(y) for y in domains[i])
-                            + ")",
-                            ("variables", v.name, "given", self.observes[i]),
-                        )
-                note(g)
+        stated = [
+            (v.name, self.st.given_tuple(v))
+            for v in self.scenario.variables
+            if isinstance(v, Prediction) and v.given is not None and not v.computed_given
+        ]
+        for name, g in (*stated, *asked):
+            for i, x in enumerate(g):
+                if domains[i] and (type(x), x) not in in_domain[i]:
+                    raise ScenarioError(
+                        f"{self.observes[i]} never takes the value {x!r} (it takes: "
+                        + ", ".join(repr(y) for y in domains[i])
+                        + ")",
+                        ("variables", name, "given", self.observes[i]),
+                    )
+            note(g)
 
         orders = [self._natural_order(name) for name in self.observes]
         positions = [None if o is None else {k: i for i, k in enumerate(o)} for o in orders]
@@ -109,10 +117,19 @@ class ObservationSpace:
 
         self.observations: tuple[tuple[Label, ...], ...] = tuple(sorted(found.values(), key=rank))
         self._index = {_label_key(o): i for i, o in enumerate(self.observations)}
-        self.given_index: dict[str, int] = {
-            v.name: self.index_of(st.given_tuple(v)) for v in st.givens
-        }
-        """The observation each ``given`` prediction asks about, by the prediction's name."""
+        self.given_index: dict[str, int] = {name: self.index_of(g) for name, g in stated}
+        """The observation each ``given`` prediction of stated labels asks about, by name."""
+        self.given_observations = frozenset(
+            [*self.given_index.values(), *(self.index_of(g) for _, g in asked)]
+        )
+        """Every observation some ``given`` prediction asks about (the policy is consulted
+        there): those stated, and those computed in some world."""
+
+    def asked(self, v: Prediction, env: Mapping[str, Any]) -> int:
+        """The index of the observation the ``given`` prediction ``v`` asks about in ``env``."""
+        if v.computed_given:
+            return self.index_of(self.st.given_in(v, env))
+        return self.given_index[v.name]
 
     def index_of(self, obs: Sequence[Label]) -> int:
         """The index of an observation (a tuple of labels in ``observes`` order)."""

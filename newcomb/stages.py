@@ -19,9 +19,13 @@ reads the policy. :func:`check_size` refuses, before any work, a problem past th
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
 
 from .errors import LimitError, ScenarioError
+from .expr import Expr
 from .model import Chance, Correlate, Label, Prediction, Scenario, Select, Value, Variable
 
 __all__ = ["Node", "Stages", "check_size", "stages"]
@@ -66,6 +70,13 @@ def stages(s: Scenario) -> tuple[Node, ...]:
                     f"{', '.join(sorted(names & unknown))})",
                     ("variables", v.name),
                 )
+            if isinstance(v, Prediction) and not v.self_referential:
+                raise ScenarioError(
+                    "the observation a given prediction asks about may depend only on variables "
+                    "the predictor does not settle (it names "
+                    f"{', '.join(sorted(names & unknown))})",
+                    ("variables", v.name, "given"),
+                )
             unknown.add(v.name)
             stage = 2
         else:
@@ -93,8 +104,8 @@ class Stages:
         The self-referential predictions among them (the consistency condition reads these).
     assignments:
         Every joint assignment of the unknowns, in a fixed order.
-    givens, given_slot:
-        The ``given`` predictions (stage 1) and each one's position among them.
+    givens:
+        The ``given`` predictions (stage 1).
     consults:
         Whether the predictor's search reads the policy: through self-referential predictions
         (consistency) or a preference that depends on the act.
@@ -128,12 +139,26 @@ class Stages:
             )
         )
         self.givens = [v for v in self.stage1 if isinstance(v, Prediction) and v.given is not None]
-        self.given_slot = {v.name: k for k, v in enumerate(self.givens)}
 
     def given_tuple(self, v: Prediction) -> tuple[Label, ...]:
-        """The observation a ``given`` prediction asks about, in ``observes`` order."""
+        """The observation a ``given`` prediction of stated labels asks about, in ``observes``
+        order (one computed in each world: :meth:`given_in`)."""
         g = dict(v.given or ())
-        return tuple(g[o] for o in self.observes)
+        return tuple(g[o] for o in self.observes)  # type: ignore[misc]
+
+    def given_in(self, v: Prediction, env: Mapping[str, Any]) -> tuple[Label, ...]:
+        """The observation a ``given`` prediction asks about in the world ``env``: its labels,
+        and its expressions evaluated there (a whole number as the integer label)."""
+        g = dict(v.given or ())
+        out: list[Label] = []
+        for o in self.observes:
+            x = g[o]
+            if isinstance(x, Expr):
+                x = x(env)
+                if isinstance(x, Fraction) and x.denominator == 1:
+                    x = int(x)
+            out.append(x)
+        return tuple(out)
 
 
 def check_size(st: Stages, max_worlds: int) -> None:

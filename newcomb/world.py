@@ -158,7 +158,7 @@ class Model:
         self.params = self.evaluator.params
         self.compiled = Compiled(st, self.evaluator, self.limits)
         shown = self.compiled.compile()
-        self.space = ObservationSpace(st, shown)
+        self.space = ObservationSpace(st, shown, self.compiled.asked)
         self.compiled.finish(self.space, shown)
         self.observations: tuple[tuple[Label, ...], ...] = self.space.observations
         self.enumerator = Enumerator(st, self.evaluator, self.space, self.limits)
@@ -172,7 +172,7 @@ class Model:
     @property
     def given_observations(self) -> frozenset[int]:
         """The observations ``given`` predictions ask about (a policy is consulted there)."""
-        return frozenset(self.compiled.given_index.values())
+        return self.space.given_observations
 
     # -- evaluation ---------------------------------------------------------------------------
     def post(self, env: Mapping[str, Any], act: int) -> list[tuple[Env, Num]]:
