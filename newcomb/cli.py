@@ -7,6 +7,7 @@ usage or a problem past a bound (one line on stderr, never a traceback).
 
 # No ``from __future__ import annotations`` here: typer reads the commands' annotations at
 # every start, and as strings they would be evaluated (about 10 ms of the cold start).
+import difflib
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from rich.console import Console
 
 from . import __version__
 from .errors import LimitError, NewcombError, ScenarioError, UsageError, shown
+from .errors import clip as _clip
 from .io import load, locate
 from .model import PARADOX_RULES, Scenario, parse_number
 from .report import ScenarioReport, analyse
@@ -87,6 +89,49 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
         except ScenarioError as e:
             raise UsageError(f"--set {shown(item)}: {e.message}") from None
     return out
+
+
+def _known_parameter(option: str, name: str, scenario: Scenario) -> None:
+    """Refuse an option (``--set``, ``--param``, ``--x``, ``--y``, ``--symbolic``) that names
+    a parameter the scenario does not have, naming the option rather than the file's key."""
+    if name not in scenario.parameters:
+        known = ", ".join(scenario.parameters) or "none"
+        params = list(scenario.parameters)
+        close = [p for p in params if p.lower() == name.lower()]
+        close = close or difflib.get_close_matches(name, params, n=1)
+        hint = f"; did you mean {shown(close[0])}?" if close else ""
+        raise UsageError(
+            f"{option}: no parameter named {shown(name)} (parameters: {_clip(known)}){hint}"
+        )
+
+
+def _writable(option: str, path: Path | None, suffixes: tuple[str, ...] = ()) -> None:
+    """Refuse an output path before the work rather than after it: its folder must exist and,
+    when ``suffixes`` are given, its suffix must be one of them (one line, exit 2)."""
+    if path is None:
+        return
+    message = None
+    if suffixes and path.suffix.lower() not in suffixes:
+        message = f"expected a file ending {', '.join(suffixes[:-1])} or {suffixes[-1]}"
+    elif not path.parent.is_dir():
+        message = f"no such directory {shown(str(path.parent))}"
+    elif path.is_dir():
+        message = "is a directory; expected a file name"
+    if message is not None:
+        _fail_line(_err(), f"{option} {shown(str(path))}: {message}")
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _write(option: str, path: Path, text: str) -> None:
+    """Write an output file; an OS error (permissions, a full disk) is one line and exit 2."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        _fail_line(_err(), f"{option} {shown(str(path))}: {e.strerror or e}")
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def _load_user_theory(spec: str) -> Theory:
@@ -187,6 +232,8 @@ class _Run:
     def load(self, path: Path) -> Scenario:
         """Read a scenario file and apply ``--set`` and ``--paradox``."""
         scenario = load(path)
+        for k, v in self.overrides.items():
+            _known_parameter(f"--set {k}={v}", k, scenario)
         if self.overrides:
             try:
                 scenario = scenario.with_parameters(**self.overrides)
@@ -214,6 +261,17 @@ class _Run:
             name = str(path)
             try:
                 scenario = self.load(path)
+            except ScenarioError as e:  # the file itself, before --set applies to anything
+                self._fail(err, str(e.located(file=name)), name, errors)
+                yield None
+                continue
+            except UsageError as e:
+                self._fail(err, f"{name}: {e}", name, errors)
+                yield None
+                continue
+            try:
+                for symbol in symbols:
+                    _known_parameter(f"--symbolic {symbol}", symbol, scenario)
                 with _progress(err, name, enabled=not quiet) as progress:
                     report = analyse(
                         scenario,
@@ -379,7 +437,7 @@ def check(
             out.print()
     if as_json and len(files) > 1:
         _print_json(results)
-    elif as_json and results and "error" not in results[0]:
+    elif as_json and results:  # one FILE: its object, or its error object
         _print_json(results[0])
     raise typer.Exit(run.code)
 
@@ -532,12 +590,12 @@ def sweep(
             raise typer.Exit(EXIT_ERROR)
     name = str(file)
     _bound(run, max_table, max_equations)
-    if output is not None and not output.parent.is_dir():  # before the work, not after it
-        _fail_line(_err(), f"--output {str(output)!r}: no such directory {str(output.parent)!r}")
-        raise typer.Exit(EXIT_ERROR)
+    _writable("--output", output)  # before the work, not after it
+    _writable("--plot", plot, PLOT_SUFFIXES)
     try:
         grid = parse_grid(param)
         scenario = run.load(file)
+        _known_parameter(f"--param {param}", grid.parameter, scenario)
         try:
             result = run_sweep(scenario, run.theories, grid, limits=run.limits)
         except ScenarioError as e:
@@ -552,11 +610,7 @@ def sweep(
         _plot("sweep", result, plot)
     text = _json_text(sweep_json(result)) if as_json else sweep_csv(result)
     if output is not None:
-        try:
-            output.write_text(text)
-        except OSError as e:
-            _fail_line(_err(), f"--output {str(output)!r}: {e.strerror or e}")
-            raise typer.Exit(EXIT_ERROR) from None
+        _write("--output", output, text)
     else:
         sys.stdout.write(text)
     raise typer.Exit(EXIT_OK)
@@ -577,16 +631,24 @@ def study(
         Optional[str],  # noqa: UP045
         typer.Option("--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT.", metavar="ADDRESS"),
     ] = None,
+    max_policies: MaxPoliciesOpt = Limits.max_policies,
+    max_worlds: MaxWorldsOpt = Limits.max_worlds,
+    max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
     """Many scenarios × parameter grids × theories → one tidy table (CSV, and Parquet when
     pyarrow is installed), on local processes or a Dask cluster."""
-    from .study import load_study, run_study, write_figures, write_outputs
+    from .study import load_study, run_study, with_limits, write_figures, write_outputs
 
+    run = _setup(None, None, None, None, max_policies, max_worlds, max_mixed)
+    _bound(run, max_table, max_equations)
+    _writable("--output", output)
     err = _err()
     try:
         if jobs is not None and jobs < 1:
             raise UsageError("--jobs must be at least 1")
-        plan = load_study(file)
+        plan = with_limits(load_study(file), run.limits)
         with _progress(err, str(file), doing="tasks") as progress:
             result = run_study(plan, jobs=jobs, scheduler=scheduler, progress=progress)
         target = str(output) if output is not None else plan.output
@@ -626,6 +688,7 @@ def graph(
     from .graph import to_dot, to_mermaid, to_svg
 
     writers = {"dot": to_dot, "mermaid": to_mermaid, "svg": to_svg}
+    _writable("--output", output)
     try:
         if fmt not in writers:
             raise UsageError(f"--format {fmt!r}: expected one of dot, mermaid, svg")
@@ -634,7 +697,7 @@ def graph(
         _fail_line(_err(), str(e))
         raise typer.Exit(EXIT_ERROR) from None
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        _write("--output", output, text)
     else:
         sys.stdout.write(text)
     raise typer.Exit(EXIT_OK)
@@ -685,12 +748,16 @@ def simulate(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
     """Play episodes of each theory's policy against the scenario: the mean payoff, its
     standard error and 99% interval beside the exact value (flagged when outside)."""
     from .simulate import simulate as run_simulation
 
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    _bound(run, max_table, max_equations)
+    _writable("--plot", plot, PLOT_SUFFIXES)
     name = str(file)
     if not 1 <= episodes <= 10**9 or trace < 0:
         _fail_line(_err(), "--episodes must be 1 to 1000000000 and --trace at least 0")
@@ -809,6 +876,8 @@ def phase(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
     """Each theory's verdict over a grid of two parameters, with the exact boundary points
     (a threshold search per grid row, and per column a boundary crosses)."""
@@ -816,12 +885,16 @@ def phase(
     from .sweep import parse_grid
 
     run = _setup(set_, paradox, None, only, max_policies, max_worlds, max_mixed)
+    _bound(run, max_table, max_equations)
+    _writable("--plot", plot, PLOT_SUFFIXES)
     name = str(file)
     try:
         gx, gy = _grid("--x", x, parse_grid), _grid("--y", y, parse_grid)
         if gx.count * gy.count > 4_000_000:
             raise UsageError("--x and --y: at most 4000000 cells")
         scenario = run.load(file)
+        _known_parameter(f"--x {x}", gx.parameter, scenario)
+        _known_parameter(f"--y {y}", gy.parameter, scenario)
         with _progress(_err(), name, enabled=not as_json) as progress:
             try:
                 result = run_phase(

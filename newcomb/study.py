@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NewcombError, ScenarioError, UsageError
+from .world import Limits
 
 __all__ = [
     "COLUMNS",
@@ -49,6 +50,7 @@ __all__ = [
     "load_study",
     "run_study",
     "run_task",
+    "with_limits",
 ]
 
 COMPUTE = ("check", "sweep", "simulate")
@@ -107,6 +109,7 @@ class Task:
     episodes: int
     seed: int
     cwd: str
+    limits: tuple[tuple[str, int], ...] = ()  # Limits fields changed from their defaults
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,11 @@ def _study(path: Path, data: Any) -> Study:
 
     if not isinstance(data, dict):
         raise _fail("expected a mapping with the keys study, scenarios, grid, theories, compute")
+    if "study" not in data and "actions" in data:
+        raise _fail(
+            "this is a scenario, not a study (a study file starts with study: 1 and lists its "
+            "scenarios): run newcomb check on it, or list it under a study's scenarios"
+        )
     unknown = sorted(str(k) for k in data if k not in _KEYS)
     if unknown:
         raise _fail(f"unknown key (expected: {', '.join(sorted(_KEYS))})", unknown[0])
@@ -210,6 +218,9 @@ def _study(path: Path, data: Any) -> Study:
     for k, v in out.items():
         if v is not None and not isinstance(v, str):
             raise _fail("expected a string", k)
+    if out["output"] is not None and not (base / out["output"]).parent.is_dir():
+        folder = (base / out["output"]).parent
+        raise _fail(f"no such directory {str(folder)!r} for the table (make it first)", "output")
     study = Study(
         file=str(path),
         name=out["name"] or path.stem,
@@ -351,6 +362,16 @@ def _with_tasks(study: Study) -> Study:
 Row = dict[str, str]
 
 
+def with_limits(study: Study, limits: Limits) -> Study:
+    """The study with every task bounded by ``limits`` (the CLI's ``--max-*`` options); only
+    the fields that differ from the defaults travel with the tasks, as plain data."""
+    from dataclasses import asdict, replace
+
+    default = asdict(Limits())
+    changed = tuple((k, v) for k, v in asdict(limits).items() if v != default[k])
+    return replace(study, tasks=tuple(replace(t, limits=changed) for t in study.tasks))
+
+
 def run_task(task: Task, overrides: Mapping[str, str] | None = None) -> list[Row]:
     """Compute one task; plain data in, plain rows out (so any process or machine can run it)."""
     from .io import load
@@ -365,11 +386,12 @@ def run_task(task: Task, overrides: Mapping[str, str] | None = None) -> list[Row
         scenario = scenario.with_paradox(task.paradox)
     theories = [_load_theory(spec, task.cwd) for spec in task.theories]
     base = {"problem": scenario.name or "", "compute": task.compute, **dict(task.point)}
+    limits = Limits(**dict(task.limits))
     if task.compute == "check":
-        return list(_check_rows(scenario, theories, base))
+        return list(_check_rows(scenario, theories, base, limits))
     if task.compute == "sweep":
-        return list(_sweep_rows(scenario, theories, task, base))
-    return list(_simulate_rows(scenario, theories, task, base))
+        return list(_sweep_rows(scenario, theories, task, base, limits))
+    return list(_simulate_rows(scenario, theories, task, base, limits))
 
 
 def _load_theory(spec: str, cwd: str) -> Any:
@@ -385,11 +407,13 @@ def _load_theory(spec: str, cwd: str) -> Any:
     return load(spec)
 
 
-def _check_rows(scenario: Any, theories: list[Any], base: Row) -> Iterator[Row]:
+def _check_rows(
+    scenario: Any, theories: list[Any], base: Row, limits: Limits | None = None
+) -> Iterator[Row]:
     from .render import policy_text
     from .report import analyse, exact
 
-    report = analyse(scenario, theories)
+    report = analyse(scenario, theories, limits=limits)
     for t in report.theories:
         if not t.policies:
             yield {**base, "theory": t.theory, "policy": t.note or "none", "ties": "0"}
@@ -406,22 +430,24 @@ def _check_rows(scenario: Any, theories: list[Any], base: Row) -> Iterator[Row]:
             }
 
 
-def _sweep_rows(scenario: Any, theories: list[Any], task: Task, base: Row) -> Iterator[Row]:
+def _sweep_rows(
+    scenario: Any, theories: list[Any], task: Task, base: Row, limits: Limits | None = None
+) -> Iterator[Row]:
     from .render import policy_text
     from .sweep import parse_grid, sweep
 
     if task.sweep is None:  # the scenario has none of the grid's parameters: one exact check
-        yield from _check_rows(scenario, theories, {**base, "compute": "check"})
+        yield from _check_rows(scenario, theories, {**base, "compute": "check"}, limits)
         return
     grid = parse_grid(task.sweep)
-    result = sweep(scenario, theories, grid)
+    result = sweep(scenario, theories, grid, limits=limits)
     unswept = [t for t in theories if t.query is None]  # a fixed policy: checked at each point
     for k in range(grid.count):
         x = grid.point(k)
         point = {**base, grid.parameter: str(x)}
         if unswept:
             at = scenario.with_parameters(**{grid.parameter: x})
-            yield from _check_rows(at, unswept, {**point, "compute": "check"})
+            yield from _check_rows(at, unswept, {**point, "compute": "check"}, limits)
         for col in result.columns:
             i = int(col.region[k])
             r = col.thresholds.regions[i] if i >= 0 else None
@@ -437,12 +463,16 @@ def _sweep_rows(scenario: Any, theories: list[Any], task: Task, base: Row) -> It
             }
 
 
-def _simulate_rows(scenario: Any, theories: list[Any], task: Task, base: Row) -> Iterator[Row]:
+def _simulate_rows(
+    scenario: Any, theories: list[Any], task: Task, base: Row, limits: Limits | None = None
+) -> Iterator[Row]:
     from .render import policy_text
     from .report import exact
     from .simulate import simulate
 
-    result = simulate(scenario, theories, episodes=task.episodes, seed=task.seed)
+    result = simulate(
+        scenario, theories, episodes=task.episodes, seed=task.seed, limits=limits
+    )
     for t in result.theories:
         yield {
             **base,
@@ -488,8 +518,10 @@ def run_study(
     columns = (*COLUMNS[:3], *study.parameters, *COLUMNS[3:])
     rows = []
     for t, found in zip(tasks, results, strict=True):
-        if isinstance(found, NewcombError):
+        if isinstance(found, ScenarioError):
             raise found
+        if isinstance(found, NewcombError):  # a bound or user code: say which scenario
+            raise type(found)(f"{shown[t.path]}: {found}")
         for row in found:
             row = {**row, "scenario": shown[t.path]}
             rows.append(tuple(row.get(c, "") for c in columns))
@@ -543,7 +575,7 @@ def _on_dask(
     if own:
         try:
             client = Client(scheduler, timeout="10s")
-        except OSError as e:
+        except (OSError, ValueError) as e:  # ValueError: not an address (no port, ...)
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
     try:
         futures = client.map(

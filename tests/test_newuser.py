@@ -1,0 +1,208 @@
+"""What a new user trips on: mistakes in options, files and output paths give one ``error:``
+line naming the option (or the file and key) and exit 2, the same way in every command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newcomb.cli import app
+
+runner = CliRunner()
+ROOT = Path(__file__).parent.parent
+NEWCOMB = str(ROOT / "scenarios" / "newcomb.yaml")
+TWO = str(ROOT / "docs" / "examples" / "newcomb_two_parameters.yaml")  # parameters q, p
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    r = runner.invoke(app, list(args))
+    return r.exit_code, r.stdout, r.stderr
+
+
+def refused(*args: str) -> str:
+    """Exit 2, nothing on stdout, one ``error:`` line on stderr; returns that line."""
+    code, out, err = run(*args)
+    assert code == 2, (args, out, err)
+    assert out == "", (args, out)
+    assert err.startswith("error: ") and err.count("\n") == 1, (args, err)
+    assert "Traceback" not in err
+    return err.strip()
+
+
+# -- --set, --param, --x, --y, --symbolic naming a parameter the file lacks --------------------
+
+PARAMETER_OPTIONS = [
+    ("check", NEWCOMB, "--set", "z=1"),
+    ("compare", NEWCOMB, "--set", "z=1"),
+    ("explain", NEWCOMB, "--set", "z=1"),
+    ("simulate", NEWCOMB, "-n", "10", "--set", "z=1"),
+    ("sweep", NEWCOMB, "--param", "q=0:1:3", "--set", "z=1"),
+    ("phase", NEWCOMB, "--x", "q=0:1:3", "--y", "q=0:1:3", "--set", "z=1"),
+    ("check", NEWCOMB, "--symbolic", "z"),
+    ("sweep", NEWCOMB, "--param", "z=0:1:3"),
+    ("phase", NEWCOMB, "--x", "z=0:1:3", "--y", "q=0:1:3"),
+]
+
+
+@pytest.mark.parametrize("args", PARAMETER_OPTIONS, ids=lambda a: " ".join(a[:1] + a[2:]))
+def test_an_unknown_parameter_names_the_option_once(args: tuple[str, ...]) -> None:
+    err = refused(*args)
+    option = next(a for a, b in zip(args, args[1:]) if b.startswith("z"))
+    assert f"{option} z" in err
+    assert "no parameter named 'z' (parameters: q)" in err
+    assert err.count("(") == 1, err  # no second bracket such as "(with --set z=1)"
+
+
+def test_an_unknown_parameter_differing_in_case_is_suggested() -> None:
+    err = refused("sweep", NEWCOMB, "--param", "Q=0:1:3")
+    assert "did you mean 'q'?" in err
+
+
+def test_set_is_not_blamed_for_a_missing_file(tmp_path: Path) -> None:
+    code, _, err = run("check", str(tmp_path / "nosuch.yaml"), "--set", "q=1/2")
+    assert code == 2
+    assert "no such file" in err and "--set" not in err
+
+
+def test_set_with_an_impossible_value_still_says_which_set(tmp_path: Path) -> None:
+    err = refused("check", NEWCOMB, "--set", "q=2")
+    assert "accuracy" in err and err.endswith("(with --set q=2)")
+
+
+# -- check --json: one FILE gives one JSON document, good or bad --------------------------------
+
+
+def test_check_json_with_one_bad_file_prints_its_error_object(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nosuch.yaml")
+    code, out, err = run("check", missing, "--json")
+    assert code == 2
+    doc = json.loads(out)
+    assert doc == {"schema_version": 1, "file": missing, "error": f"{missing}: no such file"}
+    assert err == f"error: {doc['error']}\n"
+    # several files: the same object in its place in the list
+    code, out, _ = run("check", NEWCOMB, missing, "--json")
+    assert code == 2
+    assert json.loads(out)[1] == doc
+
+
+def test_check_json_usage_error_prints_nothing_on_stdout() -> None:
+    refused("check", NEWCOMB, "--json", "--paradox", "bogus")
+
+
+# -- output paths: checked before the work, one line --------------------------------------------
+
+OUTPUTS = [
+    ("sweep", NEWCOMB, "--param", "q=0:1:3", "-o", "{d}/nodir/out.csv"),
+    ("sweep", NEWCOMB, "--param", "q=0:1:3", "--plot", "{d}/nodir/out.png"),
+    ("simulate", NEWCOMB, "-n", "10", "--plot", "{d}/nodir/out.png"),
+    ("phase", NEWCOMB, "--x", "q=0:1:3", "--y", "q=0:1:3", "--plot", "{d}/nodir/out.png"),
+    ("graph", NEWCOMB, "-o", "{d}/nodir/out.dot"),
+]
+
+
+@pytest.mark.parametrize("args", OUTPUTS, ids=lambda a: f"{a[0]} {a[-2]}")
+def test_an_output_in_a_missing_folder_is_refused_before_the_work(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    args = tuple(a.format(d=tmp_path) for a in args)
+    err = refused(*args)
+    option = "--output" if args[-2] == "-o" else args[-2]
+    assert err.startswith(f"error: {option} '{args[-1]}': no such directory"), err
+    assert not (tmp_path / "nodir").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("sweep", NEWCOMB, "--param", "q=0:1:3", "--plot", "out.gif"),
+        ("simulate", NEWCOMB, "-n", "10", "--plot", "out.bmp"),
+        ("phase", NEWCOMB, "--x", "q=0:1:3", "--y", "q=0:1:3", "--plot", "out"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_a_plot_with_a_bad_suffix_is_refused(args: tuple[str, ...]) -> None:
+    err = refused(*args)
+    assert f"--plot '{args[-1]}': expected a file ending .png, .svg or .pdf" in err
+
+
+def test_an_output_that_is_a_folder_is_refused(tmp_path: Path) -> None:
+    err = refused("graph", NEWCOMB, "-o", str(tmp_path))
+    assert "is a directory" in err
+
+
+def test_graph_writes_its_output(tmp_path: Path) -> None:
+    out = tmp_path / "g.dot"
+    code, stdout, err = run("graph", NEWCOMB, "-o", str(out))
+    assert (code, stdout, err) == (0, "", "")
+    assert out.read_text().startswith("digraph")
+
+
+# -- the same bounds options on every command that analyses -------------------------------------
+
+BOUNDED = [
+    ("check", NEWCOMB),
+    ("compare", NEWCOMB),
+    ("explain", NEWCOMB),
+    ("simulate", NEWCOMB, "-n", "10"),
+    ("sweep", NEWCOMB, "--param", "q=0:1:3"),
+    ("phase", TWO, "--x", "q=0:1:3", "--y", "p=0:1:3"),
+]
+
+
+@pytest.mark.parametrize("args", BOUNDED, ids=lambda a: a[0])
+@pytest.mark.parametrize(
+    "bound", ["--max-policies", "--max-worlds", "--max-mixed", "--max-table", "--max-equations"]
+)
+def test_every_bound_is_accepted_and_checked_by_every_command(
+    args: tuple[str, ...], bound: str
+) -> None:
+    err = refused(*args, bound, "0")
+    assert bound in err and "must be at least 1" in err
+
+
+@pytest.mark.parametrize("args", BOUNDED, ids=lambda a: a[0])
+def test_a_small_table_bound_refuses_newcombs_problem_in_every_command(
+    args: tuple[str, ...],
+) -> None:
+    err = refused(*args, "--max-table", "1")
+    assert "--max-table" in err
+
+
+# -- study ---------------------------------------------------------------------------------------
+
+
+def study_file(tmp_path: Path, extra: str = "") -> str:
+    f = tmp_path / "s.yaml"
+    f.write_text(f"study: 1\nscenarios: [{NEWCOMB}]\ngrid: {{q: 1/2:1:3}}\n{extra}")
+    return str(f)
+
+
+def test_study_takes_the_bounds_options(tmp_path: Path) -> None:
+    s = study_file(tmp_path)
+    err = refused("study", s, "-j", "1", "--max-worlds", "1")
+    assert "newcomb.yaml: " in err and "--max-worlds" in err  # names the scenario
+    assert "must be at least 1" in refused("study", s, "--max-table", "0")
+    code, out, _ = run("study", s, "-j", "1", "--max-worlds", "2")
+    assert code == 0 and len(out.splitlines()) == 1 + 3 * 3
+
+
+def test_study_output_in_a_missing_folder_is_refused_before_the_work(tmp_path: Path) -> None:
+    s = study_file(tmp_path)
+    err = refused("study", s, "-o", str(tmp_path / "nodir" / "t.csv"))
+    assert "--output" in err and "no such directory" in err
+    s = study_file(tmp_path, "output: nodir/t.csv\n")
+    err = refused("study", s)
+    assert "s.yaml:4:9: output: no such directory" in err
+
+
+def test_study_given_a_scenario_says_so() -> None:
+    err = refused("study", NEWCOMB)
+    assert "this is a scenario, not a study" in err and "newcomb check" in err
+
+
+def test_study_with_a_bad_scheduler_address_is_one_line(tmp_path: Path) -> None:
+    err = refused("study", study_file(tmp_path), "--scheduler", "bogus")
+    assert "cannot reach the Dask scheduler at bogus" in err
