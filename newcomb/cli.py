@@ -503,9 +503,12 @@ def explain(
     max_equations: MaxEquationsOpt = Limits.max_equations,
     exhaustive: ExhaustiveOpt = False,
 ) -> None:
-    """Show a theory's reasoning: each act's expected utility at each observation, the worlds
-    behind it, why the chosen act wins, and the cycle behind each paradox. A theory without a
-    query (a policy, a function) gets its policy, value and consistency instead."""
+    """Show a theory's reasoning: expected utilities, the worlds behind them, each paradox.
+
+    Each act's expected utility at each observation, the worlds behind it, why the chosen act
+    wins, and the cycle behind each paradox. A theory without a query (a policy, a function)
+    gets its policy, value and consistency instead.
+    """
     from rich.text import Text
 
     from .explain import explain as explain_policy
@@ -572,8 +575,10 @@ def sweep(
     max_table: MaxTableOpt = Limits.max_table,
     max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
-    """Each theory's policy and value at every point of a parameter grid (CSV, or --json):
-    solved symbolically once, split at the exact thresholds, evaluated as compiled numpy."""
+    """Each theory's policy and value at every point of a parameter grid (CSV, or --json).
+
+    Solved symbolically once, split at the exact thresholds, evaluated as compiled numpy.
+    """
     from .render import sweep_csv, sweep_json
     from .sweep import parse_grid
     from .sweep import sweep as run_sweep
@@ -637,8 +642,10 @@ def study(
     max_table: MaxTableOpt = Limits.max_table,
     max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
-    """Many scenarios × parameter grids × theories → one tidy table (CSV, and Parquet when
-    pyarrow is installed), on local processes or a Dask cluster."""
+    """Many scenarios × parameter grids × theories → one tidy table, from a study file.
+
+    CSV, and Parquet when pyarrow is installed; on local processes or a Dask cluster.
+    """
     from .study import load_study, run_study, with_limits, write_figures, write_outputs
 
     run = _setup(None, None, None, None, max_policies, max_worlds, max_mixed)
@@ -648,6 +655,11 @@ def study(
     try:
         if jobs is not None and jobs < 1:
             raise UsageError("--jobs must be at least 1")
+        if scheduler is not None and not re.fullmatch(r"([a-z]+://)?\S+:\d+/?", scheduler):
+            raise UsageError(
+                f"--scheduler {shown(scheduler)}: expected a Dask scheduler's address, "
+                "tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786)"
+            )
         plan = with_limits(load_study(file), run.limits)
         with _progress(err, str(file), doing="tasks") as progress:
             result = run_study(plan, jobs=jobs, scheduler=scheduler, progress=progress)
@@ -751,8 +763,11 @@ def simulate(
     max_table: MaxTableOpt = Limits.max_table,
     max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
-    """Play episodes of each theory's policy against the scenario: the mean payoff, its
-    standard error and 99% interval beside the exact value (flagged when outside)."""
+    """Play each theory's policy out: the mean payoff and its 99% interval beside the exact value.
+
+    Episodes drawn from the world model; the mean payoff, its standard error and 99% interval
+    beside the exact value (flagged when outside).
+    """
     from .simulate import simulate as run_simulation
 
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
@@ -879,8 +894,10 @@ def phase(
     max_table: MaxTableOpt = Limits.max_table,
     max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
-    """Each theory's verdict over a grid of two parameters, with the exact boundary points
-    (a threshold search per grid row, and per column a boundary crosses)."""
+    """Each theory's verdict over a grid of two parameters, with the exact boundary points.
+
+    A threshold search per grid row, and per column a boundary crosses.
+    """
     from .phase import phase as run_phase
     from .sweep import parse_grid
 

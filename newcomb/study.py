@@ -575,7 +575,7 @@ def _on_dask(
     if own:
         try:
             client = Client(scheduler, timeout="10s")
-        except (OSError, ValueError) as e:  # ValueError: not an address (no port, ...)
+        except OSError as e:
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
     try:
         futures = client.map(

@@ -205,4 +205,4 @@ def test_study_given_a_scenario_says_so() -> None:
 
 def test_study_with_a_bad_scheduler_address_is_one_line(tmp_path: Path) -> None:
     err = refused("study", study_file(tmp_path), "--scheduler", "bogus")
-    assert "cannot reach the Dask scheduler at bogus" in err
+    assert "--scheduler 'bogus': expected a Dask scheduler's address, tcp://HOST:PORT" in err
