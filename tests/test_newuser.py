@@ -206,3 +206,40 @@ def test_study_given_a_scenario_says_so() -> None:
 def test_study_with_a_bad_scheduler_address_is_one_line(tmp_path: Path) -> None:
     err = refused("study", study_file(tmp_path), "--scheduler", "bogus")
     assert "--scheduler 'bogus': expected a Dask scheduler's address, tcp://HOST:PORT" in err
+
+
+# -- names and labels of any length are shown clipped; names themselves are bounded --------------
+
+
+@pytest.mark.parametrize("n", [101, 100_000])
+def test_a_name_longer_than_100_characters_is_refused(tmp_path: Path, n: int) -> None:
+    import newcomb
+    from newcomb.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=f"has {n} characters; at most 100"):
+        newcomb.Scenario(
+            name="long",
+            actions=["a", "b"],
+            variables=[newcomb.Chance(name="x" * n, outcomes={"h": "1/2", "t": "1/2"})],
+            utility="1",
+        )
+    f = tmp_path / "long.yaml"
+    f.write_text(
+        f"newcomb: 1\nname: long\nparameters: {{{'p' * 101}: 1}}\nactions: [a, b]\n"
+        "variables: {}\nutility: 1\n"
+    )
+    err = refused("check", str(f))
+    assert "parameters." in err and "has 101 characters; at most 100" in err
+    assert len(err) < 400  # the name itself is clipped in the message
+
+
+def test_a_name_of_100_characters_is_fine() -> None:
+    import newcomb
+
+    s = newcomb.Scenario(
+        name="long",
+        actions=["a", "b"],
+        variables=[newcomb.Chance(name="x" * 100, outcomes={"h": "1/2", "t": "1/2"})],
+        utility="1",
+    )
+    assert newcomb.analyse(s).theories[0].policies
