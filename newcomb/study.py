@@ -470,9 +470,7 @@ def _simulate_rows(
     from .report import exact
     from .simulate import simulate
 
-    result = simulate(
-        scenario, theories, episodes=task.episodes, seed=task.seed, limits=limits
-    )
+    result = simulate(scenario, theories, episodes=task.episodes, seed=task.seed, limits=limits)
     for t in result.theories:
         yield {
             **base,

@@ -3,6 +3,7 @@ line naming the option (or the file and key) and exit 2, the same way in every c
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -50,7 +51,7 @@ PARAMETER_OPTIONS = [
 @pytest.mark.parametrize("args", PARAMETER_OPTIONS, ids=lambda a: " ".join(a[:1] + a[2:]))
 def test_an_unknown_parameter_names_the_option_once(args: tuple[str, ...]) -> None:
     err = refused(*args)
-    option = next(a for a, b in zip(args, args[1:]) if b.startswith("z"))
+    option = next(a for a, b in itertools.pairwise(args) if b.startswith("z"))
     assert f"{option} z" in err
     assert "no parameter named 'z' (parameters: q)" in err
     assert err.count("(") == 1, err  # no second bracket such as "(with --set z=1)"
