@@ -380,6 +380,13 @@ def _setup(
     return _Run(overrides, paradox, theories, limits)
 
 
+def _with_file(doc: dict[str, Any], file: str) -> dict[str, Any]:
+    """A command's JSON with ``file`` after ``schema_version`` and ``command``, as in every
+    command's JSON about one scenario file."""
+    head = {k: doc[k] for k in ("schema_version", "command") if k in doc}
+    return {**head, "file": file, **{k: v for k, v in doc.items() if k not in head}}
+
+
 def _json_text(doc: Any) -> str:
     """Every command's JSON: indented by two spaces, UTF-8, newline-terminated."""
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -613,7 +620,7 @@ def sweep(
         raise typer.Exit(EXIT_ERROR) from None
     if plot is not None:
         _plot("sweep", result, plot)
-    text = _json_text(sweep_json(result)) if as_json else sweep_csv(result)
+    text = _json_text(_with_file(sweep_json(result), name)) if as_json else sweep_csv(result)
     if output is not None:
         _write("--output", output, text)
     else:
@@ -928,7 +935,7 @@ def phase(
     if plot is not None:
         _plot("phase", result, plot)
     if as_json:
-        _print_json(_phase_json(result))
+        _print_json(_with_file(_phase_json(result), name))
         raise typer.Exit(EXIT_OK)
     from rich.table import Table
     from rich.text import Text

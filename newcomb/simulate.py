@@ -158,7 +158,7 @@ class Simulation:
 
     def to_json(self) -> dict[str, Any]:
         """Plain data; the same seed gives the same document, byte for byte."""
-        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "command": "simulate"}
         if self.file is not None:
             out["file"] = self.file
         out["name"] = self.name

@@ -244,3 +244,24 @@ def test_a_name_of_100_characters_is_fine() -> None:
         utility="1",
     )
     assert newcomb.analyse(s).theories[0].policies
+
+
+# -- every command's JSON about one file starts the same way -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("explain", NEWCOMB),
+        ("sweep", NEWCOMB, "--param", "q=0:1:3"),
+        ("simulate", NEWCOMB, "-n", "10"),
+        ("phase", TWO, "--x", "q=0:1:3", "--y", "p=0:1:3"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_json_of_one_file_starts_with_version_command_and_file(args: tuple[str, ...]) -> None:
+    code, out, err = run(*args, "--json")
+    assert code == 0 and err == ""
+    doc = json.loads(out)
+    assert list(doc)[:3] == ["schema_version", "command", "file"]
+    assert (doc["schema_version"], doc["command"], doc["file"]) == (1, args[0], args[1])
