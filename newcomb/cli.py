@@ -367,8 +367,11 @@ def _setup(
             names = [theory_name(t) for t in theories]
             missing = [n for n in only if n not in names]
             if missing:
+                close = [n for n in names if n.lower() == missing[0].lower()]
+                hint = f"; did you mean {shown(close[0])}?" if close else ""
                 raise UsageError(
-                    f"--only {missing[0]!r}: no such theory (available: {', '.join(names)})"
+                    f"--only {shown(missing[0])}: no such theory "
+                    f"(available: {_clip(', '.join(names))}){hint}"
                 )
             theories = [t for t in theories if theory_name(t) in only]
         if min(max_policies, max_worlds, max_mixed) < 1:
@@ -595,9 +598,10 @@ def sweep(
         if t.query is None:
             _fail_line(
                 _err(),
-                f"--theory {theory_name(t)!r}: sweep follows a theory's thresholds through its "
-                "query (condition, intervene or policy), and this one has none; check it at "
-                "single values with check --set",
+                f"--theory {shown(theory_name(t))}: sweep follows a theory's thresholds "
+                "through its query (condition, intervene or policy), and this one has none; "
+                "check it at single values with check --set, or over a grid with newcomb study "
+                "(compute: sweep), which checks it exactly at each point",
             )
             raise typer.Exit(EXIT_ERROR)
     name = str(file)

@@ -36,7 +36,7 @@ from typing import Any
 from .errors import LimitError, ScenarioError, UsageError
 from .model import Scenario
 from .series import leading
-from .theories import Theory, run_theory
+from .theories import Theory, as_theory, run_theory
 from .thresholds import Region, Thresholds, is_mixed, thresholds
 from .world import Limits, Model
 
@@ -202,14 +202,28 @@ def _approx(x: Any) -> Fraction:
 
 def sweep(
     scenario: Scenario,
-    theories: Sequence[Theory],
-    grid: Grid,
+    theories: Sequence[Theory | Any],
+    grid: Grid | str,
     *,
     limits: Limits | None = None,
 ) -> Sweep:
-    """Each theory's policy and value at every grid point (see the module docstring)."""
+    """Each theory's policy and value at every grid point (see the module docstring).
+
+    ``theories`` holds what :func:`newcomb.analyse` accepts (Theory classes or instances,
+    Policies, policy functions; those without a query are left out), ``grid`` a :class:`Grid`
+    or its text, ``"q=0:1:101"``.
+    """
     import numpy as np
     import sympy
+
+    if isinstance(grid, str):
+        grid = parse_grid(grid)
+    if isinstance(theories, str) or not isinstance(theories, Sequence):
+        raise UsageError(
+            f"theories: expected a list of theories, got {type(theories).__name__} "
+            "(e.g. [newcomb.CDT()])"
+        )
+    theories = [t if isinstance(t, Theory) else as_theory(t, _label(t)) for t in theories]
 
     if grid.parameter not in scenario.parameters:
         known = ", ".join(scenario.parameters) or "none"
@@ -261,6 +275,10 @@ def sweep(
                 values[mask] = np.broadcast_to(found, mask.sum())
         columns.append(SweepColumn(theory.name, th, region, values, tuple(formulas)))
     return Sweep(grid, points, tuple(columns), symbolic)
+
+
+def _label(obj: object) -> str:
+    return str(getattr(obj, "__name__", None) or type(obj).__name__)
 
 
 def _points(grid: Grid, np: Any) -> Any:

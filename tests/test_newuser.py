@@ -265,3 +265,59 @@ def test_json_of_one_file_starts_with_version_command_and_file(args: tuple[str, 
     doc = json.loads(out)
     assert list(doc)[:3] == ["schema_version", "command", "file"]
     assert (doc["schema_version"], doc["command"], doc["file"]) == (1, args[0], args[1])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("check", NEWCOMB, "--only", "cdt"), ("explain", NEWCOMB, "--theory", "cdt")],
+    ids=lambda a: a[-2],
+)
+def test_a_theory_name_in_the_wrong_case_is_suggested(args: tuple[str, ...]) -> None:
+    err = refused(*args)
+    assert f"{args[-2]} 'cdt'" in err and err.endswith("did you mean 'CDT'?")
+
+
+# -- the Python API, as a notebook user calls it -------------------------------------------------
+
+
+def test_analyse_given_a_path_says_to_load_it() -> None:
+    import newcomb
+
+    with pytest.raises(newcomb.UsageError, match=r"expected a Scenario, got str \(read a file"):
+        newcomb.analyse(NEWCOMB)  # type: ignore[arg-type]
+    with pytest.raises(newcomb.UsageError, match="expected a Scenario"):
+        newcomb.simulate(NEWCOMB, episodes=10)  # type: ignore[arg-type]
+
+
+def test_simulate_refuses_episodes_that_are_not_whole_numbers() -> None:
+    import newcomb
+
+    s = newcomb.load(NEWCOMB)
+    for bad in ("10", 10.0, True):
+        with pytest.raises(newcomb.UsageError, match="episodes: expected a whole number"):
+            newcomb.simulate(s, episodes=bad)  # type: ignore[arg-type]
+
+
+def test_a_simulation_reads_in_one_line() -> None:
+    import newcomb
+
+    sim = newcomb.simulate(newcomb.load(NEWCOMB), episodes=1000, seed=1)
+    text = repr(sim)
+    assert "\n" not in text and len(text) < 300
+    assert text.startswith('Simulation("Newcomb\'s problem", 1000 episodes, seed 1: CDT: mean ')
+    for t in sim.theories:
+        assert f"{t.theory}: mean {t.mean:.7g} (exact {t.exact}" in text
+
+
+def test_sweep_takes_what_analyse_takes() -> None:
+    import newcomb
+    from newcomb.sweep import Grid, sweep
+
+    s = newcomb.load(NEWCOMB)
+    by_text = sweep(s, [newcomb.CDT, newcomb.FDT()], "q=0:1:11")
+    by_grid = sweep(s, [newcomb.CDT(), newcomb.FDT()], Grid("q", 0, 1, 11))  # type: ignore[arg-type]
+    assert repr(by_text) == repr(by_grid)
+    assert [c.theory for c in by_text.columns] == ["CDT", "FDT"]
+    assert by_text.columns[1].thresholds.points == by_grid.columns[1].thresholds.points
+    with pytest.raises(newcomb.UsageError, match="expected a list of theories, got CDT"):
+        sweep(s, newcomb.CDT(), "q=0:1:11")  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import UsageError, shown
 from .base import Decision, FixedPolicy, Theory, as_theory, eu_table, run_theory, theory_name
 from .cdt import CDT
 from .edt import EDT
@@ -57,9 +57,11 @@ def load(spec: str) -> Theory:
     if spec in BUILTINS:
         return BUILTINS[spec]()
     if not _SPEC.match(spec):
+        close = [b for b in BUILTINS if b.lower() == spec.strip().lower()]
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UsageError(
-            f"--theory {spec!r}: expected a built-in theory ({', '.join(BUILTINS)}) or "
-            "module:Name, e.g. mytheories:Cautious"
+            f"--theory {shown(spec)}: expected a built-in theory ({', '.join(BUILTINS)}) or "
+            f"module:Name, e.g. mytheories:Cautious{hint}"
         )
     module_name, attr = spec.split(":", 1)
     try:
