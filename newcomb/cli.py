@@ -84,6 +84,8 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
         name = name.strip()
         if not sep or not name:
             raise UsageError(f"--set {shown(item)}: expected NAME=VALUE, e.g. --set p=1/5")
+        if name in out:
+            raise UsageError(f"--set {shown(item)}: {shown(name)} is set twice; keep one --set")
         try:
             out[name] = parse_number(value.strip())
         except ScenarioError as e:
@@ -102,6 +104,15 @@ def _known_parameter(option: str, name: str, scenario: Scenario) -> None:
         hint = f"; did you mean {shown(close[0])}?" if close else ""
         raise UsageError(
             f"{option}: no parameter named {shown(name)} (parameters: {_clip(known)}){hint}"
+        )
+
+
+def _not_set(option: str, spec: str, name: str, run: "_Run") -> None:
+    """Refuse a grid over a parameter that ``--set`` also fixes (one of them would be ignored)."""
+    if name in run.overrides:
+        raise UsageError(
+            f"{option} {spec} and --set {name}={run.overrides[name]} both give {shown(name)}: "
+            "drop one"
         )
 
 
@@ -359,7 +370,11 @@ def _setup(
     try:
         overrides = _parse_sets(set_ or [])
         if paradox is not None and paradox not in PARADOX_RULES:
-            raise UsageError(f"--paradox {paradox!r}: expected one of fail, random, retry")
+            lower = paradox.lower()
+            hint = f"; did you mean {lower!r}?" if lower in PARADOX_RULES else ""
+            raise UsageError(
+                f"--paradox {shown(paradox)}: expected one of fail, random, retry{hint}"
+            )
         theories: list[Theory] = [t() for t in BUILTINS.values()]
         for spec in theory or []:
             theories.append(_load_user_theory(spec))
@@ -612,6 +627,7 @@ def sweep(
         grid = parse_grid(param)
         scenario = run.load(file)
         _known_parameter(f"--param {param}", grid.parameter, scenario)
+        _not_set("--param", param, grid.parameter, run)
         try:
             result = run_sweep(scenario, run.theories, grid, limits=run.limits)
         except ScenarioError as e:
@@ -714,7 +730,8 @@ def graph(
     _writable("--output", output)
     try:
         if fmt not in writers:
-            raise UsageError(f"--format {fmt!r}: expected one of dot, mermaid, svg")
+            hint = f"; did you mean {fmt.lower()!r}?" if fmt.lower() in writers else ""
+            raise UsageError(f"--format {shown(fmt)}: expected one of dot, mermaid, svg{hint}")
         text = writers[fmt](load(file))
     except NewcombError as e:
         _fail_line(_err(), str(e))
@@ -923,6 +940,8 @@ def phase(
         scenario = run.load(file)
         _known_parameter(f"--x {x}", gx.parameter, scenario)
         _known_parameter(f"--y {y}", gy.parameter, scenario)
+        _not_set("--x", x, gx.parameter, run)
+        _not_set("--y", y, gy.parameter, run)
         with _progress(_err(), name, enabled=not as_json) as progress:
             try:
                 result = run_phase(

@@ -321,3 +321,37 @@ def test_sweep_takes_what_analyse_takes() -> None:
     assert by_text.columns[1].thresholds.points == by_grid.columns[1].thresholds.points
     with pytest.raises(newcomb.UsageError, match="expected a list of theories, got CDT"):
         sweep(s, newcomb.CDT(), "q=0:1:11")  # type: ignore[arg-type]
+
+
+# -- an option given two ways is refused, not silently overridden --------------------------------
+
+
+def test_the_same_parameter_set_twice_is_refused() -> None:
+    err = refused("check", NEWCOMB, "--set", "q=1/2", "--set", "q=1/3")
+    assert err == "error: --set 'q=1/3': 'q' is set twice; keep one --set"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("sweep", NEWCOMB, "--param", "q=0:1:3", "--set", "q=1/2"),
+        ("phase", TWO, "--x", "q=0:1:3", "--y", "p=0:1:3", "--set", "p=1/2"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_a_grid_over_a_parameter_that_set_fixes_is_refused(args: tuple[str, ...]) -> None:
+    err = refused(*args)
+    name = args[-1].split("=")[0]
+    assert f"and --set {args[-1]} both give '{name}': drop one" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (("check", NEWCOMB, "--paradox", "RETRY"), "retry"),
+        (("graph", NEWCOMB, "--format", "Mermaid"), "mermaid"),
+    ],
+    ids=lambda a: a[0] if isinstance(a, tuple) else a,
+)
+def test_a_choice_in_the_wrong_case_is_suggested(args: tuple[str, ...], hint: str) -> None:
+    assert refused(*args).endswith(f"did you mean '{hint}'?")
