@@ -107,6 +107,20 @@ def _known_parameter(option: str, name: str, scenario: Scenario) -> None:
         )
 
 
+def _with_queries(run: "_Run", command: str) -> None:
+    """Refuse a ``--theory`` without a query in a command that follows thresholds."""
+    for t in run.theories:
+        if t.query is None:
+            _fail_line(
+                _err(),
+                f"--theory {shown(theory_name(t))}: {command} follows a theory's thresholds "
+                "through its query (condition, intervene or policy), and this one has none; "
+                "check it at single values with check --set, or over a grid with newcomb study "
+                "(compute: sweep), which checks it exactly at each point",
+            )
+            raise typer.Exit(EXIT_ERROR)
+
+
 def _not_set(option: str, spec: str, name: str, run: "_Run") -> None:
     """Refuse a grid over a parameter that ``--set`` also fixes (one of them would be ignored)."""
     if name in run.overrides:
@@ -609,16 +623,7 @@ def sweep(
     from .sweep import sweep as run_sweep
 
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
-    for t in run.theories:
-        if t.query is None:
-            _fail_line(
-                _err(),
-                f"--theory {shown(theory_name(t))}: sweep follows a theory's thresholds "
-                "through its query (condition, intervene or policy), and this one has none; "
-                "check it at single values with check --set, or over a grid with newcomb study "
-                "(compute: sweep), which checks it exactly at each point",
-            )
-            raise typer.Exit(EXIT_ERROR)
+    _with_queries(run, "sweep")
     name = str(file)
     _bound(run, max_table, max_equations)
     _writable("--output", output)  # before the work, not after it
@@ -913,6 +918,7 @@ def phase(
     y: Annotated[str, typer.Option("--y", help="The y grid: NAME=LO:HI:COUNT.", metavar="GRID")],
     set_: SetOpt = None,
     paradox: ParadoxOpt = None,
+    theory: TheoryOpt = None,
     only: OnlyOpt = None,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
@@ -929,8 +935,9 @@ def phase(
     from .phase import phase as run_phase
     from .sweep import parse_grid
 
-    run = _setup(set_, paradox, None, only, max_policies, max_worlds, max_mixed)
+    run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     _bound(run, max_table, max_equations)
+    _with_queries(run, "phase")
     _writable("--plot", plot, PLOT_SUFFIXES)
     name = str(file)
     try:

@@ -355,3 +355,23 @@ def test_a_grid_over_a_parameter_that_set_fixes_is_refused(args: tuple[str, ...]
 )
 def test_a_choice_in_the_wrong_case_is_suggested(args: tuple[str, ...], hint: str) -> None:
     assert refused(*args).endswith(f"did you mean '{hint}'?")
+
+
+def test_phase_takes_theory_like_sweep(tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text(
+        "from newcomb.theories import EDT\n"
+        "class Cautious(EDT):\n"
+        '    """EDT under another name."""\n'
+        '    name = "Cautious"\n'
+        "def always(observation):\n"
+        '    return "one_box"\n'
+    )
+    grid = ("--x", "q=0:1:3", "--y", "p=0:1:3")
+    code, out, err = run("phase", TWO, *grid, "--theory", f"{tmp_path}/mine.py:Cautious", "--json")
+    assert code == 0 and err == ""
+    cols = {t["theory"]: t for t in json.loads(out)["theories"]}
+    assert list(cols) == ["CDT", "EDT", "FDT", "Cautious"]
+    assert cols["Cautious"]["cells"] == cols["EDT"]["cells"]
+    for command, args in (("phase", grid), ("sweep", ("--param", "q=0:1:3"))):
+        err = refused(command, TWO, *args, "--theory", f"{tmp_path}/mine.py:always")
+        assert f"--theory 'always': {command} follows a theory's thresholds" in err
