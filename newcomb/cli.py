@@ -108,15 +108,19 @@ def _known_parameter(option: str, name: str, scenario: Scenario) -> None:
 
 
 def _with_queries(run: "_Run", command: str) -> None:
-    """Refuse a ``--theory`` without a query in a command that follows thresholds."""
+    """Refuse a ``--theory`` without a query in a command that follows thresholds (``sweep``
+    takes a fixed policy, whose value is one formula in the parameter; ``phase`` does not)."""
+    from .theories import FixedPolicy
+
     for t in run.theories:
-        if t.query is None:
+        if t.query is None and not (command == "sweep" and isinstance(t, FixedPolicy)):
+            what = "policy" if isinstance(t, FixedPolicy) else "theory class without a query"
             _fail_line(
                 _err(),
                 f"--theory {shown(theory_name(t))}: {command} follows a theory's thresholds "
-                "through its query (condition, intervene or policy), and this one has none; "
-                "check it at single values with check --set, or over a grid with newcomb study "
-                "(compute: sweep), which checks it exactly at each point",
+                f"through its query (condition, intervene or policy), and this {what} has "
+                "none; check it at single values with check --set, or over a grid with newcomb "
+                "study (compute: sweep), which checks it exactly at each point",
             )
             raise typer.Exit(EXIT_ERROR)
 

@@ -440,7 +440,8 @@ def _sweep_rows(
         yield from _check_rows(scenario, theories, {**base, "compute": "check"}, limits)
         return
     grid = parse_grid(task.sweep)
-    result = sweep(scenario, theories, grid, limits=limits)
+    queried = [t for t in theories if t.query is not None]  # the others: checked at each point
+    result = sweep(scenario, queried, grid, limits=limits)
     unswept = [t for t in theories if t.query is None]  # a fixed policy: checked at each point
     for k in range(grid.count):
         x = grid.point(k)

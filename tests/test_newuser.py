@@ -372,6 +372,81 @@ def test_phase_takes_theory_like_sweep(tmp_path: Path) -> None:
     cols = {t["theory"]: t for t in json.loads(out)["theories"]}
     assert list(cols) == ["CDT", "EDT", "FDT", "Cautious"]
     assert cols["Cautious"]["cells"] == cols["EDT"]["cells"]
-    for command, args in (("phase", grid), ("sweep", ("--param", "q=0:1:3"))):
-        err = refused(command, TWO, *args, "--theory", f"{tmp_path}/mine.py:always")
-        assert f"--theory 'always': {command} follows a theory's thresholds" in err
+    err = refused("phase", TWO, *grid, "--theory", f"{tmp_path}/mine.py:always")
+    assert "--theory 'always': phase follows a theory's thresholds" in err
+    assert "this policy has none" in err
+
+
+def test_sweep_takes_a_policy_and_refuses_a_theory_class_without_a_query(tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text(
+        "from newcomb.theories import Decision, Theory\n"
+        "class Whim(Theory):\n"
+        '    """Picks by the parameter, without a query."""\n'
+        '    name = "Whim"\n'
+        "    def decide(self, model):\n"
+        "        return Decision((((1, 0),),))\n"
+        "def always(observation):\n"
+        '    return "one_box"\n'
+    )
+    code, out, err = run(
+        "sweep",
+        NEWCOMB,
+        "--param",
+        "q=0:1:5",
+        "--theory",
+        f"{tmp_path}/mine.py:always",
+        "--only",
+        "always",
+    )
+    assert (code, err) == (0, "")
+    rows = [line.split(",") for line in out.splitlines()]
+    assert rows[0] == ["q", "always_policy", "always_value", "always_value_of"]
+    # one-boxing gets the million exactly when the predictor is right: 1000000·q
+    assert [float(r[2]) for r in rows[1:]] == [0.0, 250000.0, 500000.0, 750000.0, 1000000.0]
+    err = refused("sweep", NEWCOMB, "--param", "q=0:1:5", "--theory", f"{tmp_path}/mine.py:Whim")
+    assert "--theory 'Whim': sweep follows" in err and "theory class without a query" in err
+
+
+# -- sweep of a fixed policy: its value along the grid, checked point by point -------------------
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("rule", ["fail", "random"])
+def test_a_fixed_policy_swept_agrees_with_analysis_at_each_point(path: Path, rule: str) -> None:
+    import math
+    from fractions import Fraction
+
+    import newcomb
+    from newcomb.series import leading
+    from newcomb.sweep import Grid, sweep
+
+    s = newcomb.load(path).with_paradox(rule)
+    if not s.parameters:
+        pytest.skip("no parameter")
+    name = next(iter(s.parameters))
+    first, last = s.actions[0], s.actions[-1]
+
+    def always_first(observation: dict[str, object]) -> str:
+        return first
+
+    def half(observation: dict[str, object]) -> dict[str, str]:
+        return {first: "1/2", last: "1/2"}
+
+    policies = [always_first, half]
+    grid = Grid(name, Fraction(0), Fraction(1), 5)
+    result = sweep(s, policies, grid)
+    assert [c.theory for c in result.columns] == ["always_first", "half"]
+    for k in range(grid.count):
+        x = grid.point(k)
+        try:
+            report = newcomb.analyse(s.with_parameters(**{name: x}), policies)
+        except newcomb.ScenarioError:
+            assert all(math.isnan(c.values[k]) for c in result.columns), (name, x)
+            continue
+        for col, t in zip(result.columns, report.theories, strict=True):
+            exact = t.policies[0].value
+            exact = None if exact is None else leading(exact)  # its value at ε = 0
+            if exact is None:
+                assert math.isnan(col.values[k]), (col.theory, name, x)
+            else:
+                assert col.values[k] == pytest.approx(float(exact), rel=1e-12), (col.theory, x)
