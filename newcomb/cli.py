@@ -419,7 +419,7 @@ def _setup(
 def _with_file(doc: dict[str, Any], file: str) -> dict[str, Any]:
     """A command's JSON with ``file`` after ``schema_version`` and ``command``, as in every
     command's JSON about one scenario file."""
-    head = {k: doc[k] for k in ("schema_version", "command") if k in doc}
+    head: dict[str, Any] = {k: doc[k] for k in ("schema_version", "command") if k in doc}
     return {**head, "file": file, **{k: v for k, v in doc.items() if k not in head}}
 
 
