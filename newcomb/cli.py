@@ -812,7 +812,8 @@ def simulate(
     _writable("--plot", plot, PLOT_SUFFIXES)
     name = str(file)
     if not 1 <= episodes <= 10**9 or trace < 0:
-        _fail_line(_err(), "--episodes must be 1 to 1000000000 and --trace at least 0")
+        what = "--trace must be at least 0" if trace < 0 else "--episodes must be 1 to 1000000000"
+        _fail_line(_err(), f"{what}, got {trace if trace < 0 else episodes}")
         raise typer.Exit(EXIT_ERROR)
     report = next(iter(run.analyse([file], quiet=as_json)))
     if report is None:

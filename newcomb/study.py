@@ -38,7 +38,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .errors import NewcombError, ScenarioError, UsageError
+from .errors import NewcombError, ScenarioError, UsageError, shown
 from .world import Limits
 
 __all__ = [
@@ -174,6 +174,7 @@ def _fail(message: str, *key: str | int) -> ScenarioError:
 
 
 def _study(path: Path, data: Any) -> Study:
+    from .model import parse_number
     from .sweep import parse_grid
 
     if not isinstance(data, dict):
@@ -197,12 +198,18 @@ def _study(path: Path, data: Any) -> Study:
         except UsageError:
             raise _fail("expected LO:HI:COUNT, e.g. 0:1:101", "grid", name) from None
     overrides = _strings(data.get("set", {}), "set")
+    for name, value in overrides.items():
+        parse_number(value, ("set", name))
+        if name in grid:
+            raise _fail(f"{name!r} is in grid too; give it in one of them", "set", name)
     theories = _theory_specs(base, data.get("theories"))
     compute = data.get("compute", ["check"])
     if isinstance(compute, str):
         compute = [compute]
     if not isinstance(compute, list) or not compute or any(c not in COMPUTE for c in compute):
-        raise _fail(f"expected a list of {', '.join(COMPUTE)}", "compute")
+        bad = next((c for c in compute if c not in COMPUTE), None) if compute else None
+        got = f", got {shown(bad)}" if isinstance(compute, list) and bad is not None else ""
+        raise _fail(f"expected a list of {', '.join(COMPUTE)}{got}", "compute")
     paradox = data.get("paradox")
     if paradox is not None and paradox not in ("fail", "random", "retry"):
         raise _fail("expected fail, random or retry", "paradox")
@@ -255,7 +262,7 @@ def _scenario_paths(base: Path, x: Any) -> tuple[tuple[str, str], ...]:
     if isinstance(x, str):
         x = [x]
     if not isinstance(x, list) or not x:
-        raise _fail("expected a list of scenario files or globs", "scenarios")
+        raise _fail("expected a list of scenario files or globs, at least one", "scenarios")
     out: dict[str, str] = {}
     for i, item in enumerate(x):
         if not isinstance(item, str) or not item:
@@ -314,6 +321,7 @@ def _with_tasks(study: Study) -> Study:
 
     tasks: list[Task] = []
     used: dict[str, None] = {}
+    fixed: dict[str, None] = {}  # the set: names some scenario has
     rows = 0
     for shown, full in study.scenarios:
         try:
@@ -322,6 +330,7 @@ def _with_tasks(study: Study) -> Study:
             raise ScenarioError(str(e.located(file=shown)), ("scenarios",)) from None
         names = [n for n in study.grid if n in scenario.parameters]
         used.update(dict.fromkeys(names))
+        fixed.update(dict.fromkeys(n for n in study.overrides if n in scenario.parameters))
         axes = {n: parse_grid(f"{n}={study.grid[n]}") for n in names}
         for compute in study.compute:
             swept = names[-1] if compute == "sweep" and names else None
@@ -354,6 +363,9 @@ def _with_tasks(study: Study) -> Study:
     unused = [n for n in study.grid if n not in used]
     if unused:
         raise _fail("no scenario of the study has this parameter", "grid", unused[0])
+    unset = [n for n in study.overrides if n not in fixed]
+    if unset:
+        raise _fail("no scenario of the study has this parameter", "set", unset[0])
     return replace(study, tasks=tuple(tasks), parameters=tuple(used))
 
 

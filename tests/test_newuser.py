@@ -450,3 +450,27 @@ def test_a_fixed_policy_swept_agrees_with_analysis_at_each_point(path: Path, rul
                 assert math.isnan(col.values[k]), (col.theory, name, x)
             else:
                 assert col.values[k] == pytest.approx(float(exact), rel=1e-12), (col.theory, x)
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("set: {q: abc}\n", "s.yaml:4:10: set.q: expected an exact number"),
+        ("set: {z: 1}\n", "s.yaml:4:10: set.z: no scenario of the study has this parameter"),
+        ("set: {q: 1/2}\n", "s.yaml:4:10: set.q: 'q' is in grid too; give it in one of them"),
+        ("compute: [chek]\n", "compute: expected a list of check, sweep, simulate, got 'chek'"),
+    ],
+    ids=["set-not-a-number", "set-unknown", "set-and-grid", "compute-typo"],
+)
+def test_study_file_mistakes_are_caught_before_any_task(
+    tmp_path: Path, extra: str, expected: str
+) -> None:
+    assert expected in refused("study", study_file(tmp_path, extra))
+
+
+def test_study_with_no_scenarios_says_it_needs_one(tmp_path: Path) -> None:
+    f = tmp_path / "s.yaml"
+    f.write_text("study: 1\nscenarios: []\n")
+    assert "scenarios: expected a list of scenario files or globs, at least one" in refused(
+        "study", str(f)
+    )
