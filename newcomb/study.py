@@ -38,7 +38,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .errors import NewcombError, ScenarioError, UsageError, shown
+from .errors import NewcombError, ScenarioError, UsageError
+from .errors import shown as _shown
 from .world import Limits
 
 __all__ = [
@@ -208,7 +209,7 @@ def _study(path: Path, data: Any) -> Study:
         compute = [compute]
     if not isinstance(compute, list) or not compute or any(c not in COMPUTE for c in compute):
         bad = next((c for c in compute if c not in COMPUTE), None) if compute else None
-        got = f", got {shown(bad)}" if isinstance(compute, list) and bad is not None else ""
+        got = f", got {_shown(bad)}" if isinstance(compute, list) and bad is not None else ""
         raise _fail(f"expected a list of {', '.join(COMPUTE)}{got}", "compute")
     paradox = data.get("paradox")
     if paradox is not None and paradox not in ("fail", "random", "retry"):
