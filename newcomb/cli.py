@@ -1,4 +1,5 @@
-"""The command line: ``newcomb check``, ``newcomb compare`` and ``newcomb explain``.
+"""The command line: ``newcomb check``, ``compare``, ``explain``, ``sweep``, ``simulate``,
+``phase``, ``study``, ``graph`` and ``schema``.
 
 A thin typer app over :func:`newcomb.report.analyse` and :mod:`newcomb.render`. Exit codes:
 0 when every theory's policy is consistent, 1 when a paradox was found, 2 for a bad file, bad
@@ -954,7 +955,7 @@ def phase(
         _known_parameter(f"--y {y}", gy.parameter, scenario)
         _not_set("--x", x, gx.parameter, run)
         _not_set("--y", y, gy.parameter, run)
-        with _progress(_err(), name, enabled=not as_json) as progress:
+        with _progress(_err(), name, enabled=not as_json, doing="grid rows") as progress:
             try:
                 result = run_phase(
                     scenario, run.theories, gx, gy, limits=run.limits, progress=progress
