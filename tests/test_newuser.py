@@ -474,3 +474,12 @@ def test_study_with_no_scenarios_says_it_needs_one(tmp_path: Path) -> None:
     assert "scenarios: expected a list of scenario files or globs, at least one" in refused(
         "study", str(f)
     )
+
+
+def test_a_study_file_s_yaml_mistakes_read_like_a_scenario_s(tmp_path: Path) -> None:
+    for name, text in (("s.yaml", "study: 1\n\tscenarios: [a]\n"), ("n.yaml", "[" * 2000)):
+        f = tmp_path / name
+        f.write_text(text)
+        study, check = refused("study", str(f)), refused("check", str(f))
+        assert study == check, (study, check)  # the same line and column, the same words
+        assert f"{f}:" in study and "malformed YAML" in study and "<unicode string>" not in study
