@@ -638,10 +638,12 @@ def sweep(
         scenario = run.load(file)
         _known_parameter(f"--param {param}", grid.parameter, scenario)
         _not_set("--param", param, grid.parameter, run)
-        try:
-            result = run_sweep(scenario, run.theories, grid, limits=run.limits)
-        except ScenarioError as e:
-            raise locate(scenario, e) from None
+        # no counts to report: the bar only pulses while the thresholds are solved
+        with _progress(_err(), name, enabled=not as_json, doing="solving thresholds"):
+            try:
+                result = run_sweep(scenario, run.theories, grid, limits=run.limits)
+            except ScenarioError as e:
+                raise locate(scenario, e) from None
     except ScenarioError as e:
         _fail_line(_err(), str(e.located(file=name)))
         raise typer.Exit(EXIT_ERROR) from None

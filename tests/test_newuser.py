@@ -483,3 +483,19 @@ def test_a_study_file_s_yaml_mistakes_read_like_a_scenario_s(tmp_path: Path) -> 
         study, check = refused("study", str(f)), refused("check", str(f))
         assert study == check, (study, check)  # the same line and column, the same words
         assert f"{f}:" in study and "malformed YAML" in study and "<unicode string>" not in study
+
+
+def test_sweep_draws_its_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newcomb import cli
+
+    seen: list[tuple[str, bool]] = []
+    real = cli._progress
+
+    def spy(err: object, name: str, *, enabled: bool = True, doing: str = "") -> object:
+        seen.append((doing, enabled))
+        return real(err, name, enabled=enabled, doing=doing)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "_progress", spy)
+    assert run("sweep", NEWCOMB, "--param", "q=0:1:3")[0] == 0
+    assert run("sweep", NEWCOMB, "--param", "q=0:1:3", "--json")[0] == 0
+    assert seen == [("solving thresholds", True), ("solving thresholds", False)]
