@@ -336,7 +336,7 @@ class _Run:
         _fail_line(err, message)
         self.code = EXIT_ERROR
         if errors is not None:
-            errors.append({"schema_version": 1, "file": name, "error": message})
+            errors.append({"schema_version": 1, "file": name, "error": _clip_message(message)})
 
 
 @contextmanager

@@ -499,3 +499,30 @@ def test_sweep_draws_its_progress_bar_on_a_terminal_only(monkeypatch: pytest.Mon
     assert run("sweep", NEWCOMB, "--param", "q=0:1:3")[0] == 0
     assert run("sweep", NEWCOMB, "--param", "q=0:1:3", "--json")[0] == 0
     assert seen == [("solving thresholds", True), ("solving thresholds", False)]
+
+
+@pytest.mark.parametrize(
+    "utility",
+    ["1e4400 * (action == 'a')", "q * 10**4400", "1e4000 * 1e4000 * (action == 'a')"],
+)
+def test_check_json_error_object_is_the_stderr_line(tmp_path: Path, utility: str) -> None:
+    f = tmp_path / "big.yaml"
+    f.write_text(
+        "newcomb: 1\nname: x\nparameters: {q: 1/2}\nactions: [a, b]\nvariables: {}\n"
+        f"utility: {utility}\n"
+    )
+    code, out, err = run("check", str(f), "--json")
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert json.loads(out) == {"schema_version": 1, "file": str(f), "error": err[7:].strip()}
+
+
+def test_check_json_error_object_is_clipped_like_the_stderr_line(tmp_path: Path) -> None:
+    f = tmp_path / "long.yaml"
+    label = "x" * 5000
+    f.write_text(
+        "newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n"
+        f"  c: {{chance: {{h: 1/2, t: 1/2}}}}\nutility: \"c == '{label}'\"\n"
+    )
+    code, out, err = run("check", str(f), "--json")
+    assert code == 2 and len(err) < 2100
+    assert json.loads(out)["error"] == err[7:].strip()
