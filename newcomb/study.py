@@ -307,6 +307,14 @@ def _theory_specs(base: Path, x: Any) -> tuple[str, ...]:
                 "theories",
                 i,
             )
+        if spec not in BUILTINS:  # import it now: a mistake stops the study before any task
+            try:
+                _load_theory(spec, str(base.resolve()))
+            except UsageError as e:
+                message = str(e)
+                if message.startswith("--theory "):  # the CLI's words, not the file's
+                    message = message.partition(": ")[2] or message
+                raise _fail(message, "theories", i) from None
         out.append(spec)
     if len(set(out)) != len(out):
         raise _fail("a theory is named twice", "theories")

@@ -526,3 +526,14 @@ def test_check_json_error_object_is_clipped_like_the_stderr_line(tmp_path: Path)
     code, out, err = run("check", str(f), "--json")
     assert code == 2 and len(err) < 2100
     assert json.loads(out)["error"] == err[7:].strip()
+
+
+def test_a_study_s_theory_that_cannot_load_is_named_by_its_key(tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text("def always(observation):\n    return 'one_box'\n")
+    err = refused("study", study_file(tmp_path, "theories: [CDT, mine.py:nosuch]\n"))
+    assert "s.yaml:4:" in err and "theories[1]: " in err and "has no attribute 'nosuch'" in err
+    assert "--theory" not in err
+    err = refused("study", study_file(tmp_path, "theories: [nosuchmodule:X]\n"))
+    assert "theories[0]: cannot import 'nosuchmodule'" in err
+    code, out, _ = run("study", study_file(tmp_path, "theories: [mine.py:always]\n"), "-j", "1")
+    assert code == 0 and out.count(",always,one_box,") == 3
