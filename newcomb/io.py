@@ -288,6 +288,8 @@ def _parse(text: str, file: str) -> tuple[Any, _Reader]:
         msg = _tab_problem(text, mark) or "malformed YAML: " + (
             " ".join(x for x in (e.context, e.problem) if x) or "the parser stopped here"
         )
+        if mark is not None and mark.column > 1024:  # YAML's limit on an implicit key
+            msg += " (a YAML key written KEY: VALUE may have at most 1024 characters)"
         raise ScenarioError(
             msg,
             file=file,

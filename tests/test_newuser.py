@@ -537,3 +537,12 @@ def test_a_study_s_theory_that_cannot_load_is_named_by_its_key(tmp_path: Path) -
     assert "theories[0]: cannot import 'nosuchmodule'" in err
     code, out, _ = run("study", study_file(tmp_path, "theories: [mine.py:always]\n"), "-j", "1")
     assert code == 0 and out.count(",always,one_box,") == 3
+
+
+def test_a_key_past_yaml_s_1024_characters_says_so(tmp_path: Path) -> None:
+    f = tmp_path / "long.yaml"
+    f.write_text(f"newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n  {'x' * 2000}: 1\n")
+    err = refused("check", str(f))
+    assert "malformed YAML" in err and "at most 1024 characters" in err
+    f.write_text(f"newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n  {'x' * 1000}: 1\n")
+    assert "at most 1024" not in refused("check", str(f))  # within the limit: our own message
