@@ -546,3 +546,29 @@ def test_a_key_past_yaml_s_1024_characters_says_so(tmp_path: Path) -> None:
     assert "malformed YAML" in err and "at most 1024 characters" in err
     f.write_text(f"newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n  {'x' * 1000}: 1\n")
     assert "at most 1024" not in refused("check", str(f))  # within the limit: our own message
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("two", "a policy function must take one argument"),
+        ("X", "expected a Theory subclass, a Policy or a function of the observation, got int"),
+        ("T", "the class T is not a newcomb.Theory subclass"),
+    ],
+)
+def test_a_theory_spec_that_is_not_one_names_the_option(
+    tmp_path: Path, name: str, expected: str
+) -> None:
+    f = tmp_path / "misc.py"
+    f.write_text("def two(a, b):\n    return 'one_box'\nX = 3\nclass T:\n    pass\n")
+    err = refused("check", NEWCOMB, "--theory", f"{f}:{name}")
+    assert err.startswith(f"error: --theory '{f}:{name}': {expected}"), err
+
+
+def test_a_theory_file_without_a_name_says_what_to_add(tmp_path: Path) -> None:
+    f = tmp_path / "mine.py"
+    f.write_text("def mirror(observation):\n    return 'one_box'\n")
+    err = refused("check", NEWCOMB, "--theory", str(f))
+    assert err == f"error: --theory '{f}': expected file.py:NAME, the function or class to run " + (
+        f"(e.g. '{f}:mirror')"
+    )
