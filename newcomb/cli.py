@@ -1,4 +1,5 @@
-"""The command line: ``newcomb check``, ``newcomb compare`` and ``newcomb explain``.
+"""The command line: ``newcomb check``, ``compare``, ``explain``, ``sweep``, ``simulate``,
+``phase``, ``study``, ``graph`` and ``schema``.
 
 A thin typer app over :func:`newcomb.report.analyse` and :mod:`newcomb.render`. Exit codes:
 0 when every theory's policy is consistent, 1 when a paradox was found, 2 for a bad file, bad
@@ -7,6 +8,7 @@ usage or a problem past a bound (one line on stderr, never a traceback).
 
 # No ``from __future__ import annotations`` here: typer reads the commands' annotations at
 # every start, and as strings they would be evaluated (about 10 ms of the cold start).
+import difflib
 import json
 import os
 import re
@@ -22,6 +24,7 @@ from rich.console import Console
 
 from . import __version__
 from .errors import LimitError, NewcombError, ScenarioError, UsageError, shown
+from .errors import clip as _clip
 from .io import load, locate
 from .model import PARADOX_RULES, Scenario, parse_number
 from .report import ScenarioReport, analyse
@@ -82,11 +85,83 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
         name = name.strip()
         if not sep or not name:
             raise UsageError(f"--set {shown(item)}: expected NAME=VALUE, e.g. --set p=1/5")
+        if name in out:
+            raise UsageError(f"--set {shown(item)}: {shown(name)} is set twice; keep one --set")
         try:
             out[name] = parse_number(value.strip())
         except ScenarioError as e:
             raise UsageError(f"--set {shown(item)}: {e.message}") from None
     return out
+
+
+def _known_parameter(option: str, name: str, scenario: Scenario) -> None:
+    """Refuse an option (``--set``, ``--param``, ``--x``, ``--y``, ``--symbolic``) that names
+    a parameter the scenario does not have, naming the option rather than the file's key."""
+    if name not in scenario.parameters:
+        known = ", ".join(scenario.parameters) or "none"
+        params = list(scenario.parameters)
+        close = [p for p in params if p.lower() == name.lower()]
+        close = close or difflib.get_close_matches(name, params, n=1)
+        hint = f"; did you mean {shown(close[0])}?" if close else ""
+        raise UsageError(
+            f"{option}: no parameter named {shown(name)} (parameters: {_clip(known)}){hint}"
+        )
+
+
+def _with_queries(run: "_Run", command: str) -> None:
+    """Refuse a ``--theory`` without a query in a command that follows thresholds (``sweep``
+    takes a fixed policy, whose value is one formula in the parameter; ``phase`` does not)."""
+    from .theories import FixedPolicy
+
+    for t in run.theories:
+        if t.query is None and not (command == "sweep" and isinstance(t, FixedPolicy)):
+            what = "policy" if isinstance(t, FixedPolicy) else "theory class without a query"
+            _fail_line(
+                _err(),
+                f"--theory {shown(theory_name(t))}: {command} follows a theory's thresholds "
+                f"through its query (condition, intervene or policy), and this {what} has "
+                "none; check it at single values with check --set, or over a grid with newcomb "
+                "study (compute: sweep), which checks it exactly at each point",
+            )
+            raise typer.Exit(EXIT_ERROR)
+
+
+def _not_set(option: str, spec: str, name: str, run: "_Run") -> None:
+    """Refuse a grid over a parameter that ``--set`` also fixes (one of them would be ignored)."""
+    if name in run.overrides:
+        raise UsageError(
+            f"{option} {spec} and --set {name}={run.overrides[name]} both give {shown(name)}: "
+            "drop one"
+        )
+
+
+def _writable(option: str, path: Path | None, suffixes: tuple[str, ...] = ()) -> None:
+    """Refuse an output path before the work rather than after it: its folder must exist and,
+    when ``suffixes`` are given, its suffix must be one of them (one line, exit 2)."""
+    if path is None:
+        return
+    message = None
+    if suffixes and path.suffix.lower() not in suffixes:
+        message = f"expected a file ending {', '.join(suffixes[:-1])} or {suffixes[-1]}"
+    elif not path.parent.is_dir():
+        message = f"no such directory {shown(str(path.parent))}"
+    elif path.is_dir():
+        message = "is a directory; expected a file name"
+    if message is not None:
+        _fail_line(_err(), f"{option} {shown(str(path))}: {message}")
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _write(option: str, path: Path, text: str) -> None:
+    """Write an output file; an OS error (permissions, a full disk) is one line and exit 2."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        _fail_line(_err(), f"{option} {shown(str(path))}: {e.strerror or e}")
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def _load_user_theory(spec: str) -> Theory:
@@ -187,6 +262,8 @@ class _Run:
     def load(self, path: Path) -> Scenario:
         """Read a scenario file and apply ``--set`` and ``--paradox``."""
         scenario = load(path)
+        for k, v in self.overrides.items():
+            _known_parameter(f"--set {k}={v}", k, scenario)
         if self.overrides:
             try:
                 scenario = scenario.with_parameters(**self.overrides)
@@ -214,6 +291,17 @@ class _Run:
             name = str(path)
             try:
                 scenario = self.load(path)
+            except ScenarioError as e:  # the file itself, before --set applies to anything
+                self._fail(err, str(e.located(file=name)), name, errors)
+                yield None
+                continue
+            except UsageError as e:
+                self._fail(err, f"{name}: {e}", name, errors)
+                yield None
+                continue
+            try:
+                for symbol in symbols:
+                    _known_parameter(f"--symbolic {symbol}", symbol, scenario)
                 with _progress(err, name, enabled=not quiet) as progress:
                     report = analyse(
                         scenario,
@@ -248,7 +336,7 @@ class _Run:
         _fail_line(err, message)
         self.code = EXIT_ERROR
         if errors is not None:
-            errors.append({"schema_version": 1, "file": name, "error": message})
+            errors.append({"schema_version": 1, "file": name, "error": _clip_message(message)})
 
 
 @contextmanager
@@ -301,7 +389,11 @@ def _setup(
     try:
         overrides = _parse_sets(set_ or [])
         if paradox is not None and paradox not in PARADOX_RULES:
-            raise UsageError(f"--paradox {paradox!r}: expected one of fail, random, retry")
+            lower = paradox.lower()
+            hint = f"; did you mean {lower!r}?" if lower in PARADOX_RULES else ""
+            raise UsageError(
+                f"--paradox {shown(paradox)}: expected one of fail, random, retry{hint}"
+            )
         theories: list[Theory] = [t() for t in BUILTINS.values()]
         for spec in theory or []:
             theories.append(_load_user_theory(spec))
@@ -309,8 +401,11 @@ def _setup(
             names = [theory_name(t) for t in theories]
             missing = [n for n in only if n not in names]
             if missing:
+                close = [n for n in names if n.lower() == missing[0].lower()]
+                hint = f"; did you mean {shown(close[0])}?" if close else ""
                 raise UsageError(
-                    f"--only {missing[0]!r}: no such theory (available: {', '.join(names)})"
+                    f"--only {shown(missing[0])}: no such theory "
+                    f"(available: {_clip(', '.join(names))}){hint}"
                 )
             theories = [t for t in theories if theory_name(t) in only]
         if min(max_policies, max_worlds, max_mixed) < 1:
@@ -320,6 +415,13 @@ def _setup(
         _fail_line(_err(), str(e))
         raise typer.Exit(EXIT_ERROR) from None
     return _Run(overrides, paradox, theories, limits)
+
+
+def _with_file(doc: dict[str, Any], file: str) -> dict[str, Any]:
+    """A command's JSON with ``file`` after ``schema_version`` and ``command``, as in every
+    command's JSON about one scenario file."""
+    head: dict[str, Any] = {k: doc[k] for k in ("schema_version", "command") if k in doc}
+    return {**head, "file": file, **{k: v for k, v in doc.items() if k not in head}}
 
 
 def _json_text(doc: Any) -> str:
@@ -379,7 +481,7 @@ def check(
             out.print()
     if as_json and len(files) > 1:
         _print_json(results)
-    elif as_json and results and "error" not in results[0]:
+    elif as_json and results:  # one FILE: its object, or its error object
         _print_json(results[0])
     raise typer.Exit(run.code)
 
@@ -445,9 +547,12 @@ def explain(
     max_equations: MaxEquationsOpt = Limits.max_equations,
     exhaustive: ExhaustiveOpt = False,
 ) -> None:
-    """Show a theory's reasoning: each act's expected utility at each observation, the worlds
-    behind it, why the chosen act wins, and the cycle behind each paradox. A theory without a
-    query (a policy, a function) gets its policy, value and consistency instead."""
+    """Show a theory's reasoning: expected utilities, the worlds behind them, each paradox.
+
+    Each act's expected utility at each observation, the worlds behind it, why the chosen act
+    wins, and the cycle behind each paradox. A theory without a query (a policy, a function)
+    gets its policy, value and consistency instead.
+    """
     from rich.text import Text
 
     from .explain import explain as explain_policy
@@ -514,34 +619,31 @@ def sweep(
     max_table: MaxTableOpt = Limits.max_table,
     max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
-    """Each theory's policy and value at every point of a parameter grid (CSV, or --json):
-    solved symbolically once, split at the exact thresholds, evaluated as compiled numpy."""
+    """Each theory's policy and value at every point of a parameter grid (CSV, or --json).
+
+    Solved symbolically once, split at the exact thresholds, evaluated as compiled numpy.
+    """
     from .render import sweep_csv, sweep_json
     from .sweep import parse_grid
     from .sweep import sweep as run_sweep
 
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
-    for t in run.theories:
-        if t.query is None:
-            _fail_line(
-                _err(),
-                f"--theory {theory_name(t)!r}: sweep follows a theory's thresholds through its "
-                "query (condition, intervene or policy), and this one has none; check it at "
-                "single values with check --set",
-            )
-            raise typer.Exit(EXIT_ERROR)
+    _with_queries(run, "sweep")
     name = str(file)
     _bound(run, max_table, max_equations)
-    if output is not None and not output.parent.is_dir():  # before the work, not after it
-        _fail_line(_err(), f"--output {str(output)!r}: no such directory {str(output.parent)!r}")
-        raise typer.Exit(EXIT_ERROR)
+    _writable("--output", output)  # before the work, not after it
+    _writable("--plot", plot, PLOT_SUFFIXES)
     try:
         grid = parse_grid(param)
         scenario = run.load(file)
-        try:
-            result = run_sweep(scenario, run.theories, grid, limits=run.limits)
-        except ScenarioError as e:
-            raise locate(scenario, e) from None
+        _known_parameter(f"--param {param}", grid.parameter, scenario)
+        _not_set("--param", param, grid.parameter, run)
+        # no counts to report: the bar only pulses while the thresholds are solved
+        with _progress(_err(), name, enabled=not as_json, doing="solving thresholds"):
+            try:
+                result = run_sweep(scenario, run.theories, grid, limits=run.limits)
+            except ScenarioError as e:
+                raise locate(scenario, e) from None
     except ScenarioError as e:
         _fail_line(_err(), str(e.located(file=name)))
         raise typer.Exit(EXIT_ERROR) from None
@@ -550,13 +652,9 @@ def sweep(
         raise typer.Exit(EXIT_ERROR) from None
     if plot is not None:
         _plot("sweep", result, plot)
-    text = _json_text(sweep_json(result)) if as_json else sweep_csv(result)
+    text = _json_text(_with_file(sweep_json(result), name)) if as_json else sweep_csv(result)
     if output is not None:
-        try:
-            output.write_text(text)
-        except OSError as e:
-            _fail_line(_err(), f"--output {str(output)!r}: {e.strerror or e}")
-            raise typer.Exit(EXIT_ERROR) from None
+        _write("--output", output, text)
     else:
         sys.stdout.write(text)
     raise typer.Exit(EXIT_OK)
@@ -581,16 +679,31 @@ def study(
             "--scheduler", help="Run on a Dask cluster: tcp://HOST:PORT.", metavar="ADDRESS"
         ),
     ] = None,
+    max_policies: MaxPoliciesOpt = Limits.max_policies,
+    max_worlds: MaxWorldsOpt = Limits.max_worlds,
+    max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
-    """Many scenarios × parameter grids × theories → one tidy table (CSV, and Parquet when
-    pyarrow is installed), on local processes or a Dask cluster."""
-    from .study import load_study, run_study, write_figures, write_outputs
+    """Many scenarios × parameter grids × theories → one tidy table, from a study file.
 
+    CSV, and Parquet when pyarrow is installed; on local processes or a Dask cluster.
+    """
+    from .study import load_study, run_study, with_limits, write_figures, write_outputs
+
+    run = _setup(None, None, None, None, max_policies, max_worlds, max_mixed)
+    _bound(run, max_table, max_equations)
+    _writable("--output", output)
     err = _err()
     try:
         if jobs is not None and jobs < 1:
             raise UsageError("--jobs must be at least 1")
-        plan = load_study(file)
+        if scheduler is not None and not re.fullmatch(r"([a-z]+://)?\S+:\d+/?", scheduler):
+            raise UsageError(
+                f"--scheduler {shown(scheduler)}: expected a Dask scheduler's address, "
+                "tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786)"
+            )
+        plan = with_limits(load_study(file), run.limits)
         with _progress(err, str(file), doing="tasks") as progress:
             result = run_study(plan, jobs=jobs, scheduler=scheduler, progress=progress)
         target = str(output) if output is not None else plan.output
@@ -630,15 +743,17 @@ def graph(
     from .graph import to_dot, to_mermaid, to_svg
 
     writers = {"dot": to_dot, "mermaid": to_mermaid, "svg": to_svg}
+    _writable("--output", output)
     try:
         if fmt not in writers:
-            raise UsageError(f"--format {fmt!r}: expected one of dot, mermaid, svg")
+            hint = f"; did you mean {fmt.lower()!r}?" if fmt.lower() in writers else ""
+            raise UsageError(f"--format {shown(fmt)}: expected one of dot, mermaid, svg{hint}")
         text = writers[fmt](load(file))
     except NewcombError as e:
         _fail_line(_err(), str(e))
         raise typer.Exit(EXIT_ERROR) from None
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        _write("--output", output, text)
     else:
         sys.stdout.write(text)
     raise typer.Exit(EXIT_OK)
@@ -689,15 +804,23 @@ def simulate(
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
-    """Play episodes of each theory's policy against the scenario: the mean payoff, its
-    standard error and 99% interval beside the exact value (flagged when outside)."""
+    """Play each theory's policy out: the mean payoff and its 99% interval beside the exact value.
+
+    Episodes drawn from the world model; the mean payoff, its standard error and 99% interval
+    beside the exact value (flagged when outside).
+    """
     from .simulate import simulate as run_simulation
 
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    _bound(run, max_table, max_equations)
+    _writable("--plot", plot, PLOT_SUFFIXES)
     name = str(file)
     if not 1 <= episodes <= 10**9 or trace < 0:
-        _fail_line(_err(), "--episodes must be 1 to 1000000000 and --trace at least 0")
+        what = "--trace must be at least 0" if trace < 0 else "--episodes must be 1 to 1000000000"
+        _fail_line(_err(), f"{what}, got {trace if trace < 0 else episodes}")
         raise typer.Exit(EXIT_ERROR)
     report = next(iter(run.analyse([file], quiet=as_json)))
     if report is None:
@@ -807,26 +930,38 @@ def phase(
     y: Annotated[str, typer.Option("--y", help="The y grid: NAME=LO:HI:COUNT.", metavar="GRID")],
     set_: SetOpt = None,
     paradox: ParadoxOpt = None,
+    theory: TheoryOpt = None,
     only: OnlyOpt = None,
     as_json: JsonOpt = False,
     plot: PlotOpt = None,
     max_policies: MaxPoliciesOpt = Limits.max_policies,
     max_worlds: MaxWorldsOpt = Limits.max_worlds,
     max_mixed: MaxMixedOpt = Limits.max_mixed,
+    max_table: MaxTableOpt = Limits.max_table,
+    max_equations: MaxEquationsOpt = Limits.max_equations,
 ) -> None:
-    """Each theory's verdict over a grid of two parameters, with the exact boundary points
-    (a threshold search per grid row, and per column a boundary crosses)."""
+    """Each theory's verdict over a grid of two parameters, with the exact boundary points.
+
+    A threshold search per grid row, and per column a boundary crosses.
+    """
     from .phase import phase as run_phase
     from .sweep import parse_grid
 
-    run = _setup(set_, paradox, None, only, max_policies, max_worlds, max_mixed)
+    run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
+    _bound(run, max_table, max_equations)
+    _with_queries(run, "phase")
+    _writable("--plot", plot, PLOT_SUFFIXES)
     name = str(file)
     try:
         gx, gy = _grid("--x", x, parse_grid), _grid("--y", y, parse_grid)
         if gx.count * gy.count > 4_000_000:
             raise UsageError("--x and --y: at most 4000000 cells")
         scenario = run.load(file)
-        with _progress(_err(), name, enabled=not as_json) as progress:
+        _known_parameter(f"--x {x}", gx.parameter, scenario)
+        _known_parameter(f"--y {y}", gy.parameter, scenario)
+        _not_set("--x", x, gx.parameter, run)
+        _not_set("--y", y, gy.parameter, run)
+        with _progress(_err(), name, enabled=not as_json, doing="grid rows") as progress:
             try:
                 result = run_phase(
                     scenario, run.theories, gx, gy, limits=run.limits, progress=progress
@@ -842,7 +977,7 @@ def phase(
     if plot is not None:
         _plot("phase", result, plot)
     if as_json:
-        _print_json(_phase_json(result))
+        _print_json(_with_file(_phase_json(result), name))
         raise typer.Exit(EXIT_OK)
     from rich.table import Table
     from rich.text import Text

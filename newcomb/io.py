@@ -259,6 +259,22 @@ def loads(text: str | bytes, file: str = "<string>") -> Scenario:
         raise ScenarioError(f"text is larger than the limit of {MAX_BYTES} bytes", file=file)
     if text.startswith("\ufeff"):
         text = text[1:]
+    node, reader = _parse(text, file)
+    if node is None:
+        raise ScenarioError("the file is empty; expected a scenario mapping", file=file)
+    data = reader.convert(node, ())  # at most MAX_NESTING levels deep
+    try:
+        scenario = from_dict(data)
+    except ScenarioError as e:
+        raise _locate(e, reader, file) from None
+    object.__setattr__(scenario, "_origin", (reader, file))
+    return scenario
+
+
+def _parse(text: str, file: str) -> tuple[Any, _Reader]:
+    """The YAML node tree of ``text`` (None when empty) and its reader; a YAML mistake is one
+    ScenarioError with the line and column where the parser stopped (scenarios and studies
+    alike)."""
     reader = _Reader(file)
     reader.text = text
     try:
@@ -272,6 +288,8 @@ def loads(text: str | bytes, file: str = "<string>") -> Scenario:
         msg = _tab_problem(text, mark) or "malformed YAML: " + (
             " ".join(x for x in (e.context, e.problem) if x) or "the parser stopped here"
         )
+        if mark is not None and mark.column > 1024:  # YAML's limit on an implicit key
+            msg += " (a YAML key written KEY: VALUE may have at most 1024 characters)"
         raise ScenarioError(
             msg,
             file=file,
@@ -282,15 +300,7 @@ def loads(text: str | bytes, file: str = "<string>") -> Scenario:
         raise ScenarioError(f"malformed YAML: {' '.join(str(e).split())}", file=file) from None
     except UnicodeError:
         raise ScenarioError("text is not valid Unicode (a lone surrogate)", file=file) from None
-    if node is None:
-        raise ScenarioError("the file is empty; expected a scenario mapping", file=file)
-    data = reader.convert(node, ())  # at most MAX_NESTING levels deep
-    try:
-        scenario = from_dict(data)
-    except ScenarioError as e:
-        raise _locate(e, reader, file) from None
-    object.__setattr__(scenario, "_origin", (reader, file))
-    return scenario
+    return node, reader
 
 
 def _tab_problem(text: str, mark: Any) -> str | None:
@@ -629,15 +639,7 @@ def load_data(path: str | Path) -> tuple[Any, Any]:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
         raise ScenarioError(f"file is not UTF-8 text (byte {e.start})", file=name) from None
-    reader = _Reader(name)
-    try:
-        loader = _Loader(text)
-        try:
-            node = _compose(loader, name)
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as e:
-        raise ScenarioError(f"malformed YAML: {' '.join(str(e).split())}", file=name) from None
+    node, reader = _parse(text, name)
     if node is None:
         raise ScenarioError("the file is empty", file=name)
     data = reader.convert(node, ())

@@ -66,6 +66,7 @@ _FRACTION = re.compile(
     r"^\s*[-+]?([0-9][0-9_]*)?(\.[0-9]+)?([eE][-+]?[0-9]+)?\s*(/\s*[0-9][0-9_]*\s*)?$"
 )
 MAX_NUMBER_TEXT = 200  # characters of a number written as text (``--set`` or a parameter)
+MAX_NAME = 100  # characters of a parameter or variable name (tables, CSV headers, messages)
 
 
 def parse_number(value: object, path: Sequence[str | int] = ()) -> Fraction:
@@ -108,6 +109,10 @@ def _check_name(name: object, path: Sequence[str | int], what: str) -> str:
         )
     if name in _RESERVED:
         raise ScenarioError(f"{what} name {shown(name)} is reserved", path)
+    if len(name) > MAX_NAME:
+        raise ScenarioError(
+            f"{what} name {shown(name)} has {len(name)} characters; at most {MAX_NAME}", path
+        )
     return name
 
 

@@ -437,6 +437,9 @@ def analyse(
     >>> [(t.theory, t.paradox) for t in r.theories]
     [('CDT', False), ('EDT', True), ('FDT', False)]
     """
+    if not isinstance(scenario, Scenario):
+        hint = " (read a file with newcomb.load(path) first)" if isinstance(scenario, str) else ""
+        raise UsageError(f"expected a Scenario, got {type(scenario).__name__}{hint}")
     try:
         return _analyse(scenario, theories, limits, file, symbols, progress, exhaustive)
     except ScenarioError as e:

@@ -19,7 +19,7 @@ import keyword
 from typing import Any
 
 from .expr import MAX_SOURCE, MAX_TABLE_NAMES
-from .model import _IDENT, _RESERVED, PARADOX_RULES
+from .model import _IDENT, _RESERVED, MAX_NAME, PARADOX_RULES
 
 __all__ = ["DIALECT", "scenario_schema"]
 
@@ -42,9 +42,10 @@ def _defs() -> dict[str, Schema]:
     return {
         "name": {
             "description": "An identifier: a letter, then letters, digits or _ (not a Python "
-            "keyword, not reserved).",
+            "keyword, not reserved), at most 100 characters.",
             "type": "string",
             "pattern": _IDENT.pattern,
+            "maxLength": MAX_NAME,
             "not": {"enum": refused},
         },
         "label": {

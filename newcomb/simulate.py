@@ -157,9 +157,22 @@ class Simulation:
     model: Model = field(compare=False, repr=False)
     file: str | None = None
 
+    def __repr__(self) -> str:
+        """One line a notebook can read: each theory's mean beside its exact value (the
+        episodes themselves are in ``theories``)."""
+        from .render import number
+
+        parts = []
+        for t in self.theories:
+            mean = "—" if t.mean is None else f"{t.mean:.7g}"
+            flag = ", outside the 99% interval" if t.outside else ""
+            parts.append(f"{t.theory}: mean {mean} (exact {number(t.exact)}{flag})")
+        head = f"{self.name!r}, {self.episodes} episodes, seed {self.seed}"
+        return f"Simulation({head}: {' | '.join(parts)})"
+
     def to_json(self) -> dict[str, Any]:
         """Plain data; the same seed gives the same document, byte for byte."""
-        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "command": "simulate"}
         if self.file is not None:
             out["file"] = self.file
         out["name"] = self.name
@@ -334,6 +347,9 @@ def simulate(
     """
     import numpy as np
 
+    for name, n in (("episodes", episodes), ("seed", seed)):
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise UsageError(f"{name}: expected a whole number, got {type(n).__name__}")
     if episodes < 1 or episodes > 10**9:
         raise UsageError(f"episodes: expected 1 to 1000000000, got {episodes}")
     report = (

@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NewcombError, ScenarioError, UsageError
+from .errors import shown as _shown
+from .world import Limits
 
 __all__ = [
     "COLUMNS",
@@ -49,6 +51,7 @@ __all__ = [
     "load_study",
     "run_study",
     "run_task",
+    "with_limits",
 ]
 
 COMPUTE = ("check", "sweep", "simulate")
@@ -107,6 +110,7 @@ class Task:
     episodes: int
     seed: int
     cwd: str
+    limits: tuple[tuple[str, int], ...] = ()  # Limits fields changed from their defaults
 
 
 @dataclass(frozen=True)
@@ -171,10 +175,16 @@ def _fail(message: str, *key: str | int) -> ScenarioError:
 
 
 def _study(path: Path, data: Any) -> Study:
+    from .model import parse_number
     from .sweep import parse_grid
 
     if not isinstance(data, dict):
         raise _fail("expected a mapping with the keys study, scenarios, grid, theories, compute")
+    if "study" not in data and "actions" in data:
+        raise _fail(
+            "this is a scenario, not a study (a study file starts with study: 1 and lists its "
+            "scenarios): run newcomb check on it, or list it under a study's scenarios"
+        )
     unknown = sorted(str(k) for k in data if k not in _KEYS)
     if unknown:
         raise _fail(f"unknown key (expected: {', '.join(sorted(_KEYS))})", unknown[0])
@@ -189,12 +199,18 @@ def _study(path: Path, data: Any) -> Study:
         except UsageError:
             raise _fail("expected LO:HI:COUNT, e.g. 0:1:101", "grid", name) from None
     overrides = _strings(data.get("set", {}), "set")
+    for name, value in overrides.items():
+        parse_number(value, ("set", name))
+        if name in grid:
+            raise _fail(f"{name!r} is in grid too; give it in one of them", "set", name)
     theories = _theory_specs(base, data.get("theories"))
     compute = data.get("compute", ["check"])
     if isinstance(compute, str):
         compute = [compute]
     if not isinstance(compute, list) or not compute or any(c not in COMPUTE for c in compute):
-        raise _fail(f"expected a list of {', '.join(COMPUTE)}", "compute")
+        bad = next((c for c in compute if c not in COMPUTE), None) if compute else None
+        got = f", got {_shown(bad)}" if isinstance(compute, list) and bad is not None else ""
+        raise _fail(f"expected a list of {', '.join(COMPUTE)}{got}", "compute")
     paradox = data.get("paradox")
     if paradox is not None and paradox not in ("fail", "random", "retry"):
         raise _fail("expected fail, random or retry", "paradox")
@@ -210,6 +226,9 @@ def _study(path: Path, data: Any) -> Study:
     for k, v in out.items():
         if v is not None and not isinstance(v, str):
             raise _fail("expected a string", k)
+    if out["output"] is not None and not (base / out["output"]).parent.is_dir():
+        folder = (base / out["output"]).parent
+        raise _fail(f"no such directory {str(folder)!r} for the table (make it first)", "output")
     study = Study(
         file=str(path),
         name=out["name"] or path.stem,
@@ -244,7 +263,7 @@ def _scenario_paths(base: Path, x: Any) -> tuple[tuple[str, str], ...]:
     if isinstance(x, str):
         x = [x]
     if not isinstance(x, list) or not x:
-        raise _fail("expected a list of scenario files or globs", "scenarios")
+        raise _fail("expected a list of scenario files or globs, at least one", "scenarios")
     out: dict[str, str] = {}
     for i, item in enumerate(x):
         if not isinstance(item, str) or not item:
@@ -289,6 +308,14 @@ def _theory_specs(base: Path, x: Any) -> tuple[str, ...]:
                 "theories",
                 i,
             )
+        if spec not in BUILTINS:  # import it now: a mistake stops the study before any task
+            try:
+                _load_theory(spec, str(base.resolve()))
+            except UsageError as e:
+                message = str(e)
+                if message.startswith("--theory "):  # the CLI's words, not the file's
+                    message = message.partition(": ")[2] or message
+                raise _fail(message, "theories", i) from None
         out.append(spec)
     if len(set(out)) != len(out):
         raise _fail("a theory is named twice", "theories")
@@ -304,6 +331,7 @@ def _with_tasks(study: Study) -> Study:
 
     tasks: list[Task] = []
     used: dict[str, None] = {}
+    fixed: dict[str, None] = {}  # the set: names some scenario has
     rows = 0
     for shown, full in study.scenarios:
         try:
@@ -312,6 +340,7 @@ def _with_tasks(study: Study) -> Study:
             raise ScenarioError(str(e.located(file=shown)), ("scenarios",)) from None
         names = [n for n in study.grid if n in scenario.parameters]
         used.update(dict.fromkeys(names))
+        fixed.update(dict.fromkeys(n for n in study.overrides if n in scenario.parameters))
         axes = {n: parse_grid(f"{n}={study.grid[n]}") for n in names}
         for compute in study.compute:
             swept = names[-1] if compute == "sweep" and names else None
@@ -344,12 +373,25 @@ def _with_tasks(study: Study) -> Study:
     unused = [n for n in study.grid if n not in used]
     if unused:
         raise _fail("no scenario of the study has this parameter", "grid", unused[0])
+    unset = [n for n in study.overrides if n not in fixed]
+    if unset:
+        raise _fail("no scenario of the study has this parameter", "set", unset[0])
     return replace(study, tasks=tuple(tasks), parameters=tuple(used))
 
 
 # -- running -------------------------------------------------------------------------------------
 
 Row = dict[str, str]
+
+
+def with_limits(study: Study, limits: Limits) -> Study:
+    """The study with every task bounded by ``limits`` (the CLI's ``--max-*`` options); only
+    the fields that differ from the defaults travel with the tasks, as plain data."""
+    from dataclasses import asdict, replace
+
+    default = asdict(Limits())
+    changed = tuple((k, v) for k, v in asdict(limits).items() if v != default[k])
+    return replace(study, tasks=tuple(replace(t, limits=changed) for t in study.tasks))
 
 
 def run_task(task: Task, overrides: Mapping[str, str] | None = None) -> list[Row]:
@@ -366,11 +408,12 @@ def run_task(task: Task, overrides: Mapping[str, str] | None = None) -> list[Row
         scenario = scenario.with_paradox(task.paradox)
     theories = [_load_theory(spec, task.cwd) for spec in task.theories]
     base = {"problem": scenario.name or "", "compute": task.compute, **dict(task.point)}
+    limits = Limits(**dict(task.limits))
     if task.compute == "check":
-        return list(_check_rows(scenario, theories, base))
+        return list(_check_rows(scenario, theories, base, limits))
     if task.compute == "sweep":
-        return list(_sweep_rows(scenario, theories, task, base))
-    return list(_simulate_rows(scenario, theories, task, base))
+        return list(_sweep_rows(scenario, theories, task, base, limits))
+    return list(_simulate_rows(scenario, theories, task, base, limits))
 
 
 def _load_theory(spec: str, cwd: str) -> Any:
@@ -386,11 +429,13 @@ def _load_theory(spec: str, cwd: str) -> Any:
     return load(spec)
 
 
-def _check_rows(scenario: Any, theories: list[Any], base: Row) -> Iterator[Row]:
+def _check_rows(
+    scenario: Any, theories: list[Any], base: Row, limits: Limits | None = None
+) -> Iterator[Row]:
     from .render import policy_text
     from .report import analyse, exact
 
-    report = analyse(scenario, theories)
+    report = analyse(scenario, theories, limits=limits)
     for t in report.theories:
         if not t.policies:
             yield {**base, "theory": t.theory, "policy": t.note or "none", "ties": "0"}
@@ -407,22 +452,25 @@ def _check_rows(scenario: Any, theories: list[Any], base: Row) -> Iterator[Row]:
             }
 
 
-def _sweep_rows(scenario: Any, theories: list[Any], task: Task, base: Row) -> Iterator[Row]:
+def _sweep_rows(
+    scenario: Any, theories: list[Any], task: Task, base: Row, limits: Limits | None = None
+) -> Iterator[Row]:
     from .render import policy_text
     from .sweep import parse_grid, sweep
 
     if task.sweep is None:  # the scenario has none of the grid's parameters: one exact check
-        yield from _check_rows(scenario, theories, {**base, "compute": "check"})
+        yield from _check_rows(scenario, theories, {**base, "compute": "check"}, limits)
         return
     grid = parse_grid(task.sweep)
-    result = sweep(scenario, theories, grid)
+    queried = [t for t in theories if t.query is not None]  # the others: checked at each point
+    result = sweep(scenario, queried, grid, limits=limits)
     unswept = [t for t in theories if t.query is None]  # a fixed policy: checked at each point
     for k in range(grid.count):
         x = grid.point(k)
         point = {**base, grid.parameter: str(x)}
         if unswept:
             at = scenario.with_parameters(**{grid.parameter: x})
-            yield from _check_rows(at, unswept, {**point, "compute": "check"})
+            yield from _check_rows(at, unswept, {**point, "compute": "check"}, limits)
         for col in result.columns:
             i = int(col.region[k])
             r = col.thresholds.regions[i] if i >= 0 else None
@@ -438,12 +486,14 @@ def _sweep_rows(scenario: Any, theories: list[Any], task: Task, base: Row) -> It
             }
 
 
-def _simulate_rows(scenario: Any, theories: list[Any], task: Task, base: Row) -> Iterator[Row]:
+def _simulate_rows(
+    scenario: Any, theories: list[Any], task: Task, base: Row, limits: Limits | None = None
+) -> Iterator[Row]:
     from .render import policy_text
     from .report import exact
     from .simulate import simulate
 
-    result = simulate(scenario, theories, episodes=task.episodes, seed=task.seed)
+    result = simulate(scenario, theories, episodes=task.episodes, seed=task.seed, limits=limits)
     for t in result.theories:
         yield {
             **base,
@@ -489,8 +539,10 @@ def run_study(
     columns = (*COLUMNS[:3], *study.parameters, *COLUMNS[3:])
     rows = []
     for t, found in zip(tasks, results, strict=True):
-        if isinstance(found, NewcombError):
+        if isinstance(found, ScenarioError):
             raise found
+        if isinstance(found, NewcombError):  # a bound or user code: say which scenario
+            raise type(found)(f"{shown[t.path]}: {found}")
         for row in found:
             row = {**row, "scenario": shown[t.path]}
             rows.append(tuple(row.get(c, "") for c in columns))

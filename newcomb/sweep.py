@@ -36,7 +36,7 @@ from typing import Any
 from .errors import LimitError, ScenarioError, UsageError
 from .model import Scenario
 from .series import leading
-from .theories import Theory, run_theory
+from .theories import FixedPolicy, Theory, as_theory, run_theory, theory_name
 from .thresholds import Region, Thresholds, is_mixed, thresholds
 from .world import Limits, Model
 
@@ -202,14 +202,30 @@ def _approx(x: Any) -> Fraction:
 
 def sweep(
     scenario: Scenario,
-    theories: Sequence[Theory],
-    grid: Grid,
+    theories: Sequence[Theory | Any],
+    grid: Grid | str,
     *,
     limits: Limits | None = None,
 ) -> Sweep:
-    """Each theory's policy and value at every grid point (see the module docstring)."""
+    """Each theory's policy and value at every grid point (see the module docstring).
+
+    ``theories`` holds what :func:`newcomb.analyse` accepts (Theory classes or instances,
+    Policies, policy functions; a Theory subclass without a query is left out), ``grid`` a
+    :class:`Grid` or its text, ``"q=0:1:101"``. A fixed policy (a Policy or a policy
+    function) gets one column like a theory's: its regions are where the scenario is valid and
+    where it meets a paradox or not, its value there V(π) as one formula in the parameter.
+    """
     import numpy as np
     import sympy
+
+    if isinstance(grid, str):
+        grid = parse_grid(grid)
+    if isinstance(theories, str) or not isinstance(theories, Sequence):
+        raise UsageError(
+            f"theories: expected a list of theories, got {type(theories).__name__} "
+            "(e.g. [newcomb.CDT()])"
+        )
+    theories = [t if isinstance(t, Theory) else as_theory(t, _label(t)) for t in theories]
 
     if grid.parameter not in scenario.parameters:
         known = ", ".join(scenario.parameters) or "none"
@@ -220,7 +236,7 @@ def sweep(
         raise LimitError(
             f"{grid.count} grid points, more than the bound of {MAX_POINTS} (sweep.MAX_POINTS)"
         )
-    queried = [t for t in theories if t.query is not None]
+    queried = [t for t in theories if _sweepable(t)]
     if grid.count * len(queried) > MAX_CELLS:
         raise LimitError(
             f"{grid.count} points × {len(queried)} theories make {grid.count * len(queried)} "
@@ -231,9 +247,8 @@ def sweep(
     symbolic = Model(scenario, limits=limits, symbols=[grid.parameter])
     symbol = symbolic.params[grid.parameter]
     columns = []
-    for theory in theories:
-        if theory.query is None:
-            continue
+    for theory in queried:
+        name = theory_name(theory)
         th = thresholds(scenario, theory, grid.parameter, limits=limits)
         region = _region_of(grid, th)
         values = np.full(grid.count, np.nan)
@@ -245,9 +260,9 @@ def sweep(
                 v = _value_at(scenario, theory, grid.parameter, r.lo, limits)
                 formulas.append(None if v is None else str(v))
                 if v is not None:
-                    values[region == i] = _float(v, theory.name, grid.parameter, r)
+                    values[region == i] = _float(v, name, grid.parameter, r)
                 continue
-            formula = _formula(symbolic, r, sympy)
+            formula = _formula(symbolic, r, sympy, moving=theory.query is not None)
             formulas.append(None if formula is None else str(formula))
             mask = region == i
             if formula is None or not mask.any():
@@ -257,10 +272,14 @@ def sweep(
                 try:
                     found = np.asarray(fn(points[mask]), dtype=float)
                 except OverflowError:  # an exact coefficient past float64's range
-                    raise _out_of_range(theory.name, grid.parameter, r) from None
+                    raise _out_of_range(name, grid.parameter, r) from None
                 values[mask] = np.broadcast_to(found, mask.sum())
-        columns.append(SweepColumn(theory.name, th, region, values, tuple(formulas)))
+        columns.append(SweepColumn(name, th, region, values, tuple(formulas)))
     return Sweep(grid, points, tuple(columns), symbolic)
+
+
+def _label(obj: object) -> str:
+    return str(getattr(obj, "__name__", None) or type(obj).__name__)
 
 
 def _points(grid: Grid, np: Any) -> Any:
@@ -331,13 +350,22 @@ def _value_at(
     return None if v is None else leading(v)
 
 
-def _formula(symbolic: Model, r: Region, sympy: Any) -> Any:
-    """V(π) in the region as a formula in the parameter: for a mixed equilibrium, of its
-    probabilities as functions of the parameter (``Region.formulas``)."""
+def _sweepable(t: Theory) -> bool:
+    """A theory with a query (its thresholds are searched), or a fixed policy: a Policy or a
+    function of the observation, which cannot depend on the parameter, so that its value is
+    one formula wherever the scenario's probabilities keep their signs. A Theory subclass
+    without a query is left out: its decide() might read the parameter anywhere."""
+    return t.query is not None or isinstance(t, FixedPolicy)
+
+
+def _formula(symbolic: Model, r: Region, sympy: Any, *, moving: bool = True) -> Any:
+    """V(π) in the region as a formula in the parameter: for a mixed equilibrium (``moving``),
+    of its probabilities as functions of the parameter (``Region.formulas``); a fixed policy's
+    probabilities are constants."""
     if not r.policies:
         return None
     pi = r.policies[0]
-    if is_mixed(pi):
+    if moving and is_mixed(pi):
         if r.formulas is None or r.formulas[0] is pi:
             return None  # the mixture could not be solved as a function of the parameter
         pi = r.formulas[0]

@@ -34,7 +34,7 @@ from .errors import LimitError, ScenarioError
 from .model import Scenario
 from .query import expected_utility, value
 from .series import leading
-from .theories import Theory, run_theory
+from .theories import FixedPolicy, Theory, run_theory
 from .world import Behaviour, Limits, Model, pure
 
 __all__ = [
@@ -377,7 +377,8 @@ def thresholds(
     *,
     limits: Limits | None = None,
 ) -> Thresholds:
-    """The regions of ``parameter`` where ``theory`` (which must have a query) keeps a verdict.
+    """The regions of ``parameter`` where ``theory`` keeps a verdict. It must have a query, or
+    be a fixed policy (whose regions are then those where the scenario is valid).
 
     Raises
     ------
@@ -390,11 +391,13 @@ def thresholds(
             f"no parameter named {parameter!r} (parameters: {known})", ("parameters",)
         )
     query = theory.query
-    if query is None:
+    if query is None and not isinstance(theory, FixedPolicy):
         raise ScenarioError(f"theory {theory.name} has no query to find thresholds with")
     symbolic = Model(scenario, limits=limits, symbols=[parameter])
     symbol = symbolic.params[parameter]
-    diffs = _differences(symbolic, query)
+    # A fixed policy (FixedPolicy: a Policy or a function of the observation) chooses nothing:
+    # its regions change only where the scenario's probabilities reach 0 or 1 (the edges).
+    diffs = _differences(symbolic, query) if query is not None else []
     edges = [p for p in symbolic.symbolic_probabilities] + [
         p - 1 for p in symbolic.symbolic_probabilities
     ]
@@ -420,14 +423,20 @@ def thresholds(
             x = _between(lo, hi)
             interval = Region(lo, hi, False, False, solve_at(x), x)
             regions.append(
-                _with_formulas(symbolic, query, interval, cache) if formulas else interval
+                _with_formulas(symbolic, query, interval, cache)
+                if formulas and query is not None
+                else interval
             )
             if hi is not None:
                 regions.append(Region(hi, hi, True, True, solve_at(hi), hi))
-        # Merge runs with the same verdict (a root that changes nothing disappears).
+        # Merge runs with the same verdict (a root that changes nothing disappears). A fixed
+        # policy's verdict never changes, but its value may stop being defined at a root (a
+        # paradox draw whose probability reaches 0 there): its roots stay, save between
+        # invalid regions.
         out: list[Region] = []
         for r in regions:
-            if out and _same(out[-1], r, symbol):
+            valid = r.policies is not None or (bool(out) and out[-1].policies is not None)
+            if out and not (query is None and valid) and _same(out[-1], r, symbol):
                 prev = out[-1]
                 # the policies, the sample they were found at and their formulas stay
                 # together (a mixed equilibrium's probabilities differ from point to point):

@@ -70,6 +70,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -190,11 +191,17 @@ def shim_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextlib.contextmanager
-def inside(directory: Path, env: dict[str, str] | None = None) -> Iterator[None]:
+def inside(
+    directory: Path, env: dict[str, str] | None = None, modules: dict[str, Any] | None = None
+) -> Iterator[None]:
     """Run in ``directory`` (first on ``sys.path``), with ``env``; undo it all afterwards,
-    including the modules imported from the directory, so that pages do not share them."""
+    including the modules imported from the directory, so that pages do not share them.
+    ``modules`` keeps those modules for the next block of the same page: its globals still
+    hold them, and a fresh copy of ``newcomb.model`` beside an old ``newcomb`` would make two
+    classes of each name (``'Prediction' object has no attribute 'expr'``)."""
     cwd, path, environ = os.getcwd(), sys.path[:], os.environ.copy()
     before = set(sys.modules)
+    sys.modules.update(modules or {})
     os.chdir(directory)
     sys.path.insert(0, str(directory))
     os.environ.update(env or {})
@@ -210,6 +217,8 @@ def inside(directory: Path, env: dict[str, str] | None = None) -> Iterator[None]
         for name in set(sys.modules) - before:
             origin = getattr(sys.modules[name], "__file__", None) or ""
             if origin.startswith(str(directory)) or name.startswith("_newcomb_user_"):
+                if modules is not None:
+                    modules[name] = sys.modules[name]
                 del sys.modules[name]
 
 
@@ -325,6 +334,7 @@ def rewrite(block: Block, lines: list[str]) -> None:
 
 
 _GLOBALS: dict[Path, tuple[dict[str, object], int]] = {}
+_MODULES: dict[Path, dict[str, Any]] = {}  # the modules a page's doctests imported, kept
 
 
 def _is_doctest(block: Block) -> bool:
@@ -342,7 +352,7 @@ def run_doctest(block: Block, directory: Path) -> None:
     parser = doctest.DocTestParser()
     report = io.StringIO()
     runner = doctest.DocTestRunner(optionflags=0)
-    with inside(directory):
+    with inside(directory, modules=_MODULES.setdefault(block.page, {})):
         for b in earlier:  # (a DocTest runs in a copy of the globals it is given)
             test = parser.get_doctest(b.text, globs, b.id, str(b.page), b.line)
             doctest.DocTestRunner(optionflags=0).run(test, out=lambda _: None, clear_globs=False)

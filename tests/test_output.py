@@ -275,11 +275,39 @@ def test_sweep_takes_a_user_theory_with_a_query() -> None:
 
 
 def test_sweep_refuses_a_theory_without_a_query_in_one_line() -> None:
-    code, out, err = run(
-        "sweep", OMICRON, "--param", "p=0:1:5", "--theory", f"{USER}:one_box_if_coincide"
-    )
+    code, out, err = run("sweep", OMICRON, "--param", "p=0:1:5", "--theory", f"{USER}:Contrarian")
     assert code == 2 and out == ""
-    assert err.startswith("error: --theory 'one_box_if_coincide'") and err.count("\n") == 1
+    assert err.startswith("error: --theory 'Contrarian'") and err.count("\n") == 1
+    # a policy function cannot read the parameter: it is swept, its value one formula in it
+    code, out, err = run(
+        "sweep",
+        OMICRON,
+        "--param",
+        "p=0:1:5",
+        "--theory",
+        f"{USER}:one_box_if_coincide",
+        "--paradox",
+        "random",
+        "--only",
+        "one_box_if_coincide",
+    )
+    assert code == 0 and err == ""
+    at_half = out.splitlines()[3].split(",")
+    assert at_half[0] == "0.5"
+    code, one, _ = run(
+        "check",
+        OMICRON,
+        "--set",
+        "p=1/2",
+        "--paradox",
+        "random",
+        "--json",
+        "--theory",
+        f"{USER}:one_box_if_coincide",
+        "--only",
+        "one_box_if_coincide",
+    )
+    assert float(at_half[2]) == float(Fraction(json.loads(one)["theories"][0]["value"]))
 
 
 def test_sweep_says_whose_value_it_gives_where_policies_tie() -> None:

@@ -60,9 +60,10 @@ def test_user_code_failures_are_one_line_exit_2(name: str, needles: list[str]) -
     code, out, err = run("check", OMICRON, "--theory", hostile(name), "--json")
     elapsed = time.perf_counter() - start
     assert code == 2
-    assert out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
+    # stdout holds nothing but the file's error object: the stderr line, without "error: "
+    assert json.loads(out) == {"schema_version": 1, "file": OMICRON, "error": lines[0][7:]}
     assert lines[0].startswith(f"error: {OMICRON}: theory ")
     for needle in needles:
         assert needle in lines[0]

@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import UsageError, shown
 from .base import Decision, FixedPolicy, Theory, as_theory, eu_table, run_theory, theory_name
 from .cdt import CDT
 from .edt import EDT
@@ -57,9 +57,11 @@ def load(spec: str) -> Theory:
     if spec in BUILTINS:
         return BUILTINS[spec]()
     if not _SPEC.match(spec):
+        close = [b for b in BUILTINS if b.lower() == spec.strip().lower()]
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UsageError(
-            f"--theory {spec!r}: expected a built-in theory ({', '.join(BUILTINS)}) or "
-            "module:Name, e.g. mytheories:Cautious"
+            f"--theory {shown(spec)}: expected a built-in theory ({', '.join(BUILTINS)}) or "
+            f"module:Name, e.g. mytheories:Cautious{hint}"
         )
     module_name, attr = spec.split(":", 1)
     try:
@@ -80,13 +82,22 @@ def load(spec: str) -> Theory:
         if not hasattr(obj, part):
             raise UsageError(f"--theory {spec!r}: {module_name!r} has no attribute {attr!r}")
         obj = getattr(obj, part)
-    return as_theory(obj, attr.split(".")[-1])
+    label = attr.split(".")[-1]
+    try:
+        return as_theory(obj, label)
+    except UsageError as e:  # "NAME: what is wrong": name the option as every other line does
+        raise UsageError(f"--theory {shown(spec)}: {str(e).removeprefix(label + ': ')}") from None
 
 
 def load_file(spec: str) -> Theory:
     """Load ``path.py:Name``: a theory, policy or policy function defined in a Python file."""
     module_part, _, attr = spec.partition(":")
     path = Path(module_part)
+    if not attr:
+        raise UsageError(
+            f"--theory {shown(spec)}: expected file.py:NAME, the function or class to run "
+            f"(e.g. {shown(module_part + ':mirror')})"
+        )
     if not path.is_file():
         raise UsageError(f"--theory {spec!r}: no such file {module_part!r}")
     mod_name = f"_newcomb_user_{path.stem}"

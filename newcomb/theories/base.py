@@ -122,6 +122,11 @@ def as_theory(obj: Any, label: str) -> Theory:
         return obj
     if isinstance(obj, Policy):
         return FixedPolicy(label, obj)
+    if isinstance(obj, type):
+        raise UsageError(
+            f"{label}: the class {obj.__name__} is not a newcomb.Theory subclass; expected a "
+            "Theory subclass, a Policy or a function of the observation"
+        )
     if callable(obj):
         try:
             sig = inspect.signature(obj)
