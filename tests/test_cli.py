@@ -446,7 +446,10 @@ def test_numbers_past_the_bound_exit_2_with_one_line(
     f.write_text(HOSTILE_PARAMETER + f"utility: {utility}\n")
     code, out, err = run("check", str(f), *sets, *json_flag)
     assert code == 2
-    assert out == ""
+    if sets or not json_flag:  # refused before any FILE, or no JSON: nothing on stdout
+        assert out == ""
+    else:  # a bad FILE under --json: its error object, the stderr line without "error: "
+        assert json.loads(out)["error"] == err.strip().removeprefix("error: ")
     assert "Traceback" not in err and "4300" not in err
     assert len(err.strip().splitlines()) == 1
     assert needle in err
