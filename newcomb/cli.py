@@ -573,12 +573,16 @@ def explain(
         if report is None:
             continue
         (t,) = report.theories
-        whys = [
-            explain_policy(report.model, t.theory, t.query, p.behaviour)
-            if t.query is not None
-            else None
-            for p in t.policies
-        ]
+        try:  # an explanation lists worlds: bounded by --max-worlds like --exhaustive
+            whys = [
+                explain_policy(report.model, t.theory, t.query, p.behaviour)
+                if t.query is not None
+                else None
+                for p in t.policies
+            ]
+        except (LimitError, ScenarioError) as e:
+            _fail_line(_err(), f"{file}: {e}")
+            raise typer.Exit(EXIT_ERROR) from None
         if as_json:
             _print_json(explain_json(report, whys))
             continue

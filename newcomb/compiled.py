@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .enumerate import Attempt, Draw
-from .errors import LimitError
+from .errors import LimitError, clip
 from .evaluate import CorrelateMode, Env, Evaluator, Lazy, extended
 from .expr import Expr, Unknown
 from .model import Chance, Correlate, Label, Prediction, Value
@@ -96,6 +96,7 @@ class Compiled:
         self.leaves: list[Leaf] = []
         self.predicted: list[tuple[int, ...]] = []
         self.n_obs = 0
+        self._evaluations = 0
         self._asked: dict[tuple[str, tuple[Label, ...]], None] = {}
         self.given_observations: frozenset[int] = frozenset()
         self._rank: dict[str, tuple[int, dict[tuple[type, Label], int]]] | None = None
@@ -245,14 +246,28 @@ class Compiled:
 
     def _term(self, term: Expr, env: Env, act: int) -> Num:
         """E[term | env, act], summing out the plain chance and value variables it alone reads
-        (a variable whose weight the policy or a correlate decides splits the draw instead)."""
+        (a variable whose weight the policy or a correlate decides splits the draw instead).
+        The outcomes one term is summed over count against ``Limits.max_worlds``: a term that
+        multiplies many independent coins is summed over their product, and is refused past
+        the bound as soon as it passes it."""
+        self._evaluations = 0
+        return self._summed(term, env, act)
+
+    def _summed(self, term: Expr, env: Env, act: int) -> Num:
+        self._evaluations += 1
+        if self._evaluations > self.limits.max_worlds:
+            raise LimitError(
+                f"one term of the utility or preference, {clip(term.source, 60)!r}, reads chance "
+                f"variables that take more than {self.limits.max_worlds} joint outcomes to sum "
+                "over (raise the bound with --max-worlds)"
+            )
         try:
             return self.ev.expect_read(term, env, act)
         except Unknown as u:
             if u.name not in self._plain:
                 raise
-            parts = [p * self._term(term, e, act) for e, p in self._plain_branches(u.name, env)]
-            return exact_sum(parts)
+            branches = self._plain_branches(u.name, env)
+            return exact_sum([p * self._summed(term, e, act) for e, p in branches])
 
     def _plain_branches(self, name: str, env: Env) -> list[tuple[Env, Num]]:
         """The outcomes of the plain variable ``name`` in ``env`` (or, when its distribution

@@ -76,6 +76,9 @@ import pytest
 import yaml
 from hypothesis import settings
 
+# Imported once, here: a page run alone must not import a second copy from its scratch folder.
+import newcomb  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 ENV = {"COLUMNS": "110", "NO_COLOR": "1", "TERM": "dumb"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -274,3 +275,56 @@ def test_a_computed_given_round_trips_and_is_checked() -> None:
         newcomb.analyse(newcomb.loads(selfref))
     with pytest.raises(newcomb.ScenarioError, match=r"expected a label, or \{expr"):
         newcomb.loads(text.replace("{expr: next_room}", "{exp: next_room}"))
+
+
+# -- bounds on the factored work ---------------------------------------------------------------
+
+
+def test_a_term_over_many_coins_is_refused_at_once(tmp_path: Path) -> None:
+    """A product of 24 independent coins is one term summed over 2^24 outcomes: refused as soon
+    as it passes max_worlds, in one line, not after minutes."""
+    from typer.testing import CliRunner
+
+    from newcomb.cli import app
+
+    base = Path("scenarios/newcomb.yaml").read_text()
+    coins = "".join(f"  c{i}: {{chance: {{h: 1/2, t: 1/2}}}}\n" for i in range(24))
+    text = base.replace("variables:\n", "variables:\n" + coins).replace(
+        "\nutility: ", "\nutility: " + " * ".join(f"(1 + (c{i} == 'h'))" for i in range(24)) + " + "
+    )
+    f = tmp_path / "product.yaml"
+    f.write_text(text)
+    r = CliRunner().invoke(app, ["check", str(f)])
+    assert r.exit_code == 2
+    (line,) = r.stderr.strip().splitlines()
+    assert "joint outcomes to sum over" in line and "--max-worlds" in line
+    # within the bound (12 coins: 4096 outcomes) it is exact: E[Π (1 + [c = h])] = (3/2)^12
+    few = text
+    for i in range(12, 24):
+        few = few.replace(f" * (1 + (c{i} == 'h'))", "")
+    (tmp_path / "few.yaml").write_text(few)
+    plain = {
+        t.theory: t.policies[0].value
+        for t in newcomb.analyse(newcomb.load("scenarios/newcomb.yaml")).theories
+    }
+    for t in newcomb.analyse(newcomb.load(tmp_path / "few.yaml")).theories:
+        assert t.policies[0].value == plain[t.theory] + Fraction(3, 2) ** 12
+
+
+def test_explain_on_a_ring_too_large_to_list_is_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from newcomb.cli import app
+
+    s, _ = ring(20)  # type: ignore[misc]
+    f = tmp_path / "ring.yaml"
+    f.write_text(newcomb.dumps(s))
+    r = CliRunner().invoke(app, ["explain", str(f), "--theory", "FDT"])
+    assert r.exit_code == 2
+    (line,) = r.stderr.strip().splitlines()
+    assert "listing every world" in line and "--max-worlds" in line
+    # one prediction whose asked room is computed: 40 worlds, explained in full
+    g = tmp_path / "computed.yaml"
+    g.write_text(ring_with_computed_given(20))
+    r = CliRunner().invoke(app, ["explain", str(g), "--theory", "FDT"])
+    assert r.exit_code == 0 and "room=r19" in r.stdout
