@@ -93,17 +93,29 @@ def groups(model: Model) -> list[tuple[int, ...]]:
     return _union_find(len(model.observations), model.draw_scope())
 
 
-def _bound(model: Model, members: tuple[int, ...]) -> int:
-    """|A|^|group|, checked against the bound on policies before any work."""
+def _bound(model: Model, members: tuple[int, ...], width: int | None = None) -> int:
+    """|A|^|group|, checked against the bound on policies before any work. ``width`` is the
+    group's elimination width when it was too wide to eliminate (named in the message)."""
     n_a = len(model.actions)
     count: int = n_a ** len(members)
     if count > model.limits.max_policies:
+        wide = ""
+        if width is not None:
+            from .elimination import MAX_WIDTH
+
+            wide = f"; their elimination width {width} is past its bound of {MAX_WIDTH}"
         raise LimitError(
             f"{len(members)} coupled observations with {n_a} actions make {count} joint "
-            f"policies to search, more than the bound of {model.limits.max_policies} (raise it "
-            "with --max-policies)"
+            f"policies to search, more than the bound of {model.limits.max_policies}{wide} "
+            "(raise it with --max-policies)"
         )
     return count
+
+
+def _width(n: int, scopes: Sequence[Sequence[int]]) -> int:
+    from .elimination import elimination_order
+
+    return elimination_order(n, scopes)[1]
 
 
 def _slices(
@@ -242,15 +254,18 @@ def optimal_policies(model: Model, rule: Rule, limit: int = REPORT_LIMIT) -> Fou
     tables: list[list[_GroupSums] | GroupTable | _Eliminated] = []
     buffer = [0] * len(model.observations)
     for members, ds in zip(draw_groups, draws_in, strict=True):
+        width = None
         if n_a ** len(members) > ELIMINATE_FROM:
             eliminated = _Eliminated.build(model, members, ds, rule)
             if eliminated is not None:
                 tables.append(eliminated)
                 continue
+            where = {o: i for i, o in enumerate(members)}
+            width = _width(len(members), [[where[o] for o in scopes[d]] for d in ds])
         if n_a ** len(members) >= VECTOR_FROM:
             from . import vectorised  # numpy, imported only for large groups
 
-            _bound(model, members)
+            _bound(model, members, width)
             table = vectorised.build(model, members, ds, rule)
             if table is not None:
                 if not table.mask.any():
@@ -628,15 +643,18 @@ def ratifiable_policies(model: Model, how: Query, limit: int = REPORT_LIMIT) -> 
         return _ratifiable_at(model, s, o, how, around[o], memo, steady[o])
 
     for members in linked:
+        width = None
         if len(model.actions) ** len(members) > ELIMINATE_FROM:
             solved = _constraint_network(model, members, reads, ratifiable_at, buffer, limit)
             if solved is not None:
                 per_group.append(solved)
                 continue
+            where = {o: i for i, o in enumerate(members)}
+            width = _width(len(members), [[where[x] for x in reads[o]] for o in members])
         if len(model.actions) ** len(members) >= VECTOR_FROM:
             from . import vectorised  # numpy, imported only for large groups
 
-            _bound(model, members)
+            _bound(model, members, width)
             mask = vectorised.ratifiable_mask(model, members, reads, ratifiable_at)
             options = vectorised.mask_slices(mask, limit)
             per_group.append((members, options, int(mask.sum())))

@@ -281,7 +281,6 @@ def test_bounds_are_checked_before_work() -> None:
     assert act(("1",) * 5) == {"a": 1} and act(("0", "1", "0", "0", "0")) == {"a": 1}
 
 
-
 def test_a_group_too_wide_to_eliminate_falls_back_and_is_bounded() -> None:
     """One draw whose worlds can show any of 18 observations (the predictor's selected value
     is observed): one factor over all 18 (width 17, past elimination.MAX_WIDTH), so the group
@@ -297,7 +296,10 @@ def test_a_group_too_wide_to_eliminate_falls_back_and_is_bounded() -> None:
         observes=["x"],
         utility="(action == 'a')",
     )
-    with pytest.raises(LimitError, match="18 coupled observations with 2 actions make 262144"):
+    with pytest.raises(
+        LimitError,
+        match=r"18 coupled observations with 2 actions make 262144 .* width 17 is past its bound",
+    ):
         newcomb.analyse(s, [newcomb.FDT()], limits=Limits(max_policies=1 << 17))
 
 
