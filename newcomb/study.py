@@ -32,7 +32,7 @@ import glob
 import io
 import itertools
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -571,11 +571,16 @@ def _on_processes(
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(_guarded, t, dict(overrides)) for t in tasks]
-        out = []
-        for k, f in enumerate(futures):
-            out.append(f.result())
-            if progress is not None:
-                progress(k + 1, len(tasks))
+        return _gathered(futures, progress)
+
+
+def _gathered(futures: Sequence[Any], progress: Callable[[int, int], None] | None) -> list[Any]:
+    """Each future's result, in the study's order, reporting progress as they come."""
+    out = []
+    for k, f in enumerate(futures):
+        out.append(f.result())
+        if progress is not None:
+            progress(k + 1, len(futures))
     return out
 
 
@@ -600,12 +605,7 @@ def _on_dask(
             raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
     try:
         futures = client.map(_guarded, tasks, overrides=dict(overrides), retries=2, pure=False)
-        out = []
-        for k, f in enumerate(futures):
-            out.append(f.result())
-            if progress is not None:
-                progress(k + 1, len(tasks))
-        return out
+        return _gathered(futures, progress)
     finally:
         if own:
             client.close()
