@@ -24,6 +24,9 @@ d. sweep: 10^5 values of Newcomb's q, each theory's policy and value at every po
 e. cold start: ``newcomb check scenarios/omicron.yaml`` against ``python -c "import sympy"``;
    also Python with only the chosen dependencies imported (PyYAML, typer, rich's console and
    table), the floor under the check.
+g. factored: rooms on a ring, chain, torus, tree or 2-tree coupled by ``given`` predictions,
+   and Newcomb's problem plus K coins (``benchmarks/factored.py``; ``--only g`` runs it alone).
+   Baselines: exact dynamic programmes written there. Figures: ratios to ``import sympy``.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import newcomb  # noqa: E402
+from benchmarks import factored  # noqa: E402
 from newcomb import FDT, Chance, Prediction, Scenario, Select, Value  # noqa: E402
 from newcomb.query import value  # noqa: E402
 from newcomb.sweep import parse_grid, sweep  # noqa: E402
@@ -295,7 +299,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="newcomb benchmarks (ratios in one run)")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--only", choices=["g"], default=None, help="run only this family")
     args = ap.parse_args()
+    if args.only == "g":
+        sys.exit(factored.main(["--quick"] if args.quick else []))
     r = 1 if args.quick else 3
     rows: list[dict[str, Any]] = separable_rows(args.quick)
     for k in (6, 8) if args.quick else (8, 10):
@@ -395,6 +402,7 @@ def main() -> None:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    factored.main(["--quick"] if args.quick else [])  # g: its own table
 
 
 if __name__ == "__main__":
