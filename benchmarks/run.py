@@ -26,7 +26,8 @@ e. cold start: ``newcomb check scenarios/omicron.yaml`` against ``python -c "imp
    table), the floor under the check.
 g. factored: rooms on a ring, chain, torus, tree or 2-tree coupled by ``given`` predictions,
    and Newcomb's problem plus K coins (``benchmarks/factored.py``; ``--only g`` runs it alone).
-   Baselines: exact dynamic programmes written there. Figures: ratios to ``import sympy``.
+   Baselines: exact DPs, variable elimination and a closed form written there, checked
+   against the engine in tests/test_benchmark_families.py. Figures: ratios to ``import sympy``.
 """
 
 from __future__ import annotations
