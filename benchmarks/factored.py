@@ -46,6 +46,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -575,13 +576,16 @@ class EngineRun:
     pure_none: bool = False
 
 
-def run_engine(path: Path, theory: str, timeout: float, memory: int) -> EngineRun:
+def run_engine(
+    path: Path, theory: str, timeout: float, memory: int, engine: Path = ROOT
+) -> EngineRun:
+    """Run the CLI of the checkout at ``engine`` (this one by default) on ``path``."""
     cmd = [sys.executable, "-c", _CHILD, "check", str(path), "--only", theory, "--json"]
     start = time.perf_counter()
     try:
         r = subprocess.run(
-            cmd, cwd=ROOT, capture_output=True, timeout=timeout, preexec_fn=_cap_memory(memory),
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cmd, cwd=engine, capture_output=True, timeout=timeout, preexec_fn=_cap_memory(memory),
+            env={**os.environ, "PYTHONPATH": str(engine)},
         )
     except subprocess.TimeoutExpired:
         return EngineRun("timeout", time.perf_counter() - start)
@@ -590,7 +594,7 @@ def run_engine(path: Path, theory: str, timeout: float, memory: int) -> EngineRu
     peak = int(err[-1]) if err and err[-1].isdigit() else None
     err = err[:-1] if peak is not None else err
     if r.returncode == 2:  # one line on stderr: "error: FILE: message"
-        message = err[0].replace(f"error: {path}: ", "") if err else "?"
+        message = re.sub(rf"^error: {re.escape(str(path))}[:0-9]*: ", "", err[0]) if err else "?"
         return EngineRun("refused: " + message, elapsed, peak)
     if r.returncode not in (0, 1):
         last = next((line for line in reversed(err) if line.strip()), f"exit {r.returncode}")
@@ -650,7 +654,7 @@ def agreement(run: EngineRun, want: tuple[Fraction | None, int]) -> str:
 
 
 def measure(
-    case: Case, theories: Sequence[str], timeout: float, memory: int
+    case: Case, theories: Sequence[str], timeout: float, memory: int, engine: Path = ROOT
 ) -> list[dict[str, Any]]:
     """One family member: each theory's engine run and baseline, as rows."""
     data = case.build()
@@ -663,7 +667,7 @@ def measure(
         for theory in theories:
             want = baseline(case, data, theory)
             t_base = timed_best(lambda theory=theory: baseline(case, data, theory))
-            run = run_engine(path, theory, timeout, memory)
+            run = run_engine(path, theory, timeout, memory, engine)
             rows.append(
                 {
                     "family": f"g {case.label}",
@@ -687,6 +691,7 @@ def rows(
     memory: int = 4 << 30,
     progress: Callable[[dict[str, Any]], None] | None = None,
     theories: Sequence[str] = ("FDT", "CDT", "EDT"),
+    engine: Path = ROOT,
 ) -> list[dict[str, Any]]:
     """Every row of family g. ``import sympy`` is timed (median of three) just before each
     family member's engine runs, so each ratio compares timings taken minutes apart at most
@@ -694,7 +699,7 @@ def rows(
     out = []
     for case in cases(quick, families):
         sympy = sympy_seconds(3)
-        for row in measure(case, theories, timeout, memory):
+        for row in measure(case, theories, timeout, memory, engine):
             ok = row["outcome"] == "ok"
             row["sympy_s"] = sympy
             row["engine_vs_sympy"] = row["engine_s"] / sympy if ok else None
@@ -739,6 +744,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per engine run")
     ap.add_argument("--memory", type=float, default=4.0, help="GiB of address space per run")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--engine",
+        type=Path,
+        default=ROOT,
+        help="the checkout whose `python -m newcomb` to time (default: this one)",
+    )
     args = ap.parse_args(argv)
     print(HEADER, flush=True)
     out = rows(
@@ -748,6 +759,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         int(args.memory * (1 << 30)),
         progress=lambda row: print(line(row), flush=True),
         theories=args.theory or ("FDT", "CDT", "EDT"),
+        engine=args.engine.resolve(),
     )
     sympy = sorted(r["sympy_s"] for r in out)
     if sympy:

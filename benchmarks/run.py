@@ -302,8 +302,10 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--only", choices=["g"], default=None, help="run only this family")
     args = ap.parse_args()
+    g_args = ["--quick"] * args.quick
+    g_args += (["--json", str(args.json)] if args.only and args.json else [])
     if args.only == "g":
-        sys.exit(factored.main(["--quick"] if args.quick else []))
+        sys.exit(factored.main(g_args))
     r = 1 if args.quick else 3
     rows: list[dict[str, Any]] = separable_rows(args.quick)
     for k in (6, 8) if args.quick else (8, 10):
@@ -403,7 +405,7 @@ def main() -> None:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
-    factored.main(["--quick"] if args.quick else [])  # g: its own table
+    factored.main(g_args)  # g: its own table
 
 
 if __name__ == "__main__":
