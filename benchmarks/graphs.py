@@ -27,8 +27,8 @@ coupling the issue asks for. Tables are resampled until the act's gain depends o
 (the coupling is real: the best act in r changes with the prediction about its neighbour).
 
 The utility is written as the issue's new user wrote it, a sum of ``(room == 'rK') * (...)``
-terms, while that fits the expression language's bounds (:data:`SUM_FORM_MAX_ROOMS` rooms and
-``newcomb.expr.MAX_SOURCE`` characters); past that (ring 200, torus 4 × 4) as a table expression
+terms, where the expression language accepts it; past its bounds on length and nesting (at
+commit ccd68d0: 4000 characters and 60 levels, so from about 40 rooms) as a table expression
 ``{lookup: [room, action], table: {rK: {a: ..., b: ...}}}`` whose leaves are the same
 conditionals, which is also format v1. ``form=`` forces either.
 
@@ -47,12 +47,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from newcomb import Chance, Prediction, Scenario, Value
-from newcomb.expr import MAX_SOURCE
+from newcomb import Chance, Prediction, Scenario, ScenarioError, Value
+from newcomb.model import Variable
 
 __all__ = [
     "ACTIONS",
-    "SUM_FORM_MAX_ROOMS",
     "CoinsProblem",
     "GraphProblem",
     "chain",
@@ -71,7 +70,6 @@ __all__ = [
 ]
 
 ACTIONS = ("a", "b")
-SUM_FORM_MAX_ROOMS = 32  # a sum of n terms nests n deep; the language allows 60 levels
 
 
 @dataclass(frozen=True)
@@ -220,23 +218,29 @@ def graph_scenario(problem: GraphProblem, form: str = "auto") -> Scenario:
     """The scenario of ``problem`` in format v1.
 
     ``form`` is ``"sum"`` (a sum of ``(room == 'rK') * (...)`` terms), ``"table"`` (a table
-    expression on room and action) or ``"auto"``: the sum while it fits the expression bounds.
+    expression on room and action) or ``"auto"``: the sum where the expression language of the
+    newcomb imported accepts it (its bounds on length and nesting), else the table.
     """
     n = problem.n
     accuracy: object = 1 if problem.accuracy is None else str(problem.accuracy)
-    variables: list[Chance | Prediction | Value] = [
+    variables: list[Variable] = [
         Chance(name="room", outcomes={f"r{r}": f"1/{n}" for r in range(n)})
     ]
     variables += [
         Prediction(name=f"p{v}", accuracy=accuracy, given={"room": f"r{v}"}) for v in range(n)
     ]
-    text = _sum_form(problem) if form in ("sum", "auto") else ""
-    if form == "table" or (form == "auto" and (n > SUM_FORM_MAX_ROOMS or len(text) > MAX_SOURCE)):
-        utility: object = _table_form(problem)
-    elif form in ("sum", "auto"):
-        utility = text
-    else:
+    if form not in ("sum", "table", "auto"):
         raise ValueError(f"form must be sum, table or auto, not {form!r}")
+    if form != "table":
+        try:
+            return _scenario(problem, variables, _sum_form(problem))
+        except ScenarioError:
+            if form == "sum":
+                raise
+    return _scenario(problem, variables, _table_form(problem))
+
+
+def _scenario(problem: GraphProblem, variables: list[Variable], utility: object) -> Scenario:
     return Scenario(
         name=problem.name,
         summary=(
