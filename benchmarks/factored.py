@@ -8,8 +8,9 @@ answer is a dynamic programme of microseconds. This file holds those programmes,
 independently of newcomb's engine (they read the problem's plain data, never the scenario), and
 a runner that times the engine against them.
 
-    python benchmarks/factored.py [--quick] [--timeout 60] [--family ring ...] [--json PATH]
-    python benchmarks/run.py --only g [--quick]
+    python benchmarks/factored.py [--quick] [--family ring ...] [--theory FDT ...]
+                                  [--timeout 60] [--memory 4] [--engine CHECKOUT] [--json PATH]
+    python benchmarks/run.py --only g [--quick] [--json PATH]
 
 The baselines, all exact (integers and Fractions; accuracy 1 as 1 − ε, values as polynomials in
 ε compared by their first differing coefficient, as the engine compares them):
@@ -63,6 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import newcomb  # noqa: E402
 from benchmarks import graphs  # noqa: E402
 from benchmarks.graphs import CoinsProblem, GraphProblem  # noqa: E402
 
@@ -528,7 +530,7 @@ def cases(quick: bool, families: Sequence[str] | None = None) -> list[Case]:
     return [c for f in chosen for c in sizes[f]]
 
 
-def scenario_of(data: Any) -> Any:
+def scenario_of(data: GraphProblem | CoinsProblem) -> newcomb.Scenario:
     if isinstance(data, CoinsProblem):
         return graphs.coins_scenario(data)
     return graphs.graph_scenario(data)
@@ -661,8 +663,6 @@ def measure(
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scenario.yaml"
-        import newcomb
-
         path.write_text(newcomb.dumps(scenario_of(data)))
         for theory in theories:
             want = baseline(case, data, theory)
