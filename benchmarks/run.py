@@ -27,6 +27,10 @@ e. cold start: ``newcomb check scenarios/omicron.yaml`` against ``python -c "imp
 f. simulate: ``newcomb simulate scenarios/newcomb.yaml --episodes 1000000`` (10^6 episodes for
    each of the three theories, the whole command) against ``python -c "import sympy"``; the
    target is a ratio under 3.
+g. factored: rooms on a ring, chain, torus, tree or 2-tree coupled by ``given`` predictions,
+   and Newcomb's problem plus K coins (``benchmarks/factored.py``; ``--only g`` runs it alone).
+   Baselines: exact DPs, variable elimination and a closed form written there, checked
+   against the engine in tests/test_benchmark_families.py. Figures: ratios to ``import sympy``.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import newcomb  # noqa: E402
+from benchmarks import factored  # noqa: E402
 from newcomb import FDT, Chance, Prediction, Scenario, Select, Value  # noqa: E402
 from newcomb.query import value  # noqa: E402
 from newcomb.sweep import parse_grid, sweep  # noqa: E402
@@ -326,7 +331,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="newcomb benchmarks (ratios in one run)")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--only", choices=["g"], default=None, help="run only this family")
     args = ap.parse_args()
+    g_args = ["--quick"] * args.quick
+    g_args += (["--json", str(args.json)] if args.only and args.json else [])
+    if args.only == "g":
+        sys.exit(factored.main(g_args))
     r = 1 if args.quick else 3
     rows: list[dict[str, Any]] = separable_rows(args.quick)
     for k in (6, 8) if args.quick else (8, 10):
@@ -427,6 +437,7 @@ def main() -> None:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    factored.main(g_args)  # g: its own table
 
 
 if __name__ == "__main__":
