@@ -186,20 +186,27 @@ class Compiled:
         variable: a distribution that does not sum to 1 is a mistake in the file even where it
         changes no answer. A variable whose contexts pass ``Limits.max_worlds`` is checked
         only where the draws read it."""
+        params = set(self.ev.params)
         for v in self.st.stage1:
+            constant = not any(e.names - params for e in v.expressions())
+            each = self._once if constant else self._contexts
             if isinstance(v, Value):
-                self._each_context(lambda env, v=v: self.ev.value(v, env))
+                each(lambda env, v=v: self.ev.value(v, env))
             elif isinstance(v, Chance):
-                self._each_context(lambda env, v=v: self.ev.distribution(v.outcomes, env, v))
+                each(lambda env, v=v: self.ev.distribution(v.outcomes, env, v))
             elif isinstance(v, Correlate):
-                self._each_context(lambda env, v=v: self.ev.correlate_dist(v, env, None))
+                each(lambda env, v=v: self.ev.correlate_dist(v, env, None))
                 for a in self.st.actions:
                     row = dict(v.table)[a]
-                    self._each_context(lambda env, v=v, row=row: self.ev.distribution(row, env, v))
+                    each(lambda env, v=v, row=row: self.ev.distribution(row, env, v))
             elif isinstance(v, Prediction):
-                self._each_context(lambda env, v=v: self.ev.accuracy(v, env))
+                each(lambda env, v=v: self.ev.accuracy(v, env))
 
-    def _each_context(self, fn: Any) -> None:
+    def _once(self, fn: Any) -> None:
+        """Call ``fn`` where it reads nothing drawn: its one context (see :meth:`_validate`)."""
+        fn(self.ev.env())
+
+    def _contexts(self, fn: Any) -> None:
         """Call ``fn`` in each context it reads, splitting on what it reads (see
         :meth:`_validate`)."""
         pending: list[Env] = [Lazy(self.ev.env(), frozenset(self._stage1))]
@@ -238,22 +245,21 @@ class Compiled:
 
     def _row(self, terms: Sequence[Expr], env: Env) -> tuple[Num, ...]:
         """E[Σ terms | env, a] for every act a: each term's expectation on its own."""
-        row = []
-        for a in range(len(self.st.actions)):
-            parts = [self._term(t, env, a) for t in terms]
-            row.append(parts[0] if len(parts) == 1 else exact_sum(parts))
-        return tuple(row)
+        rows = [self._term(t, env) for t in terms]
+        if len(rows) == 1:
+            return rows[0]
+        return tuple(exact_sum(column) for column in zip(*rows, strict=True))
 
-    def _term(self, term: Expr, env: Env, act: int) -> Num:
-        """E[term | env, act], summing out the plain chance and value variables it alone reads
-        (a variable whose weight the policy or a correlate decides splits the draw instead).
-        The outcomes one term is summed over count against ``Limits.max_worlds``: a term that
-        multiplies many independent coins is summed over their product, and is refused past
-        the bound as soon as it passes it."""
+    def _term(self, term: Expr, env: Env) -> tuple[Num, ...]:
+        """E[term | env, a] for every act a, summing out the plain chance and value variables
+        the term alone reads (a variable whose weight the policy or a correlate decides splits
+        the draw instead). The outcomes one term is summed over count against
+        ``Limits.max_worlds``: a term that multiplies many independent coins is summed over
+        their product, and is refused past the bound as soon as it passes it."""
         self._evaluations = 0
-        return self._summed(term, env, act)
+        return self._summed(term, env)
 
-    def _summed(self, term: Expr, env: Env, act: int) -> Num:
+    def _summed(self, term: Expr, env: Env) -> tuple[Num, ...]:
         self._evaluations += 1
         if self._evaluations > self.limits.max_worlds:
             raise LimitError(
@@ -262,12 +268,13 @@ class Compiled:
                 "over (raise the bound with --max-worlds)"
             )
         try:
-            return self.ev.expect_read(term, env, act)
+            return self.ev.row_read(term, env)
         except Unknown as u:
             if u.name not in self._plain:
                 raise
             branches = self._plain_branches(u.name, env)
-            return exact_sum([p * self._summed(term, e, act) for e, p in branches])
+            parts = [(p, self._summed(term, e)) for e, p in branches]
+            return tuple(weighted_sums(parts, len(self.st.actions)))
 
     def _plain_branches(self, name: str, env: Env) -> list[tuple[Env, Num]]:
         """The outcomes of the plain variable ``name`` in ``env`` (or, when its distribution

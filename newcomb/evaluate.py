@@ -251,6 +251,20 @@ class Evaluator:
             total = total + w * _number_of(expr, e)
         return total
 
+    def row_read(self, expr: Expr, env: Mapping[str, Any]) -> tuple[Num, ...]:
+        """:meth:`expect_read` for every act: one evaluation shared by all acts when nothing
+        happens after the act and the expression does not read it."""
+        if self.stage3:
+            return tuple(self.expect_read(expr, env, a) for a in range(len(self.actions)))
+        if "action" not in expr.names:
+            return (_number_of(expr, env),) * len(self.actions)
+        case = extended(env, "action", self.actions[0])
+        row = []
+        for act in self.actions:
+            case["action"] = act
+            row.append(_number_of(expr, case))
+        return tuple(row)
+
     def expect_read(self, expr: Expr, env: Mapping[str, Any], act: int) -> Num:
         """E[expr] over the act's own chance, reading only what the evaluation reads (no memo
         keyed on every name the expression mentions): in a lazy environment an unread name is
@@ -341,7 +355,7 @@ def _where(
     return f" (when {', '.join(ctx)})" if ctx else ""
 
 
-def _number_of(expr: Expr, env: Env) -> Num:
+def _number_of(expr: Expr, env: Mapping[str, Any]) -> Num:
     x = expr(env)
     if isinstance(x, str) or not is_number(x):
         raise ScenarioError(f"expected a number, got {x!r}", expr.path)
