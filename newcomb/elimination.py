@@ -55,7 +55,7 @@ MAX_TABLE = 1 << 20
 """At most this many entries in one table: a factor (``k ** len(scope)``) or the work of one
 elimination step (``k ** (width + 1)``)."""
 
-MAX_WIDTH = 16
+MAX_WIDTH = 20
 """At most this many variables in one message (the elimination order's induced width)."""
 
 T = TypeVar("T")

@@ -20,6 +20,7 @@ from benchmarks import factored as F
 from benchmarks import graphs as G
 from newcomb.series import Eps
 
+
 def _ties(reads: tuple[tuple[int, ...], ...], seed: int) -> G.GraphProblem:
     """Payoffs 0 or 1: many ties at ε = 0, broken (or not) by the orders of ε."""
     return G.graph_problem("ties", reads, seed, high=1)
@@ -83,8 +84,11 @@ def test_the_sets_differ_somewhere() -> None:
     assert any(a.cdt_count == 0 for a in answers)
     assert any(a.cdt_count != a.edt_count for a in answers)
     own = [p for p in SMALL if p.name.endswith("(own)")]
-    assert all(a.cdt_count == a.edt_count for p, a in zip(SMALL, answers) if p not in own
-               and "ties" not in p.name)
+    assert all(
+        a.cdt_count == a.edt_count
+        for p, a in zip(SMALL, answers, strict=True)
+        if p not in own and "ties" not in p.name
+    )
 
 
 def test_the_coupling_is_real_and_the_ktree_narrow() -> None:
