@@ -101,9 +101,12 @@ def _bound(model: Model, members: tuple[int, ...], width: int | None = None) -> 
     if count > model.limits.max_policies:
         wide = ""
         if width is not None:
-            from .elimination import MAX_WIDTH
+            from .elimination import MAX_TABLE, MAX_WIDTH
 
-            wide = f"; their elimination width {width} is past its bound of {MAX_WIDTH}"
+            wide = (
+                f"; their elimination width {width} is past what elimination allows (width "
+                f"{MAX_WIDTH}, tables of {MAX_TABLE} entries)"
+            )
         raise LimitError(
             f"{len(members)} coupled observations with {n_a} actions make {count} joint "
             f"policies to search, more than the bound of {model.limits.max_policies}{wide} "
@@ -411,7 +414,7 @@ class _Eliminated:
         caller falls back to the slice-by-slice search)."""
         from itertools import product
 
-        from .elimination import MAX_WIDTH, Factor, elimination_order
+        from .elimination import MAX_TABLE, MAX_WIDTH, Factor, elimination_order
 
         n_a = len(model.actions)
         where = {o: i for i, o in enumerate(members)}
@@ -420,7 +423,7 @@ class _Eliminated:
         for d in ds:
             local.setdefault(tuple(where[o] for o in scopes[d]), []).append(d)
         order, width = elimination_order(len(members), list(local))
-        if width > MAX_WIDTH:
+        if width > MAX_WIDTH or n_a ** (width + 1) > MAX_TABLE:
             return None
         given = model.given_observations
         sigma = [0] * len(model.observations)
@@ -729,12 +732,12 @@ def _constraint_network(
     observation's best-act condition over the observations its expected utility reads,
     counted by elimination and listed up to ``limit`` (:func:`newcomb.elimination.count_solutions`);
     None when the network is too wide (the caller falls back to the slice-by-slice search)."""
-    from .elimination import MAX_WIDTH, count_solutions, elimination_order
+    from .elimination import MAX_TABLE, MAX_WIDTH, count_solutions, elimination_order
 
     where = {o: i for i, o in enumerate(members)}
     scopes = [tuple(sorted(where[x] for x in reads[o])) for o in members]
     _, width = elimination_order(len(members), scopes)
-    if width > MAX_WIDTH:
+    if width > MAX_WIDTH or len(model.actions) ** (width + 1) > MAX_TABLE:
         return None
 
     def condition(o: int, scope: tuple[int, ...]) -> Callable[[tuple[int, ...]], bool]:

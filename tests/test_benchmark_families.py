@@ -170,8 +170,8 @@ ENGINE_LARGER = [
 
 def _check_against_engine(problem: G.GraphProblem) -> None:
     engine = _engine(G.graph_scenario(problem))
-    poly, count = F.ring_dp(problem, "fdt") if _fits_ring(problem) else F.variable_elimination(
-        problem, "fdt"
+    poly, count = (
+        F.ring_dp(problem, "fdt") if _fits_ring(problem) else F.variable_elimination(problem, "fdt")
     )
     total, policies, value, _ = engine["FDT"]
     assert total == count

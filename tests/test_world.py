@@ -22,7 +22,7 @@ from newcomb import (
 from newcomb.check import check
 from newcomb.query import expected_utility, value
 from newcomb.series import leading
-from newcomb.world import Limits, pure
+from newcomb.world import pure
 
 
 def newcomb_problem(q: object = "99/100", **kw: object) -> Scenario:
@@ -282,10 +282,10 @@ def test_bounds_are_checked_before_work() -> None:
 
 
 def test_a_group_too_wide_to_eliminate_falls_back_and_is_bounded() -> None:
-    """One draw whose worlds can show any of 18 observations (the predictor's selected value
-    is observed): one factor over all 18 (width 17, past elimination.MAX_WIDTH), so the group
-    is searched slice by slice, within max_policies."""
-    n = 18
+    """One draw whose worlds can show any of 22 observations (the predictor's selected value
+    is observed): one factor over all 22 (width 21, past elimination.MAX_WIDTH), so the group
+    is searched slice by slice, within max_policies, which 2^22 passes."""
+    n = 22
     s = Scenario(
         name="wide select",
         actions=["a", "b"],
@@ -298,9 +298,9 @@ def test_a_group_too_wide_to_eliminate_falls_back_and_is_bounded() -> None:
     )
     with pytest.raises(
         LimitError,
-        match=r"18 coupled observations with 2 actions make 262144 .* width 17 is past its bound",
+        match=r"22 coupled observations with 2 actions make 4194304 .* width 21 is past",
     ):
-        newcomb.analyse(s, [newcomb.FDT()], limits=Limits(max_policies=1 << 17))
+        newcomb.analyse(s, [newcomb.FDT()])
 
 
 def test_select_values_are_part_of_the_fixed_point() -> None:
