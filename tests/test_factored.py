@@ -328,3 +328,104 @@ def test_explain_on_a_ring_too_large_to_list_is_one_line(tmp_path: Path) -> None
     g.write_text(ring_with_computed_given(20))
     r = CliRunner().invoke(app, ["explain", str(g), "--theory", "FDT"])
     assert r.exit_code == 0 and "room=r19" in r.stdout
+
+
+# -- generated sparse problems: the factored path equals the exhaustive one (issue 10 item 9) ---
+
+
+def pure_answers(model: Model) -> list[tuple[tuple[newcomb.world.Behaviour, ...], int | None]]:
+    """FDT's optimal policies and CDT's and EDT's ratifiable pure policies, with their counts
+    (pure policies only: the mixed-equilibrium search may be refused on a generated problem)."""
+    found = [
+        FDT().decide(model),
+        ratifiable_pure(model, "intervene"),
+        ratifiable_pure(model, "condition"),
+    ]
+    return [(tuple(d.policies), d.total) for d in found]
+
+
+def values(model: Model, policies: tuple[newcomb.world.Behaviour, ...]) -> list[tuple[object, ...]]:
+    """Each policy's value under every paradox rule, read off ``model``."""
+    return [
+        tuple(model.mixed_summary(pi).value(rule) for rule in RULES)  # type: ignore[arg-type]
+        for pi in policies
+    ]
+
+
+def assert_same_answers(fast: Model, slow: Model) -> None:
+    a, b = pure_answers(fast), pure_answers(slow)
+    assert a == b
+    for policies, _ in a:
+        assert values(fast, policies) == values(slow, policies)
+
+
+@given(s=newcomb.testing.sparse_problems())
+def test_sparse_problems_factored_path_equals_exhaustive(s: Scenario) -> None:
+    """Policies, counts and values of every built-in theory (pure), compiled vs every world
+    listed; and the whole analysis where the mixed search is within its bounds."""
+    assert_same_answers(Model(s), Model(s, exhaustive=True))
+    try:
+        fast = newcomb.analyse(s)
+    except newcomb.errors.LimitError:
+        return
+    slow = newcomb.analyse(s, exhaustive=True)
+    for x, y in zip(fast.theories, slow.theories, strict=True):
+        assert x.theory == y.theory
+        assert [p.behaviour for p in x.policies] == [p.behaviour for p in y.policies]
+        assert (x.total, [p.value for p in x.policies]) == (y.total, [p.value for p in y.policies])
+
+
+@given(s=newcomb.testing.sparse_problems())
+def test_sparse_problems_with_elimination_forced_equal_exhaustive(s: Scenario) -> None:
+    slow = Model(s, exhaustive=True)
+    with eliminate_from(0):
+        assert_same_answers(Model(s), slow)
+    with eliminate_from(0):
+        f = optimal_policies(Model(s), s.predictor.on_paradox)
+    g = optimal_policies(slow, s.predictor.on_paradox)
+    assert (f.policies, f.total) == (g.policies, g.total)
+
+
+@given(s=newcomb.testing.sparse_problems())
+def test_sparse_problems_paradox_findings_equal_exhaustive(s: Scenario) -> None:
+    fast, slow = Model(s), Model(s, exhaustive=True)
+    for policies, _ in pure_answers(fast):
+        for pi in policies:
+            a, b = check(fast, pi), check(slow, pi)
+            assert (a.paradox, a.paradox_probability, a.best_accuracy) == (
+                b.paradox,
+                b.paradox_probability,
+                b.best_accuracy,
+            )
+
+
+@given(s=newcomb.testing.sparse_problems(), data=st.data())
+def test_sparse_problems_compiled_draws_merge_exhaustive_draws(
+    s: Scenario, data: st.DataObject
+) -> None:
+    """The compiled draws assign only what is read: there are no more of them than exhaustive
+    draws, each exhaustive draw (which assigns every exogenous variable) extends exactly one
+    compiled draw, and each compiled draw's probability and predictor findings are those of
+    the exhaustive draws extending it."""
+    fast, slow = Model(s), Model(s, exhaustive=True)
+    n = len(fast.observations)
+    sigma = tuple(
+        data.draw(st.integers(min_value=0, max_value=len(fast.actions) - 1), label="act")
+        for _ in range(n)
+    )
+    pi = tuple(tuple(Fraction(int(i == a)) for i in range(len(fast.actions))) for a in sigma)
+    coarse, fine = fast.draws(pi), slow.draws(pi)
+    assert len(coarse) <= len(fine)
+    merged: dict[int, newcomb.series.Num] = {}
+    for d in fine:
+        full = dict(d.key)
+        (k,) = [
+            i
+            for i, c in enumerate(coarse)
+            if c.agent == d.agent and all(full.get(v, object()) == x for v, x in c.key)
+        ]
+        c = coarse[k]
+        assert (c.consistent, c.paradox, c.chosen) == (d.consistent, d.paradox, d.chosen)
+        merged[k] = merged[k] + d.weight if k in merged else d.weight
+    assert sorted(merged) == list(range(len(coarse)))
+    assert all(merged[k] == c.weight for k, c in enumerate(coarse))
