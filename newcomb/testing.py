@@ -632,17 +632,19 @@ def sparse_problems(
     """Small scenarios of the shape the factored engine targets (issue 10): sums of terms, one
     per room, each reading only a few of many variables.
 
-    The agent observes a ``room`` (2 to 5 labels, each of positive probability) and sometimes a
-    ``door`` (2 labels). Several ``given`` predictions ask what the agent does in some room:
-    stated (a label per observed variable) or computed in each world (``{"expr": ...}``): a
-    value mapping each room to a room by a table expression, an if-chain on ``room``, or a
-    choice made by a coin; a computed ``door`` is the same door, or one a coin chooses. Every
-    observation asked about is one that occurs. Sometimes a self-referential prediction
-    ``guess`` and a ``select`` value the predictor chooses (so its fixed point is exercised),
-    and a preference. Coins (2 labels each) are read only inside some utility terms or by a
-    computed observation. The utility is a sum of terms ``(room == 'rK') * (...)`` reading the
-    act, one or two predictions, and perhaps the guess, the select or a coin, plus terms of
-    the coins alone. Accuracies are exact, often 1 (so ε matters).
+    The agent observes a ``room`` (2 to 5 labels, each of positive probability) and sometimes
+    a ``door`` (2 labels), or a ``sign`` showing whether a self-referential prediction
+    ``guess`` foresaw an act (as in transparent Newcomb, so that paradoxes occur). Several
+    ``given`` predictions ask what the agent does in some room: stated (a label per observed
+    variable) or computed in each world (``{"expr": ...}``): a value mapping each room to a
+    room by a table expression, an if-chain on ``room``, or a choice made by a coin; a computed
+    ``door`` is the same door, or one a coin chooses; a ``sign`` asked about is stated. Every
+    observation asked about is one that occurs. Sometimes the ``guess`` and a ``select`` value
+    the predictor chooses (so its fixed point is exercised), and a preference among them.
+    Coins (2 labels each) are read only inside some utility terms or by a computed
+    observation. The utility is a sum of terms ``(room == 'rK') * (...)`` reading the act, one
+    or two predictions, and perhaps the guess, the select or a coin, plus terms of the coins
+    alone. Accuracies are exact, often 1 (so ε matters).
 
     Parameters
     ----------
@@ -658,8 +660,8 @@ def sparse_problems(
         holds, so that ``Model(s, exhaustive=True)``, the reference path, lists every world
         quickly.
     max_policies:
-        Bound on the pure policies, |actions| ** |observations| (the door is dropped, then
-        rooms, until it holds).
+        Bound on the pure policies, |actions| ** |observations| (rooms are dropped down to 2,
+        then the door or sign, then rooms, until it holds).
     paradox_rules:
         The ``on_paradox`` rules to draw from.
 
@@ -672,18 +674,24 @@ def sparse_problems(
         st.one_of(st.just(("a", "b")), action_names(2, 3)), label="actions"
     )
     n_rooms = draw(st.integers(min_value=min_rooms, max_value=max_rooms), label="rooms")
-    door = draw(st.booleans(), label="door")
-    while len(acts) ** (n_rooms * (2 if door else 1)) > max_policies:
-        if door:
-            door = False
+    guess = draw(st.booleans(), label="guess")
+    select = draw(st.booleans(), label="select")
+    second = draw(
+        st.sampled_from(("none", "door", "sign", "sign") if guess else ("none", "door")),
+        label="second observed",
+    )
+    door, sign = second == "door", second == "sign"
+    while len(acts) ** (n_rooms * (2 if door or sign else 1)) > max_policies:
+        if n_rooms > 2:
+            n_rooms -= 1
+        elif door or sign:
+            door = sign = False
         elif n_rooms > 1:
             n_rooms -= 1
         else:
             break
     rooms = [f"r{k}" for k in range(n_rooms)]
     doors = ["d0", "d1"]
-    guess = draw(st.booleans(), label="guess")
-    select = draw(st.booleans(), label="select")
     n_preds = draw(st.integers(min_value=1, max_value=max_predictions), label="predictions")
     n_coins = draw(st.integers(min_value=0, max_value=max_coins), label="coins")
 
@@ -696,7 +704,7 @@ def sparse_problems(
     while size() > max_worlds and n_preds > 1:
         n_preds -= 1
     if size() > max_worlds:
-        guess = select = False
+        guess = select = sign = False
 
     variables: list[Variable] = [
         Chance(
@@ -716,6 +724,15 @@ def sparse_problems(
         variables.append(
             Chance(name=c, outcomes=dict(zip(("h", "t"), draw(distributions(2)), strict=True)))
         )
+    if guess:
+        variables.append(
+            Prediction(name="guess", accuracy=draw(accuracies(), label="guess accuracy"))
+        )
+    if select:
+        variables.append(Select(name="sel", options=("lo", "hi")))
+    if sign:
+        shown = label_literal(draw(st.sampled_from(acts), label="act the sign shows"))
+        variables.append(Value(name="sign", expr=f"'x' if guess == {shown} else 'y'"))
     preds = [f"p{i}" for i in range(n_preds)]
     for i, name in enumerate(preds):
         shape = draw(
@@ -749,14 +766,10 @@ def sparse_problems(
                 given["door"] = {"expr": f"'d0' if {c} == 'h' else 'd1'"}
             else:
                 given["door"] = how
+        if sign:
+            given["sign"] = draw(st.sampled_from(("x", "y")), label=f"{name} sign")
         variables.append(Prediction(name=name, accuracy=draw(accuracies()), given=given))
-    if guess:
-        variables.append(
-            Prediction(name="guess", accuracy=draw(accuracies(), label="guess accuracy"))
-        )
-    if select:
-        variables.append(Select(name="sel", options=("lo", "hi")))
-    observes = ["room", "door"] if door else ["room"]
+    observes = ["room", "door"] if door else ["room", "sign"] if sign else ["room"]
 
     def atom(where: str) -> str:
         c = draw(st.integers(min_value=-3, max_value=9), label=f"{where} coefficient")

@@ -386,10 +386,21 @@ def test_sparse_problems_with_elimination_forced_equal_exhaustive(s: Scenario) -
     assert (f.policies, f.total) == (g.policies, g.total)
 
 
-@given(s=newcomb.testing.sparse_problems())
-def test_sparse_problems_paradox_findings_equal_exhaustive(s: Scenario) -> None:
+def any_pure_policy(model: Model, data: st.DataObject) -> newcomb.world.Behaviour:
+    """A pure policy of ``model`` drawn by ``data``, in index form."""
+    n = len(model.actions)
+    acts = [data.draw(st.integers(min_value=0, max_value=n - 1)) for _ in model.observations]
+    return tuple(tuple(Fraction(int(i == a)) for i in range(n)) for a in acts)
+
+
+@given(s=newcomb.testing.sparse_problems(), data=st.data())
+def test_sparse_problems_paradox_findings_equal_exhaustive(
+    s: Scenario, data: st.DataObject
+) -> None:
+    """Paradox, its probability and the best accuracy, for the theories' policies and for any
+    pure policy (a sign showing the guess makes paradoxes common there)."""
     fast, slow = Model(s), Model(s, exhaustive=True)
-    for policies, _ in pure_answers(fast):
+    for policies, _ in [*pure_answers(fast), ((any_pure_policy(fast, data),), 1)]:
         for pi in policies:
             a, b = check(fast, pi), check(slow, pi)
             assert (a.paradox, a.paradox_probability, a.best_accuracy) == (
@@ -408,12 +419,7 @@ def test_sparse_problems_compiled_draws_merge_exhaustive_draws(
     compiled draw, and each compiled draw's probability and predictor findings are those of
     the exhaustive draws extending it."""
     fast, slow = Model(s), Model(s, exhaustive=True)
-    n = len(fast.observations)
-    sigma = tuple(
-        data.draw(st.integers(min_value=0, max_value=len(fast.actions) - 1), label="act")
-        for _ in range(n)
-    )
-    pi = tuple(tuple(Fraction(int(i == a)) for i in range(len(fast.actions))) for a in sigma)
+    pi = any_pure_policy(fast, data)
     coarse, fine = fast.draws(pi), slow.draws(pi)
     assert len(coarse) <= len(fine)
     merged: dict[int, newcomb.series.Num] = {}
