@@ -12,6 +12,9 @@ chance variables (possibly conditional on earlier variables or on the act), self
 values, 0 to 2 observed variables and an integer utility table. Keyword flags switch kinds of
 variable off; :func:`decision_problems` (no predictor at all) and :func:`predictor_problems`
 (always a self-referential prediction the agent's observation depends on) are narrower presets.
+:func:`sparse_problems` draws the shape the factored engine targets: an observed room, many
+``given`` predictions (stated, or computed per world), coins read in only some utility terms,
+and a utility that is a sum of one term per room.
 Every scenario drawn constructs without :class:`~newcomb.errors.ScenarioError` and compiles with
 :class:`~newcomb.world.Model`, and its pure-policy space is bounded (64 by default), so the
 engine's exhaustive searches are fast. The building blocks (:func:`action_names`,
