@@ -12,6 +12,9 @@ chance variables (possibly conditional on earlier variables or on the act), self
 values, 0 to 2 observed variables and an integer utility table. Keyword flags switch kinds of
 variable off; :func:`decision_problems` (no predictor at all) and :func:`predictor_problems`
 (always a self-referential prediction the agent's observation depends on) are narrower presets.
+:func:`sparse_problems` draws the shape the factored engine targets: an observed room, many
+``given`` predictions (stated, or computed per world), coins read in only some utility terms,
+and a utility that is a sum of one term per room.
 Every scenario drawn constructs without :class:`~newcomb.errors.ScenarioError` and compiles with
 :class:`~newcomb.world.Model`, and its pure-policy space is bounded (64 by default), so the
 engine's exhaustive searches are fast. The building blocks (:func:`action_names`,
@@ -92,6 +95,7 @@ __all__ = [
     "rename",
     "replace_scenario",
     "scenarios",
+    "sparse_problems",
     "with_utility",
 ]
 
@@ -597,6 +601,240 @@ def predictor_problems(**kwargs: Any) -> SearchStrategy[Scenario]:
     keyword arguments go to :func:`scenarios`.
     """
     return scenarios(require_prediction=True, **kwargs)
+
+
+# -- sparse problems: the shape the factored engine targets ----------------------------------------
+
+
+def _room_map(draw: DrawFn, rooms: Sequence[str], what: str) -> dict[str, str]:
+    """A map from each room to a room (any function: a permutation, a constant, a ring)."""
+    return {r: draw(st.sampled_from(tuple(rooms)), label=f"{what}[{r}]") for r in rooms}
+
+
+def _if_chain(name: str, mapping: Mapping[str, str]) -> str:
+    """``mapping`` as an if-chain on ``name``: ``'r1' if room == 'r0' else ... else 'r0'``."""
+    keys = list(mapping)
+    text = ""
+    for k in keys[:-1]:
+        text += f"{label_literal(mapping[k])} if {name} == {label_literal(k)} else "
+    return text + label_literal(mapping[keys[-1]])
+
+
+@st.composite
+def sparse_problems(
+    draw: DrawFn,
+    *,
+    min_rooms: int = 2,
+    max_rooms: int = 5,
+    max_predictions: int = 4,
+    max_coins: int = 3,
+    max_worlds: int = 1 << 11,
+    max_policies: int = 64,
+    paradox_rules: Sequence[str] = PARADOX_RULES,
+) -> Scenario:
+    """Small scenarios of the shape the factored engine targets (issue 10): sums of terms, one
+    per room, each reading only a few of many variables.
+
+    The agent observes a ``room`` (2 to 5 labels, each of positive probability) and sometimes
+    a ``door`` (2 labels), or a ``sign`` showing whether a self-referential prediction
+    ``guess`` foresaw an act (as in transparent Newcomb, so that paradoxes occur). Several
+    ``given`` predictions ask what the agent does in some room: stated (a label per observed
+    variable) or computed in each world (``{"expr": ...}``): a value mapping each room to a
+    room by a table expression, an if-chain on ``room``, or a choice made by a coin; a computed
+    ``door`` is the same door, or one a coin chooses; a ``sign`` asked about is stated. Every
+    observation asked about is one that occurs. Sometimes the ``guess`` and a ``select`` value
+    the predictor chooses (so its fixed point is exercised), and a preference among them.
+    Coins (2 labels each) are read only inside some utility terms or by a computed
+    observation. The utility is a sum of terms ``(room == 'rK') * (...)`` reading the act, one
+    or two predictions, and perhaps the guess, the select or a coin, plus terms of the coins
+    alone. Accuracies are exact, often 1 (so ε matters).
+
+    Parameters
+    ----------
+    min_rooms, max_rooms:
+        How many rooms.
+    max_predictions:
+        Most ``given`` predictions (at least one).
+    max_coins:
+        Most coins.
+    max_worlds:
+        Bound on the product of the domains of every exogenous variable (rooms, door, coins,
+        predictions of both kinds, select): coins and then predictions are dropped until it
+        holds, so that ``Model(s, exhaustive=True)``, the reference path, lists every world
+        quickly.
+    max_policies:
+        Bound on the pure policies, |actions| ** |observations| (rooms are dropped down to 2,
+        then the door or sign, then rooms, until it holds).
+    paradox_rules:
+        The ``on_paradox`` rules to draw from.
+
+    Returns
+    -------
+    SearchStrategy[Scenario]
+        Scenarios that construct and compile with :class:`~newcomb.world.Model`.
+    """
+    acts: tuple[str, ...] = draw(
+        st.one_of(st.just(("a", "b")), action_names(2, 3)), label="actions"
+    )
+    n_rooms = draw(st.integers(min_value=min_rooms, max_value=max_rooms), label="rooms")
+    guess = draw(st.booleans(), label="guess")
+    select = draw(st.booleans(), label="select")
+    second = draw(
+        st.sampled_from(("none", "door", "sign", "sign") if guess else ("none", "door")),
+        label="second observed",
+    )
+    door, sign = second == "door", second == "sign"
+    while len(acts) ** (n_rooms * (2 if door or sign else 1)) > max_policies:
+        if n_rooms > 2:
+            n_rooms -= 1
+        elif door or sign:
+            door = sign = False
+        elif n_rooms > 1:
+            n_rooms -= 1
+        else:
+            break
+    rooms = [f"r{k}" for k in range(n_rooms)]
+    doors = ["d0", "d1"]
+    n_preds = draw(st.integers(min_value=1, max_value=max_predictions), label="predictions")
+    n_coins = draw(st.integers(min_value=0, max_value=max_coins), label="coins")
+
+    def size() -> int:
+        fixed = n_rooms * (2 if door else 1) * (len(acts) if guess else 1) * (2 if select else 1)
+        return int(fixed * len(acts) ** n_preds * 2**n_coins)
+
+    while size() > max_worlds and n_coins:
+        n_coins -= 1
+    while size() > max_worlds and n_preds > 1:
+        n_preds -= 1
+    if size() > max_worlds:
+        guess = select = sign = False
+
+    variables: list[Variable] = [
+        Chance(
+            name="room",
+            outcomes=dict(zip(rooms, draw(distributions(n_rooms, allow_zero=False)), strict=True)),
+        )
+    ]
+    if door:
+        variables.append(
+            Chance(
+                name="door",
+                outcomes=dict(zip(doors, draw(distributions(2, allow_zero=False)), strict=True)),
+            )
+        )
+    coins = [f"c{i}" for i in range(n_coins)]
+    for c in coins:
+        variables.append(
+            Chance(name=c, outcomes=dict(zip(("h", "t"), draw(distributions(2)), strict=True)))
+        )
+    if guess:
+        variables.append(
+            Prediction(name="guess", accuracy=draw(accuracies(), label="guess accuracy"))
+        )
+    if select:
+        variables.append(Select(name="sel", options=("lo", "hi")))
+    if sign:
+        shown = label_literal(draw(st.sampled_from(acts), label="act the sign shows"))
+        variables.append(Value(name="sign", expr=f"'x' if guess == {shown} else 'y'"))
+    preds = [f"p{i}" for i in range(n_preds)]
+    for i, name in enumerate(preds):
+        shape = draw(
+            st.sampled_from(
+                ("stated", "table", "chain", "coin") if coins else ("stated", "table", "chain")
+            ),
+            label=f"{name} given",
+        )
+        given: dict[str, Any]
+        if shape == "stated":
+            given = {"room": draw(st.sampled_from(rooms), label=f"{name} room")}
+        elif shape == "table":
+            table = {r: label_literal(x) for r, x in _room_map(draw, rooms, name).items()}
+            variables.append(Value(name=f"next{i}", expr={"lookup": ["room"], "table": table}))
+            given = {"room": {"expr": f"next{i}"}}
+        elif shape == "chain":
+            given = {"room": {"expr": _if_chain("room", _room_map(draw, rooms, name))}}
+        else:
+            c = draw(st.sampled_from(coins), label=f"{name} coin")
+            x, y = (draw(st.sampled_from(rooms), label=f"{name} room") for _ in range(2))
+            given = {"room": {"expr": f"{label_literal(x)} if {c} == 'h' else {label_literal(y)}"}}
+        if door:
+            how = draw(
+                st.sampled_from(("d0", "d1", "same", "coin") if coins else ("d0", "d1", "same")),
+                label=f"{name} door",
+            )
+            if how == "same":
+                given["door"] = {"expr": "door"}
+            elif how == "coin":
+                c = draw(st.sampled_from(coins), label=f"{name} door coin")
+                given["door"] = {"expr": f"'d0' if {c} == 'h' else 'd1'"}
+            else:
+                given["door"] = how
+        if sign:
+            given["sign"] = draw(st.sampled_from(("x", "y")), label=f"{name} sign")
+        variables.append(Prediction(name=name, accuracy=draw(accuracies()), given=given))
+    observes = ["room", "door"] if door else ["room", "sign"] if sign else ["room"]
+
+    def atom(where: str) -> str:
+        c = draw(st.integers(min_value=-3, max_value=9), label=f"{where} coefficient")
+        kinds = ["act", "agree", "label", "pair"]
+        kinds += ["guess"] if guess else []
+        kinds += ["select"] if select else []
+        kinds += ["coin"] if coins else []
+        kind = draw(st.sampled_from(kinds), label=f"{where} atom")
+        a = label_literal(draw(st.sampled_from(acts), label=f"{where} act"))
+        p = draw(st.sampled_from(preds), label=f"{where} prediction")
+        if kind == "act":
+            body = f"action == {a}"
+        elif kind == "agree":
+            body = f"action == {p}"
+        elif kind == "label":
+            body = f"action == {a} and {p} == {a}"
+        elif kind == "pair":
+            q = draw(st.sampled_from(preds), label=f"{where} second prediction")
+            b = label_literal(draw(st.sampled_from(acts), label=f"{where} second act"))
+            body = f"{p} == {a} and {q} == {b}"
+        elif kind == "guess":
+            body = "action == guess" if draw(st.booleans()) else f"guess == {a} and {p} == {a}"
+        elif kind == "select":
+            body = f"sel == 'hi' and action == {a}"
+        else:
+            body = f"{draw(st.sampled_from(coins))} == 'h' and action == {p}"
+        return f"{c}*({body})"
+
+    terms: list[str] = []
+    for r in rooms:
+        if not draw(st.booleans(), label=f"term {r}") and r != rooms[0]:
+            continue
+        n_atoms = draw(st.integers(min_value=1, max_value=3), label=f"atoms {r}")
+        body = " + ".join(atom(r) for _ in range(n_atoms))
+        factor = ""
+        if bool(coins) and draw(st.booleans(), label=f"coin factor {r}"):
+            factor = f" * ({draw(st.sampled_from(coins))} == 'h')"
+        terms.append(f"(room == {label_literal(r)}) * ({body}){factor}")
+    for c in coins:
+        if draw(st.booleans(), label=f"{c} term"):
+            k = draw(st.integers(min_value=1, max_value=5))
+            a = label_literal(draw(st.sampled_from(acts)))
+            terms.append(f"{k}*({c} == 'h' and action == {a})")
+    prefer: str | None = None
+    if guess or select:
+        options = ["none"] + (["guess"] if guess else []) + (["select"] if select else [])
+        choice = draw(st.sampled_from(options), label="prefer")
+        if choice == "guess":
+            prefer = f"guess == {label_literal(draw(st.sampled_from(acts)))}"
+        elif choice == "select":
+            prefer = "sel == 'hi'"
+    return Scenario(
+        name="sparse",
+        actions=acts,
+        variables=variables,
+        observes=observes,
+        utility=" + ".join(terms),
+        predictor=Predictor(
+            prefer=prefer,
+            on_paradox=draw(st.sampled_from(tuple(paradox_rules)), label="on_paradox"),
+        ),
+    )
 
 
 # -- a small independent enumerator, used to choose observations and `given` ----------------------
