@@ -844,87 +844,13 @@ def simulate(
     out = _out()
     head = f"{result.name}: {result.episodes} episodes per theory, seed {result.seed}"
     out.print(head, markup=False)
-    out.print(_simulation_table(result))
+    from .render import simulation_renderable, trace_renderable
+
+    out.print(simulation_renderable(result))
     for t in result.theories if trace else ():
         out.print(f"{t.theory}: the first {min(trace, len(t.index))} episodes", markup=False)
-        out.print(_trace_table(result, t, trace))
+        out.print(trace_renderable(result, t, trace))
     raise typer.Exit(run.code)
-
-
-def _simulation_table(result: Any) -> Any:
-    """One row per theory: policy, mean ± standard error, the 99% interval, the exact value
-    (marked when outside the interval), and paradox episodes when there are any."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from .render import number, policy_text
-
-    table = Table()
-    for col in ("theory", "policy", "mean ± std. error", "99% interval", "exact"):
-        table.add_column(col, no_wrap=col in ("theory", "99% interval"))
-    paradox = any(t.paradox_probability for t in result.theories)
-    if paradox:
-        table.add_column("paradoxes", no_wrap=True)
-    for t in result.theories:
-        policy = "—" if t.policy is None else policy_text(result.model, t.policy)
-        exact = Text(number(t.exact))
-        if t.mean is None or t.ci is None:
-            cells = [Text(t.theory), Text(policy), Text("—"), Text(t.note or "—"), exact]
-        else:
-            lo, hi = t.ci
-            se = "—" if t.stderr is None else _figure(t.stderr, 3)
-            if t.outside:
-                exact.append("\noutside the interval", style="bold red")
-            cells = [
-                Text(t.theory),
-                Text(policy),
-                Text(f"{_figure(t.mean, 7)}\n± {se}"),
-                Text(f"[{_figure(lo, 7)}, {_figure(hi, 7)}]"),
-                exact,
-            ]
-        if paradox:
-            cells.append(Text(f"{t.paradoxes}, p = {t.paradox_probability}"))
-        table.add_row(*cells)
-    return table
-
-
-def _figure(x: float, digits: int) -> str:
-    """``x`` to about ``digits`` significant digits, in fixed point with thousands separators
-    and no trailing zeros (``990,523.4``, ``1,000``)."""
-    import math
-
-    if x == 0 or not math.isfinite(x):
-        return f"{x:g}"
-    places = max(0, min(12, digits - 1 - math.floor(math.log10(abs(x)))))
-    text = f"{x:,.{places}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _trace_table(result: Any, t: Any, k: int) -> Any:
-    """The first ``k`` episodes of one theory: chance, the predictor, what the agent saw and
-    did, and the payoff."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from .check import describe_label
-
-    def pairs(d: Any) -> str:
-        return ", ".join(f"{n}={describe_label(v)}" for n, v in d.items()) or "—"
-
-    m = result.model
-    table = Table()
-    for col in ("#", "chance", "predictor", "observation", "act", "payoff"):
-        table.add_column(col, overflow="fold")
-    for n, i in enumerate(t.index[:k].tolist(), start=1):
-        o = t.outcomes[i]
-        who = pairs(o.predictor) + {"error": " (wrong)", "guess": " (guess)"}.get(o.kind, "")
-        if o.kind == "paradox" or o.observation is None or o.act is None:
-            cells = [str(n), pairs(o.chance), "no consistent choice", "—", "—", "paradox"]
-        else:
-            obs, act = pairs(m.observation_dict(o.observation)), m.actions[o.act]
-            cells = [str(n), pairs(o.chance), who, obs, act, str(o.payoff)]
-        table.add_row(*(Text(c) for c in cells))
-    return table
 
 
 @app.command()
@@ -981,27 +907,16 @@ def phase(
     if plot is not None:
         _plot("phase", result, plot)
     if as_json:
-        _print_json(_with_file(_phase_json(result), name))
+        from .phase import phase_json
+
+        _print_json(_with_file(phase_json(result), name))
         raise typer.Exit(EXIT_OK)
-    from rich.table import Table
-    from rich.text import Text
+    from .render import phase_renderable
 
     out = _out()
     head = f"{result.x.parameter} × {result.y.parameter}: {gx.count} × {gy.count} cells"
     out.print(head, markup=False)
-    table = Table()
-    for col in ("theory", "verdict", "cells", "exact boundary points"):
-        table.add_column(col, overflow="fold")
-    for c in result.columns:
-        for i, v in enumerate(c.verdicts):
-            first = i == 0
-            table.add_row(
-                c.theory if first else "",
-                Text(v.text),
-                str(int((c.cells == i).sum())),
-                str(len(c.boundary)) if first else "",
-            )
-    out.print(table)
+    out.print(phase_renderable(result))
     raise typer.Exit(EXIT_OK)
 
 
@@ -1011,27 +926,6 @@ def _grid(option: str, spec: str, parse: Any) -> Any:
         return parse(spec)
     except UsageError as e:
         raise UsageError(str(e).replace("--param", option, 1)) from None
-
-
-def _phase_json(result: Any) -> dict[str, Any]:
-    def grid(g: Any) -> dict[str, Any]:
-        return {"parameter": g.parameter, "from": str(g.lo), "to": str(g.hi), "count": g.count}
-
-    return {
-        "schema_version": 1,
-        "command": "phase",
-        "x": grid(result.x),
-        "y": grid(result.y),
-        "theories": [
-            {
-                "theory": c.theory,
-                "verdicts": [v.text for v in c.verdicts],
-                "cells": c.cells.tolist(),
-                "boundary": [[str(p), str(q)] for p, q in c.boundary],
-            }
-            for c in result.columns
-        ],
-    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -33,7 +33,7 @@ from .theories import Theory
 from .thresholds import Thresholds, thresholds
 from .world import Behaviour, Limits, Model
 
-__all__ = ["Phase", "PhaseColumn", "Verdict", "phase", "verdict_of"]
+__all__ = ["Phase", "PhaseColumn", "Verdict", "phase", "phase_json", "verdict_of"]
 
 
 @dataclass(frozen=True)
@@ -220,3 +220,26 @@ def _floats(g: Grid) -> Any:
     if g.count == 1:
         return np.array([float(g.lo)])
     return float(g.lo) + (float(g.hi) - float(g.lo)) * np.arange(g.count) / (g.count - 1)
+
+
+def phase_json(result: Phase) -> dict[str, Any]:
+    """A phase diagram as plain data (``newcomb phase --json``)."""
+
+    def grid(g: Any) -> dict[str, Any]:
+        return {"parameter": g.parameter, "from": str(g.lo), "to": str(g.hi), "count": g.count}
+
+    return {
+        "schema_version": 1,
+        "command": "phase",
+        "x": grid(result.x),
+        "y": grid(result.y),
+        "theories": [
+            {
+                "theory": c.theory,
+                "verdicts": [v.text for v in c.verdicts],
+                "cells": c.cells.tolist(),
+                "boundary": [[str(p), str(q)] for p, q in c.boundary],
+            }
+            for c in result.columns
+        ],
+    }

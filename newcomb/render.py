@@ -29,6 +29,8 @@ from .world import Behaviour, Model
 
 if TYPE_CHECKING:  # imported for annotations only, to keep start-up light
     from .explain import Explanation
+    from .phase import Phase
+    from .simulate import Simulation
     from .sweep import Sweep
     from .thresholds import Region, Thresholds
 
@@ -42,8 +44,11 @@ __all__ = [
     "explanation_renderable",
     "label",
     "number",
+    "phase_renderable",
     "policy_text",
     "report_renderable",
+    "simulation_renderable",
+    "trace_renderable",
     "unexplained_renderable",
 ]
 
@@ -715,3 +720,88 @@ def html_of(renderable: RenderableType, width: int = 110) -> str:
         code_format="<pre style=\"font-family: Menlo, 'DejaVu Sans Mono', consolas, "
         'monospace; line-height: 1.25">{code}</pre>',
     )
+
+
+def simulation_renderable(result: Simulation) -> RenderableType:
+    """One row per theory: policy, mean ± standard error, the 99% interval, the exact value
+    (marked when outside the interval), and paradox episodes when there are any."""
+    table = Table()
+    for col in ("theory", "policy", "mean ± std. error", "99% interval", "exact"):
+        table.add_column(col, no_wrap=col in ("theory", "99% interval"))
+    paradox = any(t.paradox_probability for t in result.theories)
+    if paradox:
+        table.add_column("paradoxes", no_wrap=True)
+    for t in result.theories:
+        policy = "—" if t.policy is None else policy_text(result.model, t.policy)
+        exact = Text(number(t.exact))
+        if t.mean is None or t.ci is None:
+            cells = [Text(t.theory), Text(policy), Text("—"), Text(t.note or "—"), exact]
+        else:
+            lo, hi = t.ci
+            se = "—" if t.stderr is None else _figure(t.stderr, 3)
+            if t.outside:
+                exact.append("\noutside the interval", style="bold red")
+            cells = [
+                Text(t.theory),
+                Text(policy),
+                Text(f"{_figure(t.mean, 7)}\n± {se}"),
+                Text(f"[{_figure(lo, 7)}, {_figure(hi, 7)}]"),
+                exact,
+            ]
+        if paradox:
+            cells.append(Text(f"{t.paradoxes}, p = {t.paradox_probability}"))
+        table.add_row(*cells)
+    return table
+
+
+def _figure(x: float, digits: int) -> str:
+    """``x`` to about ``digits`` significant digits, in fixed point with thousands separators
+    and no trailing zeros (``990,523.4``, ``1,000``)."""
+    import math
+
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    places = max(0, min(12, digits - 1 - math.floor(math.log10(abs(x)))))
+    text = f"{x:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def trace_renderable(result: Simulation, t: Any, k: int) -> RenderableType:
+    """The first ``k`` episodes of one theory: chance, the predictor, what the agent saw and
+    did, and the payoff."""
+
+    def pairs(d: Any) -> str:
+        return ", ".join(f"{n}={describe_label(v)}" for n, v in d.items()) or "—"
+
+    m = result.model
+    table = Table()
+    for col in ("#", "chance", "predictor", "observation", "act", "payoff"):
+        table.add_column(col, overflow="fold")
+    for n, i in enumerate(t.index[:k].tolist(), start=1):
+        o = t.outcomes[i]
+        who = pairs(o.predictor) + {"error": " (wrong)", "guess": " (guess)"}.get(o.kind, "")
+        if o.kind == "paradox" or o.observation is None or o.act is None:
+            cells = [str(n), pairs(o.chance), "no consistent choice", "—", "—", "paradox"]
+        else:
+            obs, act = pairs(m.observation_dict(o.observation)), m.actions[o.act]
+            cells = [str(n), pairs(o.chance), who, obs, act, str(o.payoff)]
+        table.add_row(*(Text(c) for c in cells))
+    return table
+
+
+def phase_renderable(result: Phase) -> RenderableType:
+    """Each theory's verdicts over the grid: how many cells each holds, and the exact boundary
+    points found."""
+    table = Table()
+    for col in ("theory", "verdict", "cells", "exact boundary points"):
+        table.add_column(col, overflow="fold")
+    for c in result.columns:
+        for i, v in enumerate(c.verdicts):
+            first = i == 0
+            table.add_row(
+                c.theory if first else "",
+                Text(v.text),
+                str(int((c.cells == i).sum())),
+                str(len(c.boundary)) if first else "",
+            )
+    return table
