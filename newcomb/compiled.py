@@ -393,12 +393,17 @@ class Compiled:
         n_a = len(self.st.actions)
         n_u = len(self.st.assignments)
         selfref = sum(1 for u in self.st.unknowns if isinstance(u, Prediction))
-        entries = n_u * n_a + n_u * n_a**selfref
+        later = 1  # outcomes of the chance drawn after the predictor settles, at most
+        for v in self.st.stage2:
+            if isinstance(v, Chance):
+                later *= len(v.outcomes)
+        entries = n_u * later * n_a + n_u * n_a**selfref
         if entries > self.limits.max_table:
+            states = f" × {later} outcomes of later chance" if later > 1 else ""
             raise LimitError(
-                f"one draw's tables would hold {entries} entries ({n_u} choices of the predictor "
-                f"× {n_a} acts, and {n_a}^{selfref} errors of each choice), more than the bound "
-                f"of {self.limits.max_table} (raise it with --max-table)"
+                f"one draw's tables would hold {entries} entries ({n_u} choices of the predictor"
+                f"{states} × {n_a} acts, and {n_a}^{selfref} errors of each choice), more than "
+                f"the bound of {self.limits.max_table} (raise it with --max-table)"
             )
 
     def _check_built(self, leaves: int, draws: int) -> None:

@@ -79,7 +79,8 @@ class Limits:
         Pure policies a mixed policy may decompose into.
     max_table:
         Entries of one compiled draw's tables, checked before any work: the predictor's
-        choices × acts (utilities) and choices × acts ^ (self-referential predictions)
+        choices × outcomes of later chance × acts (utilities) and choices × acts ^
+        (self-referential predictions)
         (errors); and every pre-act state's utilities as they are built. 2^22 by default: 100
         actions and a prediction of accuracy q make 2 × 10^4 entries a draw.
     max_equations:

@@ -315,3 +315,20 @@ def test_the_degree_estimate_bounds_the_expanded_degree(text: str) -> None:
     x = sympy.sympify(text, locals={"q": q})
     num, den = sympy.fraction(sympy.cancel(x))
     assert sympy.degree(num, q) + sympy.degree(den, q) <= _degree(x)
+
+
+def test_one_draws_table_counts_the_chance_drawn_after_the_predictor_settles() -> None:
+    """A prediction of 2 acts and a chance that depends on it: each of the 2 choices leads to
+    2 pre-act states with 2 utilities (8 entries), and 2 errors each (4): 12, checked before
+    any work."""
+    text = (
+        "newcomb: 1\nname: later\nactions: [a, b]\nvariables:\n"
+        "  prediction: {predicts: action, accuracy: 9/10}\n"
+        "  mark: {value: \"prediction == 'a'\"}\n"
+        "  late: {chance: {x: \"1/2 if mark else 1/4\", y: \"1/2 if mark else 3/4\"}}\n"
+        "utility: (action == 'a') + (late == 'x')\n"
+    )
+    scenario = loads(text)
+    Model(scenario, limits=Limits(max_table=12))
+    with pytest.raises(LimitError, match=r"12 entries \(2 choices of the predictor × 2 outcomes"):
+        Model(scenario, limits=Limits(max_table=11))
