@@ -264,8 +264,10 @@ def tree_dp(problem: GraphProblem, kind: str) -> Any:
                     stack.append(w)
                 elif w != parent[v]:
                     raise ValueError("the rooms' reads form a cycle: not a tree")
-    on = {v: [f for f in fs if v in f[0] and all(u == v or u == parent[v] for u in f[0])]
-          for v in range(n)}
+    on = {
+        v: [f for f in fs if v in f[0] and all(u == v or u == parent[v] for u in f[0])]
+        for v in range(n)
+    }
     msg: dict[int, dict[int, Any]] = {}
     total = sr.one
     for v in reversed(order):
@@ -509,8 +511,9 @@ def cases(quick: bool, families: Sequence[str] | None = None) -> list[Case]:
             for n in ((4, 5) if quick else (4, 6, 8, 20, 200))
         ],
         "torus": [
-            Case("torus", f"torus {k}x{k}", lambda k=k: graphs.torus_problem(k, k),
-                 numpy_elimination)
+            Case(
+                "torus", f"torus {k}x{k}", lambda k=k: graphs.torus_problem(k, k), numpy_elimination
+            )
             for k in ((2,) if quick else (3, 4, 6))
         ],
         "tree": [
@@ -586,7 +589,11 @@ def run_engine(
     start = time.perf_counter()
     try:
         r = subprocess.run(
-            cmd, cwd=engine, capture_output=True, timeout=timeout, preexec_fn=_cap_memory(memory),
+            cmd,
+            cwd=engine,
+            capture_output=True,
+            timeout=timeout,
+            preexec_fn=_cap_memory(memory),
             env={**os.environ, "PYTHONPATH": str(engine)},
         )
     except subprocess.TimeoutExpired:

@@ -73,17 +73,7 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
 
 def best_of(fn: Callable[[], object], budget: float = 0.2) -> float:
     """Median time of one call, over enough calls to fill ``budget`` seconds (for µs work)."""
-    start = time.perf_counter()
-    fn()
-    once = time.perf_counter() - start
-    loops = max(1, int(budget / 5 / max(once, 1e-7)))
-    runs = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        runs.append((time.perf_counter() - start) / loops)
-    return statistics.median(runs)
+    return factored.timed_best(fn, budget)
 
 
 # -- a. separable --------------------------------------------------------------------------------
@@ -334,7 +324,7 @@ def main() -> None:
     ap.add_argument("--only", choices=["g"], default=None, help="run only this family")
     args = ap.parse_args()
     g_args = ["--quick"] * args.quick
-    g_args += (["--json", str(args.json)] if args.only and args.json else [])
+    g_args += ["--json", str(args.json)] if args.only and args.json else []
     if args.only == "g":
         sys.exit(factored.main(g_args))
     r = 1 if args.quick else 3

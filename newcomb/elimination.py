@@ -194,12 +194,7 @@ def elimination_order(
             x = min(left, key=lambda v: (fill(v), len(adj[v]), v))
         else:
             x = min(left, key=lambda v: (len(adj[v]), v))
-        nb = adj[x]
-        most = max(most, len(nb))
-        for a in nb:
-            adj[a] |= nb
-            adj[a].discard(a)
-            adj[a].discard(x)
+        most = max(most, _remove(adj, x))
         left.discard(x)
         order.append(x)
     return tuple(order), most
@@ -211,13 +206,19 @@ def width(n: int, scopes: Sequence[Sequence[int]], order: Sequence[int]) -> int:
     adj = _graph(n, scopes)
     most = 0
     for x in order:
-        nb = adj[x]
-        most = max(most, len(nb))
-        for a in nb:
-            adj[a] |= nb
-            adj[a].discard(a)
-            adj[a].discard(x)
+        most = max(most, _remove(adj, x))
     return most
+
+
+def _remove(adj: list[set[int]], x: int) -> int:
+    """Eliminate ``x`` from the interaction graph: its neighbours become a clique. Returns how
+    many neighbours it had (the size of the message eliminating it makes)."""
+    nb = adj[x]
+    for a in nb:
+        adj[a] |= nb
+        adj[a].discard(a)
+        adj[a].discard(x)
+    return len(nb)
 
 
 def _check_order(n: int, order: Sequence[int]) -> None:

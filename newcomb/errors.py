@@ -24,6 +24,7 @@ __all__ = [
     "UsageError",
     "clip",
     "format_path",
+    "key_text",
     "one_line",
     "shown",
 ]
@@ -77,6 +78,14 @@ def _shown_int(n: int, width: int) -> str:
     if n.bit_length() > 3 * width + 8:  # more than about `width` digits: never str() it
         return f"a number of about {int(n.bit_length() * 0.30103) + 1} digits"
     return clip(str(n), width)
+
+
+def key_text(key: object) -> str:
+    """A mapping key as it stands in a key path: ``true``/``false`` for booleans (as the file
+    writes them), anything else as its text."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
 
 
 def format_path(path: Sequence[str | int]) -> str:

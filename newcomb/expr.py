@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from .errors import ScenarioError, clip, shown
+from .errors import ScenarioError, clip, key_text, shown
 
 __all__ = [
     "MAX_SOURCE",
@@ -832,26 +832,11 @@ def _leaf_data(e: Expr) -> Any:
     return e.source
 
 
-def _key_text(key: object) -> str:
-    """A key as it appears in a key path (as :mod:`newcomb.io` records it)."""
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return str(key)
-
-
-def _show_label(x: object) -> str:
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, str):
-        return repr(x)
-    return str(x)
-
-
 def _describe(x: object) -> str:
     if x is None:
         return "nothing (null)"
     if isinstance(x, bool):
-        return f"the boolean {_show_label(x)}"
+        return f"the boolean {shown(x)}"
     if isinstance(x, Mapping):
         return "a mapping"
     if isinstance(x, list | tuple):
@@ -929,7 +914,7 @@ class _TableBuilder:
         self._parsed: dict[tuple[type, object], Expr] = {}
 
     def where(self, keys: Sequence[TableKey]) -> str:
-        return ", ".join(f"{n} = {_show_label(k)}" for n, k in zip(self.lookup, keys, strict=False))
+        return ", ".join(f"{n} = {shown(k)}" for n, k in zip(self.lookup, keys, strict=False))
 
     def level(
         self,
@@ -968,7 +953,7 @@ class _TableBuilder:
         entries: list[tuple[TableKey, Any]] = []
         for k, v in node.items():
             key = _table_key(k, here)
-            r, e = self.level(v, depth + 1, (*keys, key), (*here, _key_text(key)))
+            r, e = self.level(v, depth + 1, (*keys, key), (*here, key_text(key)))
             runtime[key] = r
             entries.append((key, e))
         return runtime, tuple(entries)
@@ -1024,7 +1009,7 @@ def _lookup_fn(lookup: tuple[str, ...], root: dict[TableKey, Any], default: Expr
             if found is _MISSING:
                 if default is not None:
                     return default(env)
-                where = ", ".join(f"{n} = {_show_label(env.get(n, '?'))}" for n in lookup)
+                where = ", ".join(f"{n} = {shown(env.get(n, '?'))}" for n in lookup)
                 raise _EvalError(f"no entry in the table for {where} (and no default)")
             node = found
         return node(env)
@@ -1053,7 +1038,7 @@ def parse_table(
         if not isinstance(k, str) or k not in _TABLE_KEYS:
             raise ScenarioError(
                 f"unknown key {shown(k)} in a table expression ({_TABLE_EXPECTED})",
-                (*p, _key_text(k)),
+                (*p, key_text(k)),
             )
     for required in ("lookup", "table"):
         if required not in data:

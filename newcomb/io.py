@@ -21,13 +21,12 @@ from typing import Any, ClassVar
 
 import yaml
 
-from .errors import ScenarioError, clip, shown
+from .errors import ScenarioError, clip, key_text, shown
 from .expr import Expr, read_number, table_data
 from .labels import LabelError
 from .model import (
     Chance,
     Correlate,
-    Label,
     Prediction,
     Predictor,
     Scenario,
@@ -206,7 +205,7 @@ class _Reader:
                     same = "" if keys[key] == knode.value else f" (the same as {shown(keys[key])})"
                     raise self.fail(f"duplicate key {shown(knode.value)}{same}", path, knode)
                 keys[key] = knode.value
-                sub = (*path, _key_text(key))
+                sub = (*path, key_text(key))
                 self.key_marks[sub] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
                 out[key] = self.convert(vnode, sub)
             return out
@@ -234,12 +233,6 @@ class _Reader:
         if _SPECIAL.match(text):
             raise self.fail(f"{clip(text)} is not an exact number", path, node)
         return text
-
-
-def _key_text(key: Label) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return str(key)
 
 
 def loads(text: str | bytes, file: str = "<string>") -> Scenario:
@@ -427,7 +420,7 @@ def _unknown_key(key: object, allowed: Iterable[str], path: Path_) -> ScenarioEr
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return ScenarioError(
         f"unknown key {shown(key)} (expected one of: {', '.join(options)}){hint}",
-        (*path, _key_text(key) if isinstance(key, str | bool | int) else str(key)),
+        (*path, key_text(key)),
     )
 
 
@@ -532,7 +525,7 @@ def _variable(name: object, spec: object) -> Variable:
         return Select(name=name, options=_list(body, (*path, "select"), "a list of options"))
     table = _mapping(body, (*path, "correlate"), "a mapping from each action to P(value | action)")
     rows = {
-        a: _mapping(d, (*path, "correlate", _key_text(a)), "a mapping of values to probabilities")
+        a: _mapping(d, (*path, "correlate", key_text(a)), "a mapping of values to probabilities")
         for a, d in table.items()
     }
     if "prior" not in m:

@@ -34,7 +34,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .errors import ScenarioError, clip
+from .errors import ScenarioError, clip, key_text, shown
 from .expr import MAX_BITS, Expr, read_number
 
 if TYPE_CHECKING:
@@ -370,7 +370,7 @@ def check_labels(s: Scenario) -> None:
                 d = names.get(name, UNKNOWN)
                 if not d.admits(label):
                     where = ("variables", v.name, "given", name)
-                    raise _refusal(f"the label {_show(label)}", label, name, d, where)
+                    raise _refusal(f"the label {shown(label)}", label, name, d, where)
 
 
 def _check_expr(e: Expr, names: Mapping[str, Domain]) -> None:
@@ -415,7 +415,7 @@ def _check_pair(x: ast.expr, y: ast.expr, e: Expr, names: Mapping[str, Domain]) 
         return
     what = other.id if isinstance(other, ast.Name) else f"({_segment(e.source, other)})"
     context = f" in {clip(e.source)!r}"
-    err = _refusal(f"the literal {_show(value)}", value, what, d, e.path, context)
+    err = _refusal(f"the literal {shown(value)}", value, what, d, e.path, context)
     lit = x if x_is else y
     needle = _segment(e.source, lit, 4000)
     if isinstance(value, str) and len(needle) >= 2:
@@ -440,10 +440,10 @@ def _check_keys(e: Expr, names: Mapping[str, Domain]) -> None:
         name = table.lookup[depth]
         d = names.get(name, UNKNOWN)
         for key, child in entries:
-            path = (*here, _key_text(key))
+            path = (*here, key_text(key))
             if not d.admits(key):
                 context = f" in {clip(e.source)!r}"
-                err = _refusal(f"the key {_show(key)}", key, name, d, path, context)
+                err = _refusal(f"the key {shown(key)}", key, name, d, path, context)
                 raise LabelError(err.message, err.path, on_key=True)
             if depth < last:
                 stack.append((child, depth + 1, path))
@@ -461,40 +461,25 @@ def _offset(source: str, node: ast.expr) -> int:
     return before + len(line.encode()[: node.col_offset].decode(errors="ignore"))
 
 
-def _key_text(key: object) -> str:
-    """A table key as it appears in a key path (as :mod:`newcomb.expr` writes it)."""
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return str(key)
-
-
-def _show(x: Any) -> str:
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, str):
-        return repr(x)
-    return str(x)
-
-
 def _describe(d: Domain) -> str:
-    shown = [_show(v) for v in d.values[:12]]
+    listed = [shown(v) for v in d.values[:12]]
     if len(d.values) > 12:
-        shown.append(f"... ({len(d.values)} in all)")
+        listed.append(f"... ({len(d.values)} in all)")
     if d.numbers:
-        shown.append("any number")
-    return ", ".join(shown) or "none"
+        listed.append("any number")
+    return ", ".join(listed) or "none"
 
 
 def _suggestion(literal: Any, d: Domain) -> str:
     """``; did you mean X?`` for the possible value closest to ``literal``, if one is close."""
     by_text: dict[str, Any] = {}
     for v in d.values[:MAX_SUGGESTED]:  # (difflib's time grows with the candidates)
-        by_text.setdefault(v if isinstance(v, str) else _show(v), v)
+        by_text.setdefault(v if isinstance(v, str) else shown(v), v)
     import difflib  # (only when a scenario is refused: cold start matters)
 
-    word = literal if isinstance(literal, str) else _show(literal)
+    word = literal if isinstance(literal, str) else shown(literal)
     close = difflib.get_close_matches(word, list(by_text), n=1)
-    return f"; did you mean {_show(by_text[close[0]])}?" if close else ""
+    return f"; did you mean {shown(by_text[close[0]])}?" if close else ""
 
 
 def _refusal(

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from newcomb import io
 from newcomb.cli import app
+from newcomb.errors import key_text
 from newcomb.schema import DIALECT, scenario_schema
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -70,19 +71,13 @@ STRUCTURALLY_SOUND = [
 def plain_data(path: Path) -> Any:
     """The file as plain data, read exactly as newcomb reads it (YAML 1.2 scalars, no tags,
     no aliases), with mapping keys as strings, as JSON and the YAML language server see them."""
-    text = path.read_bytes().decode("utf-8-sig")
-    reader = io._Reader(str(path))
-    loader = io._Loader(text)
-    try:
-        node = io._compose(loader, str(path))
-    finally:
-        loader.dispose()
-    return keys_as_text(reader.convert(node, ()))
+    data, _ = io.load_data(path)
+    return keys_as_text(data)
 
 
 def keys_as_text(x: Any) -> Any:
     if isinstance(x, dict):
-        return {io._key_text(k): keys_as_text(v) for k, v in x.items()}
+        return {key_text(k): keys_as_text(v) for k, v in x.items()}
     if isinstance(x, list):
         return [keys_as_text(v) for v in x]
     return x
