@@ -28,9 +28,8 @@ from .errors import clip as _clip
 from .io import load, locate
 from .model import PARADOX_RULES, Scenario, parse_number
 from .report import ScenarioReport, analyse
-from .theories import BUILTINS, Theory, theory_name
+from .theories import BUILTINS, Theory, load_spec, theory_name
 from .theories import load as load_theory
-from .theories import load_file as load_theory_file
 from .world import Limits, Progress
 
 __all__ = ["app", "main"]
@@ -166,11 +165,7 @@ PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 def _load_user_theory(spec: str) -> Theory:
     """``module:Name`` from the current directory or installed packages, or ``path.py:Name``."""
-    if spec.partition(":")[0].endswith(".py"):
-        return load_theory_file(spec)
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    return load_theory(spec)
+    return load_spec(spec, os.getcwd())
 
 
 SetOpt = Annotated[

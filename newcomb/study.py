@@ -40,6 +40,7 @@ from typing import Any
 
 from .errors import NewcombError, ScenarioError, UsageError
 from .errors import shown as _shown
+from .theories import BUILTINS, load_spec
 from .world import Limits
 
 __all__ = [
@@ -284,8 +285,6 @@ def _scenario_paths(base: Path, x: Any) -> tuple[tuple[str, str], ...]:
 
 
 def _theory_specs(base: Path, x: Any) -> tuple[str, ...]:
-    from .theories import BUILTINS
-
     if x is None:
         return tuple(BUILTINS)
     if isinstance(x, str):
@@ -310,7 +309,7 @@ def _theory_specs(base: Path, x: Any) -> tuple[str, ...]:
             )
         if spec not in BUILTINS:  # import it now: a mistake stops the study before any task
             try:
-                _load_theory(spec, str(base.resolve()))
+                load_spec(spec, str(base.resolve()))
             except UsageError as e:
                 message = str(e)
                 if message.startswith("--theory "):  # the CLI's words, not the file's
@@ -406,7 +405,7 @@ def run_task(task: Task, overrides: Mapping[str, str] | None = None) -> list[Row
         scenario = scenario.with_parameters(**{k: parse_number(v) for k, v in values.items()})
     if task.paradox is not None:
         scenario = scenario.with_paradox(task.paradox)
-    theories = [_load_theory(spec, task.cwd) for spec in task.theories]
+    theories = [load_spec(spec, task.cwd) for spec in task.theories]
     base = {"problem": scenario.name or "", "compute": task.compute, **dict(task.point)}
     limits = Limits(**dict(task.limits))
     if task.compute == "check":
@@ -414,19 +413,6 @@ def run_task(task: Task, overrides: Mapping[str, str] | None = None) -> list[Row
     if task.compute == "sweep":
         return list(_sweep_rows(scenario, theories, task, base, limits))
     return list(_simulate_rows(scenario, theories, task, base, limits))
-
-
-def _load_theory(spec: str, cwd: str) -> Any:
-    import sys
-
-    from .theories import load, load_file
-
-    module, _, _ = spec.partition(":")
-    if module.endswith(".py"):
-        return load_file(spec)
-    if cwd not in sys.path:
-        sys.path.insert(0, cwd)
-    return load(spec)
 
 
 def _check_rows(

@@ -34,6 +34,7 @@ __all__ = [
     "interpret",
     "load",
     "load_file",
+    "load_spec",
     "run_theory",
     "theory_name",
 ]
@@ -119,3 +120,13 @@ def load_file(spec: str) -> Theory:
         raise UsageError(
             str(e).replace(f"{mod_name}:{attr}", spec).replace(mod_name, module_part)
         ) from None
+
+
+def load_spec(spec: str, cwd: str) -> Theory:
+    """What ``--theory`` and a study's ``theories`` name: a built-in, ``module:Name``
+    importable from ``cwd`` or installed packages, or ``path.py:Name``."""
+    if spec.partition(":")[0].endswith(".py"):
+        return load_file(spec)
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    return load(spec)
