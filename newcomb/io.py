@@ -82,6 +82,14 @@ class _Loader(_SafeBase):  # type: ignore[misc]
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
 
 
+class _PureLoader(yaml.SafeLoader):  # type: ignore[misc]
+    """The pure-Python parser, for a text libyaml refuses as nested past its own limit (about
+    1000 levels, met while it scans ahead): this one stops at :data:`MAX_NESTING` in
+    :func:`_compose`, so the message and its place do not depend on how PyYAML was built."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {}
+
+
 _STR = "tag:yaml.org,2002:str"
 
 
@@ -264,19 +272,21 @@ def loads(text: str | bytes, file: str = "<string>") -> Scenario:
     return scenario
 
 
-def _parse(text: str, file: str) -> tuple[Any, _Reader]:
+def _parse(text: str, file: str, loader_class: Any = _Loader) -> tuple[Any, _Reader]:
     """The YAML node tree of ``text`` (None when empty) and its reader; a YAML mistake is one
     ScenarioError with the line and column where the parser stopped (scenarios and studies
     alike)."""
     reader = _Reader(file)
     reader.text = text
     try:
-        loader = _Loader(text)
+        loader = loader_class(text)
         try:
             node = _compose(loader, file)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as e:
+        if "maximum nesting depth" in str(e.problem) and loader_class is not _PureLoader:
+            return _parse(text, file, _PureLoader)  # stops at MAX_NESTING, as without libyaml
         mark = e.problem_mark or e.context_mark
         msg = _tab_problem(text, mark) or "malformed YAML: " + (
             " ".join(x for x in (e.context, e.problem) if x) or "the parser stopped here"

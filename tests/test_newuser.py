@@ -477,12 +477,38 @@ def test_study_with_no_scenarios_says_it_needs_one(tmp_path: Path) -> None:
 
 
 def test_a_study_file_s_yaml_mistakes_read_like_a_scenario_s(tmp_path: Path) -> None:
-    for name, text in (("s.yaml", "study: 1\n\tscenarios: [a]\n"), ("n.yaml", "[" * 2000)):
+    for name, text, words in (
+        ("s.yaml", "study: 1\n\tscenarios: [a]\n", ":2:1: malformed YAML: tabs"),
+        ("n.yaml", "[" * 2000, ":1:101: YAML nested more than 100 levels deep"),
+    ):
         f = tmp_path / name
         f.write_text(text)
         study, check = refused("study", str(f)), refused("check", str(f))
         assert study == check, (study, check)  # the same line and column, the same words
-        assert f"{f}:" in study and "malformed YAML" in study and "<unicode string>" not in study
+        assert f"{f}{words}" in study and "<unicode string>" not in study, study
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 2000, "{a: " * 1500, "a:\n" + "".join(" " * i + "- \n" for i in range(1, 1200)),
+     "a: 1\n\tb: 2\n", "--- 1\n--- 2\n", "a: *x\n"],
+    ids=["flow", "flow-map", "block", "tab", "two-docs", "alias"],
+)
+def test_yaml_mistakes_read_the_same_with_or_without_libyaml(text: str) -> None:
+    """PyYAML built without libyaml (as pip builds it where no wheel fits) parses in Python:
+    the messages this project writes, nesting past the limit included, must not depend on
+    which parser ran (a plain syntax error keeps the parser's own wording, which differs)."""
+    from newcomb import io
+    from newcomb.errors import ScenarioError
+
+    def outcome(loader: object) -> str:
+        try:
+            io._parse(text, "f.yaml", loader)
+        except ScenarioError as e:
+            return str(e)
+        return "parsed"
+
+    assert outcome(io._PureLoader) == outcome(io._Loader)
 
 
 def test_sweep_draws_its_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
