@@ -27,6 +27,7 @@ from .labels import LabelError
 from .model import (
     Chance,
     Correlate,
+    Decide,
     Prediction,
     Predictor,
     Scenario,
@@ -381,6 +382,7 @@ _KINDS = {
     "predicts": {"accuracy", "given"},
     "select": set(),
     "correlate": {"prior"},
+    "decide": {"observes", "actions", "when"},
 }
 
 
@@ -496,7 +498,7 @@ def _variable(name: object, spec: object) -> Variable:
     if not isinstance(name, str):
         raise ScenarioError(f"variable name {shown(name)} must be a string", ("variables",))
     path: Path_ = ("variables", name)
-    m = _mapping(spec, path, "a mapping with one of: chance, value, predicts, select, correlate")
+    m = _mapping(spec, path, "a mapping with one of: chance, value, predicts, select, correlate, decide")
     kinds = [k for k in m if k in _KINDS]
     if not kinds:
         extras = set().union(*_KINDS.values())
@@ -505,7 +507,7 @@ def _variable(name: object, spec: object) -> Variable:
                 raise _unknown_key(k, list(_KINDS), path)
     if len(kinds) != 1:
         raise ScenarioError(
-            "expected exactly one of chance, value, predicts, select, correlate"
+            "expected exactly one of chance, value, predicts, select, correlate, decide"
             + (f", got {', '.join(map(str, kinds))}" if kinds else ""),
             path,
         )
@@ -522,15 +524,29 @@ def _variable(name: object, spec: object) -> Variable:
             raise ScenarioError("expected an expression", (*path, "value"))
         return Value(name=name, expr=body)
     if kind == "predicts":
-        if body != "action":
+        if not isinstance(body, str):
             raise ScenarioError(
-                f"expected 'action' (the only thing a predictor predicts), got {_kind(body)}",
+                f"expected 'action' or the name of a decision point, got {_kind(body)}",
                 (*path, "predicts"),
             )
         given = m.get("given")
         if given is not None:
             given = _mapping(given, (*path, "given"), "a mapping of observed variables to values")
-        return Prediction(name=name, accuracy=m.get("accuracy", 1), given=given)
+        return Prediction(name=name, accuracy=m.get("accuracy", 1), given=given, predicts=body)
+    if kind == "decide":
+        observes = m.get("observes") or []
+        observes = [
+            _text(o, (*path, "observes", i))
+            for i, o in enumerate(_list(observes, (*path, "observes"), "a list of variable names"))
+        ]
+        acts = m.get("actions")
+        if acts is not None:
+            acts = _list(acts, (*path, "actions"), "a list of action names")
+        if not isinstance(body, str):
+            raise ScenarioError(
+                f"expected the name of an information set, got {_kind(body)}", (*path, "decide")
+            )
+        return Decide(name=name, infoset=body, observes=observes, actions=acts, when=m.get("when"))
     if kind == "select":
         return Select(name=name, options=_list(body, (*path, "select"), "a list of options"))
     table = _mapping(body, (*path, "correlate"), "a mapping from each action to P(value | action)")
@@ -573,7 +589,7 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         elif isinstance(v, Value):
             variables[v.name] = {"value": _expr_out(v.expr)}
         elif isinstance(v, Prediction):
-            spec: dict[str, Any] = {"predicts": "action", "accuracy": _expr_out(v.accuracy)}
+            spec: dict[str, Any] = {"predicts": v.predicts, "accuracy": _expr_out(v.accuracy)}
             if v.given is not None:
                 spec["given"] = {
                     k: {"expr": _expr_out(x)} if isinstance(x, Expr) else x for k, x in v.given
@@ -581,6 +597,15 @@ def to_dict(s: Scenario) -> dict[str, Any]:
             variables[v.name] = spec
         elif isinstance(v, Select):
             variables[v.name] = {"select": list(v.options)}
+        elif isinstance(v, Decide):
+            point: dict[str, Any] = {"decide": v.infoset}
+            if v.observes:
+                point["observes"] = list(v.observes)
+            if v.actions is not None:
+                point["actions"] = list(v.actions)
+            if v.when is not None:
+                point["when"] = _expr_out(v.when)
+            variables[v.name] = point
         else:
             variables[v.name] = {
                 "correlate": {a: {k: _expr_out(e) for k, e in d} for a, d in v.table},

@@ -330,12 +330,15 @@ class _Domains(Mapping[str, Domain]):
 
 
 def _variable_domain(v: Variable, s: Scenario, names: Mapping[str, Domain]) -> Domain:
-    from .model import Chance, Correlate, Prediction, Select  # (model calls this module)
+    from .model import Chance, Correlate, Decide, Prediction, Select  # (model calls this)
 
     if isinstance(v, Chance):
         return _of(label for label, _ in v.outcomes)  # probability 0 too: still a label
+    if isinstance(v, Decide):
+        return _of(v.actions or s.actions)
     if isinstance(v, Prediction):
-        return _of(s.actions)
+        point = next((d for d in s.decisions if d.name == v.predicts), None)
+        return _of(point.actions or s.actions if point is not None else s.actions)
     if isinstance(v, Select):
         return _of(v.options)
     if isinstance(v, Correlate):

@@ -42,6 +42,7 @@ __all__ = [
     "PARADOX_RULES",
     "Chance",
     "Correlate",
+    "Decide",
     "Label",
     "Policy",
     "Prediction",
@@ -236,6 +237,9 @@ class Prediction:
     name: str
     accuracy: Expr
     given: tuple[tuple[str, Label | Expr], ...] | None = None
+    predicts: str = "action"
+    """The decision it predicts: ``action`` (the one decision of a scenario without
+    :class:`Decide` points), or the name of a decision point."""
 
     kind = "prediction"
 
@@ -245,9 +249,15 @@ class Prediction:
         name: str,
         accuracy: object = 1,
         given: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        predicts: str = "action",
     ):
         object.__setattr__(self, "name", _check_variable_name(name))
         path: tuple[str | int, ...] = ("variables", name)
+        if not isinstance(predicts, str):
+            raise ScenarioError(
+                f"expected the name of a decision, got {_echo(predicts)}", (*path, "predicts")
+            )
+        object.__setattr__(self, "predicts", predicts)
         object.__setattr__(self, "accuracy", _expr(accuracy, (*path, "accuracy")))
         g: tuple[tuple[str, Label | Expr], ...] | None = None
         if given is not None:
@@ -346,7 +356,62 @@ class Correlate:
         yield from (e for _, e in self.prior)
 
 
-Variable = Chance | Value | Prediction | Select | Correlate
+@dataclass(frozen=True, kw_only=True)
+class Decide:
+    """A decision point: the agent acts here, and the variable's value is the act.
+
+    Points that share an ``infoset`` name form one information set: the agent cannot tell them
+    apart, so its (behavioural) policy gives them one distribution per observation, drawn
+    independently at every point reached. ``observes`` are earlier variables the agent sees
+    there; ``actions`` default to the scenario's; ``when`` (an expression of earlier variables)
+    says in which worlds the point is reached. An unreached point has no act: it compares
+    unequal to every action name (DESIGN.md §2b).
+    """
+
+    name: str
+    infoset: str
+    observes: tuple[str, ...] = ()
+    actions: tuple[str, ...] | None = None
+    when: Expr | None = None
+
+    kind = "decide"
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        infoset: str,
+        observes: Iterable[str] = (),
+        actions: Iterable[str] | None = None,
+        when: object = None,
+    ):
+        object.__setattr__(self, "name", _check_variable_name(name))
+        path: tuple[str | int, ...] = ("variables", name)
+        _check_name(infoset, (*path, "decide"), "information set")
+        object.__setattr__(self, "infoset", infoset)
+        if isinstance(observes, str) or not isinstance(observes, Iterable):
+            raise ScenarioError("expected a list of variable names", (*path, "observes"))
+        obs = tuple(observes)
+        for i, o in enumerate(obs):
+            if not isinstance(o, str):
+                raise ScenarioError(
+                    f"expected a variable name, got {_echo(o)}", (*path, "observes", i)
+                )
+        object.__setattr__(self, "observes", obs)
+        acts = None
+        if actions is not None:
+            try:
+                acts = _check_actions(actions)
+            except ScenarioError as e:
+                raise ScenarioError(e.message, (*path, *e.path)) from None
+        object.__setattr__(self, "actions", acts)
+        object.__setattr__(self, "when", None if when is None else _expr(when, (*path, "when")))
+
+    def expressions(self) -> Iterable[Expr]:
+        return () if self.when is None else (self.when,)
+
+
+Variable = Chance | Value | Prediction | Select | Correlate | Decide
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -442,6 +507,12 @@ class Scenario:
         _validate(self)
 
     # -- derived views ----------------------------------------------------------------------
+    @property
+    def decisions(self) -> tuple[Decide, ...]:
+        """The decision points (empty for a scenario with the one implicit decision
+        ``action``)."""
+        return tuple(v for v in self.variables if isinstance(v, Decide))
+
     def variable(self, name: str) -> Variable:
         """The variable called ``name``."""
         for v in self.variables:
@@ -537,15 +608,26 @@ def _validate(s: Scenario) -> None:
     params = set(s.parameters)
     seen: dict[str, Variable] = {}
     action_dependent: set[str] = set()
+    several = any(isinstance(v, Decide) for v in s.variables)
     known = set(params)  # parameters and earlier variables: grown, not rebuilt per variable
-    with_action = known | {"action"}  # (rebuilding them made 20,000 variables take 24 s)
+    # (rebuilding them made 20,000 variables take 24 s); with decision points there is no
+    # `action`: each point is a variable of its own
+    with_action = set(known) if several else known | {"action"}
     for i, v in enumerate(s.variables):
-        if not isinstance(v, Chance | Value | Prediction | Select | Correlate):
+        if not isinstance(v, Chance | Value | Prediction | Select | Correlate | Decide):
             raise ScenarioError(
-                "expected a variable (Chance, Value, Prediction, Select, Correlate), got "
-                f"{_echo(v)}",
+                "expected a variable (Chance, Value, Prediction, Select, Correlate, Decide), "
+                f"got {_echo(v)}",
                 ("variables", i),
             )
+        if several and isinstance(v, Select | Correlate):
+            raise ScenarioError(
+                f"a {v.kind} variable is not supported yet in a scenario with decision points "
+                "(decide variables)",
+                ("variables", v.name),
+            )
+        if isinstance(v, Decide):
+            _check_decide(s, v, seen)
         if v.name in seen:
             raise ScenarioError(f"duplicate variable {v.name!r}", ("variables", v.name))
         if v.name in params:
@@ -560,6 +642,16 @@ def _validate(s: Scenario) -> None:
         seen[v.name] = v
         known.add(v.name)
         with_action.add(v.name)
+    if several:
+        _check_several(s, seen)
+    else:
+        for v in seen.values():
+            if isinstance(v, Prediction) and v.predicts != "action":
+                raise ScenarioError(
+                    f"predicts {shown(v.predicts)}; without decision points (decide variables) "
+                    "a predictor predicts 'action'",
+                    ("variables", v.name, "predicts"),
+                )
     obs_seen: set[str] = set()
     for i, o in enumerate(s.observes):
         if o not in seen:
@@ -579,20 +671,80 @@ def _validate(s: Scenario) -> None:
     for v in s.variables:
         if isinstance(v, Prediction) and v.given is not None:
             keys = [k for k, _ in v.given]
-            if sorted(keys) != sorted(s.observes):
+            point = seen.get(v.predicts)
+            observed = point.observes if isinstance(point, Decide) else s.observes
+            if sorted(keys) != sorted(observed):
                 raise ScenarioError(
                     "a hypothetical observation must give a value for exactly the observed "
-                    f"variables ({', '.join(s.observes) or 'none'}), "
+                    f"variables ({', '.join(observed) or 'none'}), "
                     f"got {', '.join(keys) or 'none'}",
                     ("variables", v.name, "given"),
                 )
-    everything = params | set(seen) | {"action"}
+    everything = params | set(seen) | (set() if several else {"action"})
     _check_names(s.utility, everything, seen)
     if s.predictor.prefer is not None:
         _check_names(s.predictor.prefer, everything, seen)
     if s.physical is not None:
         _check_physical(s, seen)
     check_labels(s)  # a misspelt label would silently be never equal
+
+
+def _check_decide(s: Scenario, v: Decide, seen: Mapping[str, Variable]) -> None:
+    """A decision point observes earlier variables, each once; the points of one information
+    set have the same actions and observe the same variables."""
+    path: tuple[str | int, ...] = ("variables", v.name)
+    for i, o in enumerate(v.observes):
+        if o not in seen:
+            raise ScenarioError(
+                f"observes {shown(o)}, which is not an earlier variable "
+                f"(earlier: {clip(', '.join(seen)) or 'none'})",
+                (*path, "observes", i),
+            )
+        if o in v.observes[:i]:
+            raise ScenarioError(f"{shown(o)} is listed twice", (*path, "observes", i))
+    for w in seen.values():
+        if isinstance(w, Decide) and w.infoset == v.infoset:
+            mine, theirs = v.actions or s.actions, w.actions or s.actions
+            if mine != theirs or sorted(v.observes) != sorted(w.observes):
+                raise ScenarioError(
+                    f"{v.name!r} and {w.name!r} share the information set {v.infoset!r}, so "
+                    "they must have the same actions and observe the same variables "
+                    f"(actions {', '.join(theirs)}; observes {', '.join(w.observes) or 'nothing'})",
+                    (*path, "decide"),
+                )
+            return
+
+
+def _check_several(s: Scenario, seen: Mapping[str, Variable]) -> None:
+    """What a scenario with decision points may not have: a top-level ``observes`` (each point
+    says what it observes), the names of information sets reused as variables, predictions of
+    anything but a decision point, and (not yet supported) ``prefer`` and ``physical``."""
+    if s.observes:
+        raise ScenarioError(
+            "a scenario with decision points has no top-level observes: each decide variable "
+            "lists what it observes",
+            ("observes",),
+        )
+    points = [v.name for v in seen.values() if isinstance(v, Decide)]
+    for v in seen.values():
+        if isinstance(v, Prediction) and not isinstance(seen.get(v.predicts), Decide):
+            close = difflib.get_close_matches(v.predicts, points, n=1)
+            raise ScenarioError(
+                f"predicts {shown(v.predicts)}, which is not a decision point "
+                f"(decision points: {clip(', '.join(points))})"
+                + (f"; did you mean {close[0]!r}?" if close else ""),
+                ("variables", v.name, "predicts"),
+            )
+    if s.predictor.prefer is not None:
+        raise ScenarioError(
+            "prefer is not supported yet in a scenario with decision points", ("predictor",)
+        )
+    if s.physical is not None:
+        raise ScenarioError(
+            "physical is not supported in a scenario with decision points (a decision point's "
+            "value is the act done there)",
+            ("physical",),
+        )
 
 
 def _check_physical(s: Scenario, seen: Mapping[str, Variable]) -> None:

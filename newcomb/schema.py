@@ -101,7 +101,10 @@ def _defs() -> dict[str, Schema]:
             "A prediction of the agent's action, self-referential or, with given, of the act on "
             "a hypothetical observation.",
             {
-                "predicts": {"const": "action"},
+                "predicts": {
+                    "description": "action, or the name of a decision point (decide variable).",
+                    "$ref": "#/$defs/name_or_action",
+                },
                 "accuracy": _ref("expression"),
                 "given": _nullable({"type": "object", "additionalProperties": _ref("label")}),
             },
@@ -131,9 +134,28 @@ def _defs() -> dict[str, Schema]:
             },
             also=("prior",),
         ),
+        "decide": _kind(
+            "decide",
+            "A decision point; points sharing an information-set name form one information set.",
+            {
+                "decide": _ref("name"),
+                "observes": _nullable({"type": "array", "uniqueItems": True, "items": _ref("name")}),
+                "actions": {
+                    "type": "array",
+                    "minItems": 2,
+                    "uniqueItems": True,
+                    "items": {"type": "string", "minLength": 1},
+                },
+                "when": _ref("expression"),
+            },
+        ),
+        "name_or_action": {"anyOf": [_ref("name"), {"const": "action"}]},
         "variable": {
-            "description": "A variable: exactly one of chance, value, predicts, select, correlate.",
-            "oneOf": [_ref(k) for k in ("chance", "value", "prediction", "select", "correlate")],
+            "description": "A variable: exactly one of chance, value, predicts, select, "
+            "correlate, decide.",
+            "oneOf": [
+                _ref(k) for k in ("chance", "value", "prediction", "select", "correlate", "decide")
+            ],
         },
     }
 

@@ -472,7 +472,7 @@ def test_numbers_past_the_bound_exit_2_with_one_line(
         (
             "newcomb: 1\nname: x\nactions: [a, b]\nvariables:\n  c: {chnace: {h: 1}}\nutility: 0\n",
             "variables.c.chnace: unknown key 'chnace' (expected one of: chance, value, predicts, "
-            "select, correlate); did you mean 'chance'?",
+            "select, correlate, decide); did you mean 'chance'?",
         ),
         (
             "newcomb: 1e2\nname: x\nactions: [a, b]\nvariables: {}\nutility: 0\n",

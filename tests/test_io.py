@@ -645,7 +645,7 @@ def test_format_version_must_be_1(version: str, shown: str) -> None:
             "  x: {chance: {heads: 1/2, tails: 1/2}}",
             "  x: [chance]",
             ("variables", "x"),
-            "expected a mapping with one of: chance, value, predicts, select, correlate",
+            "expected a mapping with one of: chance, value, predicts, select, correlate, decide",
         ),
         (
             "  x: {chance: {heads: 1/2, tails: 1/2}}",
@@ -778,7 +778,7 @@ def test_variable_with_two_kinds() -> None:
     err = fails(with_variables("  x: {value: 1, chance: {a: 1}}\n"))
     assert err.path == ("variables", "x")
     assert (
-        "expected exactly one of chance, value, predicts, select, correlate, got value, chance"
+        "expected exactly one of chance, value, predicts, select, correlate, decide, got value, chance"
         in err.message
     )
     assert err.line == 5
@@ -788,7 +788,7 @@ def test_variable_with_no_kind() -> None:
     err = fails(with_variables("  x: {vaule: 1}\n"))
     assert err.path == ("variables", "x", "vaule")
     assert err.message == (
-        "unknown key 'vaule' (expected one of: chance, value, predicts, select, correlate); "
+        "unknown key 'vaule' (expected one of: chance, value, predicts, select, correlate, decide); "
         "did you mean 'value'?"
     )
 
@@ -803,7 +803,13 @@ def test_kind_specific_keys_belong_to_their_kind() -> None:
 def test_predicts_must_be_action(what: str) -> None:
     err = fails(with_variables(f"  p: {{predicts: {what}}}\n"))
     assert err.path == ("variables", "p", "predicts")
-    assert "expected 'action' (the only thing a predictor predicts)" in err.message
+    if what in ("agent", "omega", "yes"):  # a name, but no decision point of that name
+        assert (
+            f"predicts '{what}'; without decision points (decide variables) a predictor "
+            "predicts 'action'"
+        ) in err.message
+    else:
+        assert "expected 'action' or the name of a decision point" in err.message
     assert err.line == 5
 
 
@@ -1081,7 +1087,7 @@ def test_a_misspelt_key_is_named_with_the_nearest(spec: str, key: str, suggestio
 def test_a_key_far_from_any_gets_the_list_only() -> None:
     err = fails(with_variables("  x: {zzzzzz: 1}\n"))
     assert err.message == (
-        "unknown key 'zzzzzz' (expected one of: chance, value, predicts, select, correlate)"
+        "unknown key 'zzzzzz' (expected one of: chance, value, predicts, select, correlate, decide)"
     )
     err = fails(MINIMAL + "utilty: 2\n")
     assert err.message.endswith("; did you mean 'utility'?")

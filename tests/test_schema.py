@@ -42,7 +42,6 @@ STRUCTURALLY_BROKEN = [
     "one_action",
     "parameter_boolean",
     "parameters_list",
-    "predicts_not_action",
     "reserved_variable",
     "scalar_document",
     "select_empty",
@@ -59,6 +58,7 @@ STRUCTURALLY_BROKEN = [
 # ... and some that are well-formed structurally: the schema must accept them, since what is
 # wrong with them is newcomb's to find.
 STRUCTURALLY_SOUND = [
+    "predicts_not_action",  # a name: a decision point's, as far as the schema can tell
     "action_in_accuracy",
     "forward_reference",
     "given_not_observed",
@@ -103,7 +103,7 @@ def test_schema_is_draft_2020_12_and_closed() -> None:
         assert set(d["properties"]) == {d["required"][0]} | io._KINDS[d["required"][0]]
 
 
-_KIND_DEFS = ("chance", "value", "prediction", "select", "correlate")
+_KIND_DEFS = ("chance", "value", "prediction", "select", "correlate", "decide")
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
