@@ -231,6 +231,15 @@ ExhaustiveOpt = Annotated[
         help="Enumerate every world for every policy (the plain path, for checking the fast one).",
     ),
 ]
+SelfLocatingOpt = Annotated[
+    str,
+    typer.Option(
+        "--self-locating",
+        help="Credence over the visits of an information set, for CDT and EDT: default (CDT "
+        "generalized thirding, EDT generalized double halving), thirding or halving.",
+        metavar="RULE",
+    ),
+]
 PlotOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option(
@@ -252,6 +261,7 @@ class _Run:
     theories: list[Theory]
     limits: Limits
     exhaustive: bool = False
+    self_locating: str = "default"
     code: int = EXIT_OK
 
     def load(self, path: Path) -> Scenario:
@@ -306,6 +316,7 @@ class _Run:
                         symbols=symbols,
                         progress=progress,
                         exhaustive=self.exhaustive,
+                        self_locating=self.self_locating,
                     )
             except ScenarioError as e:
                 where = e.located(file=name)
@@ -456,11 +467,19 @@ def check(
     max_table: MaxTableOpt = Limits.max_table,
     max_equations: MaxEquationsOpt = Limits.max_equations,
     exhaustive: ExhaustiveOpt = False,
+    self_locating: SelfLocatingOpt = "default",
 ) -> None:
     """Run CDT, EDT, FDT (and your theories) on each scenario and check its predictor."""
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     _bound(run, max_table, max_equations)
     run.exhaustive = exhaustive
+    if self_locating not in ("default", "thirding", "halving"):
+        _fail_line(
+            _err(),
+            f"--self-locating: expected one of default, thirding, halving, got {self_locating!r}",
+        )
+        raise typer.Exit(EXIT_ERROR)
+    run.self_locating = self_locating
     results: list[dict[str, Any]] = []
     out = _out()
     for report in run.analyse(files, tuple(symbolic or ()), quiet=as_json, errors=results):
@@ -469,9 +488,12 @@ def check(
         if as_json:
             results.append(report.to_json())
             continue
-        from .render import report_renderable
+        from .render import report_renderable, several_renderable
 
-        out.print(report_renderable(report, verbose=verbose))
+        if hasattr(report, "tree"):  # a scenario with decision points
+            out.print(several_renderable(report))  # type: ignore[arg-type]
+        else:
+            out.print(report_renderable(report, verbose=verbose))
         if len(files) > 1:
             out.print()
     if as_json and len(files) > 1:

@@ -29,6 +29,7 @@ from .world import Behaviour, Model
 
 if TYPE_CHECKING:  # imported for annotations only, to keep start-up light
     from .explain import Explanation
+    from .several import SeveralReport
     from .phase import Phase
     from .simulate import Simulation
     from .sweep import Sweep
@@ -805,3 +806,57 @@ def phase_renderable(result: Phase) -> RenderableType:
                 str(len(c.boundary)) if first else "",
             )
     return table
+
+
+def several_renderable(report: SeveralReport) -> RenderableType:
+    """The table of a scenario with decision points: one row per theory and policy, with its
+    behavioural policy per information set, its ex-ante value and whether it is the ex-ante
+    optimum, and E[U | visited] per information set and observation."""
+    from .several import approx_str, number_str
+
+    s = report.scenario
+    params = ", ".join(f"{clip(k)} = {short_str(v)}" for k, v in s.parameters.items())
+    title = Text(clip(s.name) + (f"  ({params})" if params else ""))
+    table = Table(title=title, title_justify="left", show_lines=True, expand=False)
+    table.add_column("theory")
+    table.add_column("policy (per information set)")
+    table.add_column(f"value ({s.predictor.on_paradox})", no_wrap=True)
+    table.add_column("ex-ante optimal")
+    table.add_column("E[U | visited]")
+    notes: list[Text] = []
+    for t in report.theories:
+        name = t.theory + (f" + {t.credence}" if t.credence else "")
+        if not t.policies:
+            table.add_row(Text(clip(name), style="bold"), Text("none", style="bold red"), "—", "", "")
+        for i, p in enumerate(t.policies):
+            value = number_str(p.value)
+            shown_value = "—" if value is None else value
+            if value is not None and not isinstance(p.value, Fraction | int):
+                shown_value += f" ≈ {approx_str(p.value)}"
+            given = [
+                f"{slot}: " + ("never" if v is None else number_str(v) or "—")
+                for slot, (_, v) in zip(report.tree.slots, p.by_slot, strict=True)
+            ]
+            table.add_row(
+                Text(clip(name) if i == 0 else "", style="bold"),
+                Text("\n".join(clip(x) for x in report.policy_text(p.rows))),
+                Text(shown_value + (" (paradox)" if p.paradox else "")),
+                Text("yes" if p.optimal else "no" if p.optimal is not None else "—"),
+                Text("\n".join(clip(x) for x in given)),
+            )
+        if t.note:
+            notes.append(Text(f"{clip(name)}: {clip(t.note, 2000)}", style="yellow"))
+    parts: list[RenderableType] = [table]
+    if report.file:
+        parts.insert(0, Text(clip(report.file), style="dim"))
+    parts.extend(notes)
+    optimum = number_str(report.optimum)
+    parts.append(Text(f"ex-ante optimum: {optimum or '—'}; self-locating belief: "
+                      f"{report.self_locating}"))
+    verdict = (
+        Text("paradox: some theory's policy meets a predictor that cannot exist", style="bold red")
+        if report.paradox
+        else Text("consistent: every theory's policy admits an accurate predictor", style="green")
+    )
+    parts.append(verdict)
+    return Group(*parts)

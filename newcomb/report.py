@@ -23,6 +23,7 @@ from .theories import Theory, as_theory, builtin_theories, eu_table, run_theory,
 from .world import Behaviour, Limits, Model, Progress
 
 if TYPE_CHECKING:
+    from .several import SeveralReport
     from .thresholds import Thresholds
 
 __all__ = [
@@ -421,8 +422,14 @@ def analyse(
     symbols: Sequence[str] = (),
     progress: Progress | None = None,
     exhaustive: bool = False,
-) -> ScenarioReport:
+    self_locating: str = "default",
+) -> ScenarioReport | SeveralReport:
     """Compile ``scenario`` and run each theory (the built-ins by default) on it.
+
+    A scenario with decision points (``decide`` variables) gets a
+    :class:`~newcomb.several.SeveralReport` (:func:`~newcomb.several.analyse_several`), where
+    ``self_locating`` (``default``, ``thirding`` or ``halving``) sets CDT's and EDT's credence
+    over the visits of an information set.
 
     ``theories`` may hold Theory instances, Policies and policy functions (observation dict
     to action), as ``--theory`` accepts. Policies are found at the parameters' values; with
@@ -441,9 +448,39 @@ def analyse(
         hint = " (read a file with newcomb.load(path) first)" if isinstance(scenario, str) else ""
         raise UsageError(f"expected a Scenario, got {type(scenario).__name__}{hint}")
     try:
+        if scenario.decisions:
+            return _several(scenario, theories, limits, file, symbols, self_locating)
         return _analyse(scenario, theories, limits, file, symbols, progress, exhaustive)
     except ScenarioError as e:
         raise locate(scenario, e) from None
+
+
+def _several(
+    scenario: Scenario,
+    theories: Sequence[Theory | Policy | Any] | None,
+    limits: Limits | None,
+    file: str | None,
+    symbols: Sequence[str],
+    self_locating: str,
+) -> SeveralReport:
+    from .several import THEORIES, analyse_several
+    from .visits import MAX_WORLDS
+
+    if symbols:
+        raise UsageError("--symbolic is not supported yet for a scenario with decision points")
+    names: list[str] = []
+    for t in theories if theories is not None else builtin_theories():
+        name = theory_name(t) if isinstance(t, Theory) else None
+        if name not in THEORIES or type(t).__module__.split(".")[1:2] != ["theories"]:
+            raise UsageError(
+                "only the built-in CDT, EDT and FDT run yet on a scenario with decision points "
+                f"(decide variables), not {_label(t) if name is None else name!r}"
+            )
+        names.append(name)
+    worlds = MAX_WORLDS if limits is None else max(limits.max_worlds, MAX_WORLDS)
+    return analyse_several(
+        scenario, names, self_locating=self_locating, file=file, max_worlds=worlds
+    )
 
 
 def _analyse(
