@@ -345,18 +345,18 @@ def _policy_detail(m: Model, p: PolicyReport) -> dict[str, Any]:
         "paradox_probability": exact_str(p.consistency.paradox_probability),
         "best_accuracy": exact_str(p.consistency.best_accuracy),
         "consistency": _consistency_json(p.consistency),
+        "by_observation": [
+            {
+                "observation": {k: label_json(v) for k, v in g.observation.items()},
+                "probability": None if g.probability is None else exact_str(g.probability),
+                "value": None if g.value is None else exact_str(g.value),
+                "observed": g.observed,
+            }
+            for g in p.by_observation
+        ],
     }
     if p.formula is not None:
         out["formula"] = dict(p.formula)
-    out["by_observation"] = [
-        {
-            "observation": {k: label_json(v) for k, v in g.observation.items()},
-            "probability": None if g.probability is None else exact_str(g.probability),
-            "value": None if g.value is None else exact_str(g.value),
-            "observed": g.observed,
-        }
-        for g in p.by_observation
-    ]
     if p.eu is not None:
         out["expected_utility"] = [
             {
