@@ -188,12 +188,12 @@ def _row_cells(
 
 
 def _given_cell(g: ObservationValue) -> Text:
-    """A policy's value given one observation, with its probability: ``3000000 (p 1/2)``;
+    """A policy's value given one observation, with its probability: ``3000000 (P 1/2)``;
     ``never observed`` when it has probability zero at every order. One met only through a
-    perfect predictor's infinitesimal error shows ``p 0`` and its leading-order value."""
+    perfect predictor's infinitesimal error shows ``P 0`` and its leading-order value."""
     if not g.observed:
         return Text("never observed", style="dim")
-    prob = "" if g.probability is None else f" (p {short_str(g.probability)})"
+    prob = "" if g.probability is None else f" (P {short_str(g.probability)})"
     return Text(f"{number(g.value)}{prob}", style="red" if g.value is None else "")
 
 
@@ -223,7 +223,7 @@ def given_renderable(report: ScenarioReport, *, verbose: bool = False) -> Render
         table.add_row(Text(obs), *(_given_cell(p.by_observation[o]) for _, p in columns))
     if shown < n:
         table.add_row(Text(f"… {n - shown} more observations (--verbose lists them)", style="dim"))
-    title = Text(f"value given each observation ({m.rule}), p = its probability")
+    title = Text(f"value given each observation ({m.rule}), P = its probability")
     return Group(title, table)
 
 

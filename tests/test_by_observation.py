@@ -220,6 +220,6 @@ def test_json_gives_exact_strings_in_each_policy_detail() -> None:
 def test_the_table_shows_values_given_observations_only_when_there_are_several() -> None:
     several = str(newcomb.analyse(newcomb.load("scenarios/transparent_newcomb.yaml")))
     assert "value given each observation (fail)" in several
-    assert "1001000 (p 1/100)" in several  # CDT's full box
+    assert "1001000 (P 1/100)" in several  # CDT's full box
     one = str(newcomb.analyse(newcomb.load("scenarios/newcomb.yaml")))
     assert "value given each observation" not in one
