@@ -67,6 +67,24 @@ def test_transparent_newcomb_values_given_the_box(q: F) -> None:
         assert all(g.observed for g in t.policies[0].by_observation)
 
 
+def test_a_mixed_policy_mixes_the_worlds_of_the_pure_policies_it_draws() -> None:
+    # On a full box, one-box or two-box with probability 1/2 each; two-box on an empty box. The
+    # predictor sees the draw: half the time the agent is the one-boxer on full above (full
+    # with probability q), half the time the two-boxer (full with probability 1 - q).
+    q = F(9, 10)
+    s = newcomb.load("scenarios/transparent_newcomb.yaml").with_parameters(q=q)
+    policy = newcomb.Policy.of(
+        ["box"], {("full",): {"one_box": "1/2", "two_box": "1/2"}, ("empty",): "two_box"}
+    )
+    (t,) = newcomb.analyse(s, [policy]).theories
+    g = given(t.policies[0])
+    half = F(1, 2)
+    full = half * q + half * (1 - q)
+    assert g[("full",)].probability == full
+    assert g[("full",)].value == (half * q * BIG + half * (1 - q) * (BIG + SMALL)) / full
+    assert (g[("empty",)].probability, g[("empty",)].value) == (1 - full, SMALL)
+
+
 def test_a_perfect_predictor_leaves_the_unseen_box_to_its_leading_order() -> None:
     # At q = 1 a two-boxer sees a full box only after the predictor's infinitesimal error:
     # probability 0 at ε = 0, but the value there is still that of taking both boxes.
