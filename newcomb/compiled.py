@@ -709,8 +709,11 @@ class Compiled:
                     leaf = leaves[leaf_i]
                     touched.add(leaf.obs)
                     ww = ws * p
+                    wu = ww * leaf.utility[sigma[leaf.obs]]
                     out.guess_den = out.guess_den + ww
-                    out.guess_num = out.guess_num + ww * leaf.utility[sigma[leaf.obs]]
+                    out.guess_num = out.guess_num + wu
+                    gd, gn = out.guess_obs.get(leaf.obs, (Fraction(0), Fraction(0)))
+                    out.guess_obs[leaf.obs] = (gd + ww, gn + wu)
             out.touched = frozenset(touched)
             return out
         # (compiled probabilities of exactly 1 are the object ONE: no multiplication by them)

@@ -350,6 +350,8 @@ class Enumerator:
             if w.kind == "guess":
                 s.guess_num = s.guess_num + wu
                 s.guess_den = s.guess_den + w.weight
+                s.obs_guess_num[w.obs] = s.obs_guess_num[w.obs] + wu
+                s.obs_guess_den[w.obs] = s.obs_guess_den[w.obs] + w.weight
                 continue
             s.num = s.num + wu
             s.den = s.den + w.weight

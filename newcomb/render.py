@@ -14,6 +14,7 @@ from .check import Consistency, describe_label
 from .model import Label
 from .report import (
     SCHEMA_VERSION,
+    ObservationValue,
     PolicyReport,
     ScenarioReport,
     TheoryReport,
@@ -43,6 +44,7 @@ __all__ = [
     "compare_renderable",
     "explain_json",
     "explanation_renderable",
+    "given_renderable",
     "label",
     "number",
     "phase_renderable",
@@ -186,6 +188,46 @@ def _row_cells(
     ]
 
 
+def _given_cell(g: ObservationValue) -> Text:
+    """A policy's value given one observation, with its probability: ``3000000 (P 1/2)``;
+    ``never observed`` when it has probability zero at every order. One met only through a
+    perfect predictor's infinitesimal error shows ``P 0`` and its leading-order value."""
+    if not g.observed:
+        return Text("never observed", style="dim")
+    prob = "" if g.probability is None else f" (P {short_str(g.probability)})"
+    return Text(f"{number(g.value)}{prob}", style="red" if g.value is None else "")
+
+
+def given_renderable(report: ScenarioReport, *, verbose: bool = False) -> RenderableType | None:
+    """Each reported policy's value given each observation, E[U | o] under the paradox rule
+    beside P(o): observations as rows, policies as columns. ``None`` when there is at most one
+    observation (its value given it is the policy's value). Past ``CONSISTENCY_LINES``
+    observations the rest are counted in one line; ``verbose`` lists them all."""
+    m = report.model
+    if len(m.observations) < 2:
+        return None
+    columns = [
+        (f"{clip(t.theory)} {i + 1}" if len(t.policies) > 1 else clip(t.theory), p)
+        for t in report.theories
+        for i, p in enumerate(t.policies)
+    ]
+    if not columns:
+        return None
+    table = Table(expand=False)
+    table.add_column("observation")
+    for name, _ in columns:
+        table.add_column(name)
+    n = len(m.observations)
+    shown = n if verbose or n <= CONSISTENCY_LINES else CONSISTENCY_LINES - 1
+    for o in range(shown):
+        obs = ", ".join(f"{clip(k)}={label(v)}" for k, v in m.observation_dict(o).items())
+        table.add_row(Text(obs), *(_given_cell(p.by_observation[o]) for _, p in columns))
+    if shown < n:
+        table.add_row(Text(f"… {n - shown} more observations (--verbose lists them)", style="dim"))
+    title = Text(f"value given each observation ({m.rule}), P = its probability")
+    return Group(title, table)
+
+
 def _interval(name: str, r: Region) -> str:
     if r.point:
         return f"{name} = {r.lo}"
@@ -254,6 +296,9 @@ def report_renderable(report: ScenarioReport, *, verbose: bool = False) -> Rende
     for t in report.theories:
         if t.thresholds is not None:
             parts.append(thresholds_text(m, clip(t.theory), t.thresholds))
+    given = given_renderable(report, verbose=verbose)
+    if given is not None:
+        parts.append(given)
     verdict = (
         Text("paradox: some theory's policy meets a predictor that cannot exist", style="bold red")
         if report.paradox
@@ -328,6 +373,11 @@ def unexplained_renderable(model: Model, theory: str, p: PolicyReport) -> Render
     for r, v in p.realized.items():
         if r != model.rule:
             tree.add(Text(f"value ({r}): {number(v)}", style="dim"))
+    if len(p.by_observation) > 1:
+        node = tree.add(Text(f"value given each observation ({model.rule})"))
+        for g in p.by_observation:
+            obs = ", ".join(f"{clip(k)} = {label(v)}" for k, v in g.observation.items())
+            node.add(Text(f"given {obs}: ").append_text(_given_cell(g)))
     node = tree.add(Text("consistency (fixed points per draw)"))
     node.add(consistency_text(p.consistency, verbose=True))
     parts: list[RenderableType] = [tree]

@@ -18,9 +18,9 @@ from .check import Consistency, check
 from .errors import ScenarioError, UsageError
 from .io import locate
 from .model import PARADOX_RULES, Label, Policy, Scenario
-from .series import Num, leading
+from .series import Num, is_zero, leading
 from .theories import Theory, as_theory, builtin_theories, eu_table, run_theory, theory_name
-from .world import Behaviour, Limits, Model, Progress
+from .world import Behaviour, Limits, Model, Progress, Summary
 
 if TYPE_CHECKING:
     from .several import SeveralReport
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ObservationValue",
     "PolicyReport",
     "ScenarioReport",
     "TheoryReport",
@@ -132,6 +133,38 @@ def label_json(x: Label) -> Label | str:
 
 
 @dataclass(frozen=True)
+class ObservationValue:
+    """A policy's value given one observation, E[U | O = o], beside its probability.
+
+    Over W(π) under the scenario's paradox rule, as the policy's value uses it: under
+    ``retry`` the paradox draws are conditioned away, under ``random`` the predictor's guesses
+    count, and under ``fail`` the value is undefined when the policy meets a paradox of positive
+    probability (the probabilities then add up to 1 less that of the paradox draws).
+
+    Attributes
+    ----------
+    observation:
+        The observation, as ``Model.observation_dict`` gives it (``{}`` when the agent observes
+        nothing).
+    probability:
+        P(O = o) at ε = 0, exact (``None`` only under ``retry`` when no draw is consistent). An
+        observation reached only through an infinitesimal error of a perfect predictor has
+        probability 0 here and still a value: the leading order of E[U | O = o] (a tremble).
+    value:
+        E[U | O = o] at ε = 0, exact; ``None`` when undefined (the observation has probability
+        zero at every order, or the paradox rule leaves the policy's value undefined).
+    observed:
+        Whether the observation has positive probability at some order of ε (``False``: the
+        policy never meets it).
+    """
+
+    observation: dict[str, Label]
+    probability: Fraction | None
+    value: Fraction | None
+    observed: bool
+
+
+@dataclass(frozen=True)
 class PolicyReport:
     """One policy of one theory, checked and valued.
 
@@ -147,6 +180,25 @@ class PolicyReport:
     eu:
         The theory's expected utility of each act at each observation, or ``None`` for a
         theory without a query.
+    by_observation:
+        For each observation (in the model's order), the policy's value given it and its
+        probability (:class:`ObservationValue`); the probability-weighted sum of the values is
+        ``value`` wherever both are defined.
+
+    Examples
+    --------
+    In transparent Newcomb (accuracy 99/100), the policy of one-boxing on a full box sees the
+    full box 99 times in 100 and gets $1,000,000 then; on the empty box it gets $1,000:
+
+    >>> import newcomb
+    >>> r = newcomb.analyse(newcomb.load("scenarios/transparent_newcomb.yaml"))
+    >>> fdt = r.theories[2].policies[0]
+    >>> for g in fdt.by_observation:
+    ...     print(g.observation, g.probability, g.value)
+    {'box': 'empty'} 1/100 1000
+    {'box': 'full'} 99/100 1000000
+    >>> fdt.value
+    Fraction(990010, 1)
     """
 
     policy: Policy
@@ -157,6 +209,7 @@ class PolicyReport:
     consistency: Consistency
     eu: tuple[tuple[Num | None, ...], ...] | None
     formula: dict[str, str | None] | None = None
+    by_observation: tuple[ObservationValue, ...] = ()
 
     @property
     def paradox(self) -> bool:
@@ -293,6 +346,15 @@ def _policy_detail(m: Model, p: PolicyReport) -> dict[str, Any]:
         "paradox_probability": exact_str(p.consistency.paradox_probability),
         "best_accuracy": exact_str(p.consistency.best_accuracy),
         "consistency": _consistency_json(p.consistency),
+        "by_observation": [
+            {
+                "observation": {k: label_json(v) for k, v in g.observation.items()},
+                "probability": None if g.probability is None else exact_str(g.probability),
+                "value": None if g.value is None else exact_str(g.value),
+                "observed": g.observed,
+            }
+            for g in p.by_observation
+        ],
     }
     if p.formula is not None:
         out["formula"] = dict(p.formula)
@@ -375,6 +437,20 @@ def formulas(symbolic: Model, pi: Behaviour) -> dict[str, str | None]:
     return out
 
 
+def by_observation(model: Model, sums: Summary) -> tuple[ObservationValue, ...]:
+    """E[U | O = o] and P(O = o) for each observation, at ε = 0, under the model's paradox rule
+    (:meth:`newcomb.sums.Summary.given`), from the sums that value the policy."""
+    return tuple(
+        ObservationValue(
+            observation=model.observation_dict(o),
+            probability=None if p is None else leading(p),
+            value=None if v is None else leading(v),
+            observed=p is not None and not is_zero(p),
+        )
+        for o, (p, v) in enumerate(sums.given(model.rule))
+    )
+
+
 def analyse_theory(model: Model, theory: Theory, symbolic: Model | None = None) -> TheoryReport:
     """Run one theory on a compiled model and check and value each of its policies.
 
@@ -398,6 +474,7 @@ def analyse_theory(model: Model, theory: Theory, symbolic: Model | None = None) 
                 consistency=check(model, pi),
                 eu=eu_table(model, pi, query) if query is not None else None,
                 formula=formulas(symbolic, pi) if symbolic is not None else None,
+                by_observation=by_observation(model, sums),
             )
         )
     return TheoryReport(

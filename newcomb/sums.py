@@ -29,6 +29,7 @@ __all__ = [
     "divides",
     "refuses_paradox",
     "rule_gain",
+    "rule_given",
     "rule_value",
 ]
 
@@ -67,6 +68,40 @@ def rule_value(
     return ratio(num, den) if divides(rule) else num
 
 
+def rule_given(
+    rule: Rule,
+    obs_num: Num,
+    obs_den: Num,
+    guess_num: Num,
+    guess_den: Num,
+    den: Num,
+    paradox: Num,
+) -> tuple[Num | None, Num | None]:
+    """P(O = o) and E[U | O = o] under a paradox rule, from one observation's sums.
+
+    ``obs_num``/``obs_den`` sum w·U and w over the consistent worlds that show o,
+    ``guess_num``/``guess_den`` over the guessing predictor's worlds that show it; ``den`` is
+    the weight of every consistent world and ``paradox`` of the paradox draws. As
+    :func:`rule_value` values the policy: ``fail`` leaves the value undefined when a paradox has
+    positive probability (the probability is still that of a consistent world showing o: the
+    paradox draws make up the rest); ``retry`` conditions on consistent draws, so the
+    probability is divided by ``den`` (both ``None`` when no draw is consistent); ``random``
+    counts the guesses. The value is ``None`` when o has probability zero at every order of ε;
+    at a probability of higher order only it is the leading order's ratio (a tremble).
+    """
+    if counts_guesses(rule):
+        obs_num, obs_den = obs_num + guess_num, obs_den + guess_den
+    if divides(rule):
+        if is_zero(den):
+            return None, None
+        p = ratio(obs_den, den)
+    else:
+        p = obs_den
+    if (refuses_paradox(rule) and not is_zero(paradox)) or is_zero(obs_den):
+        return p, None
+    return p, ratio(obs_num, obs_den)
+
+
 def rule_gain(rule: Rule, num: Num, guess_num: Num, den: Num, lam: Num | None) -> Num:
     """What a policy search maximises under ``rule``: the value's numerator, or under
     ``retry`` (Dinkelbach's method) ``num − λ·den`` once a ratio λ has been reached."""
@@ -85,7 +120,8 @@ class Summary:
     weighted sum of its pure policies' summaries. ``num``/``den`` sum w·U and w over consistent
     worlds; ``guess_*`` over the worlds a guessing predictor produces on paradox draws;
     ``obs_den[o]``, ``obs_num[o]`` the same restricted to observation o, and ``obs_act[o][a]``
-    sums w·U(world with the act set to a) there (CDT's intervention).
+    sums w·U(world with the act set to a) there (CDT's intervention); ``obs_guess_den[o]``,
+    ``obs_guess_num[o]`` sum w and w·U over the guessing predictor's worlds that show o.
     """
 
     paradox: Num
@@ -97,6 +133,8 @@ class Summary:
     obs_num: list[Num]
     obs_act: list[list[Num]]
     touched: frozenset[int]
+    obs_guess_den: list[Num] = field(default_factory=list)
+    obs_guess_num: list[Num] = field(default_factory=list)
 
     @staticmethod
     def zero(n_obs: int, n_act: int) -> Summary:
@@ -111,6 +149,8 @@ class Summary:
             [z] * n_obs,
             [[z] * n_act for _ in range(n_obs)],
             frozenset(),
+            [z] * n_obs,
+            [z] * n_obs,
         )
 
     def add(self, other: Summary, weight: Num) -> None:
@@ -123,6 +163,8 @@ class Summary:
         for o in range(len(self.obs_den)):
             self.obs_den[o] = self.obs_den[o] + weight * other.obs_den[o]
             self.obs_num[o] = self.obs_num[o] + weight * other.obs_num[o]
+            self.obs_guess_den[o] = self.obs_guess_den[o] + weight * other.obs_guess_den[o]
+            self.obs_guess_num[o] = self.obs_guess_num[o] + weight * other.obs_guess_num[o]
             row, orow = self.obs_act[o], other.obs_act[o]
             for a in range(len(row)):
                 row[a] = row[a] + weight * orow[a]
@@ -131,6 +173,22 @@ class Summary:
     def value(self, rule: Rule) -> Num | None:
         """V under a paradox rule (:func:`rule_value`)."""
         return rule_value(rule, self.num, self.den, self.paradox, self.guess_num, self.guess_den)
+
+    def given(self, rule: Rule) -> list[tuple[Num | None, Num | None]]:
+        """(P(O = o), E[U | O = o]) for each observation o under a paradox rule
+        (:func:`rule_given`): the terms of :meth:`value`, observation by observation."""
+        return [
+            rule_given(
+                rule,
+                self.obs_num[o],
+                self.obs_den[o],
+                self.obs_guess_num[o],
+                self.obs_guess_den[o],
+                self.den,
+                self.paradox,
+            )
+            for o in range(len(self.obs_den))
+        ]
 
 
 class ObsSums:
@@ -157,7 +215,8 @@ class ObsSums:
 @dataclass(eq=False, repr=False)
 class DrawSums:
     """One draw's share of a :class:`Summary` (``obs`` maps an observation to its
-    :class:`ObsSums`), and the observations its worlds showed."""
+    :class:`ObsSums`; ``guess_obs`` to Σ w and Σ w·U of the guessing predictor's worlds that
+    show it, on a paradox draw), and the observations its worlds showed."""
 
     paradox: Num = Fraction(0)
     num: Num = Fraction(0)
@@ -166,6 +225,7 @@ class DrawSums:
     guess_den: Num = Fraction(0)
     obs: dict[int, ObsSums] = field(default_factory=dict)
     touched: frozenset[int] = frozenset()
+    guess_obs: dict[int, tuple[Num, Num]] = field(default_factory=dict)
 
     def add_to(self, s: Summary) -> None:
         s.paradox = s.paradox + self.paradox
@@ -179,3 +239,6 @@ class DrawSums:
             row = s.obs_act[o]
             for b, x in enumerate(part.acts):
                 row[b] = row[b] + x
+        for o, (gd, gn) in self.guess_obs.items():
+            s.obs_guess_den[o] = s.obs_guess_den[o] + gd
+            s.obs_guess_num[o] = s.obs_guess_num[o] + gn
