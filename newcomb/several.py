@@ -197,7 +197,7 @@ def analyse_several(
     Examples
     --------
     >>> import newcomb
-    >>> r = newcomb.analyse(newcomb.load("scenarios/absent_minded_driver.yaml"))
+    >>> r = newcomb.analyse(newcomb.load("scenarios/several/absent_minded_driver.yaml"))
     >>> [(t.theory, str(t.policies[0].rows[0][1])) for t in r.theories]
     [('CDT', '2/3'), ('EDT', '2/3'), ('FDT', '2/3')]
     """

@@ -118,9 +118,10 @@ class _Need(Exception):
     """The walk needs a draw it does not have yet: ``outcomes`` are (value, weight) pairs, the
     weight a Fraction, or a slot for the policy's draw (then the value is the act's index)."""
 
-    def __init__(self, key: Key, outcomes: list[tuple[Any, Any]]) -> None:
+    def __init__(self, key: Key, outcomes: list[tuple[Any, Any]], dist: Any = None) -> None:
         self.key = key
-        self.outcomes = outcomes
+        self.outcomes = [(v, w) for v, w in outcomes if isinstance(w, tuple) or w != 0]
+        self.dist = tuple(outcomes) if dist is None else dist
 
 
 @dataclass
@@ -226,7 +227,7 @@ class Tree:
                     ("variables", v.name),
                 )
             return r.values[key]
-        raise _Need(key, [(label, p) for label, p in dist if p != 0])
+        raise _Need(key, list(dist))
 
     def _act(
         self,
@@ -281,7 +282,7 @@ class Tree:
         key = ("error", p.name)
         if key in r.values and r.dists[key] == dist:
             return str(r.values[key])
-        raise _Need(key, [(a, w) for a, w in dist if w != 0])
+        raise _Need(key, list(dist))
 
     # -- settling the predictor ----------------------------------------------------------------
     def _guesses(self, free: Sequence[Prediction]) -> list[dict[str, str]]:
@@ -354,8 +355,7 @@ class Tree:
 
     @staticmethod
     def _branches(r: _Draws, need: _Need) -> list[_Draws]:
-        dist = tuple(need.outcomes)
-        return [r.extended(need.key, value, w, dist) for value, w in reversed(need.outcomes)]
+        return [r.extended(need.key, value, w, need.dist) for value, w in reversed(need.outcomes)]
 
     # -- interventions -------------------------------------------------------------------------
     def intervened(self, world: World, point: str, act: str) -> list[World]:

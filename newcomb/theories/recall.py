@@ -272,11 +272,9 @@ def _edt_global(tree: Tree, pi: Policy, s: int, credence: str) -> bool:
 def ratifiable_plans(tree: Tree, theory: str, credence: str) -> tuple[list[Policy], str | None]:
     """Ratifiable pure policies; when there is none, the mixed equilibria (support search)."""
     cache = _Interventions(tree)
-    found = [
-        pi
-        for pi in pure_plans(tree)
-        if _canonical(tree, pi) and is_ratifiable(tree, pi, theory, credence, cache)
-    ]
+    # every slot is reached under trembles (each comes from a world of positive weight), so
+    # the act at a slot the policy never reaches still matters: no policy is collapsed here
+    found = [pi for pi in pure_plans(tree) if is_ratifiable(tree, pi, theory, credence, cache)]
     if found:
         return found, None
     mixed = simplex.support_search(
