@@ -140,7 +140,12 @@ class _Interventions:
         if ws is None:
             ws = self.cache[key] = self.tree.intervened(w, point, act)
         z = sum((x.probability(pi) for x in ws), Fraction(0))
-        if simplex.sign(z) == 0:
+        if getattr(z, "free_symbols", None):  # a symbolic policy (the mixed search)
+            import sympy
+
+            if sympy.expand(z) == 0:
+                return Fraction(0)
+        elif simplex.sign(z) == 0:
             return Fraction(0)
         return sum((x.probability(pi) * x.utility for x in ws), Fraction(0)) / z
 
