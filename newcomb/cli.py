@@ -262,11 +262,17 @@ class _Run:
     limits: Limits
     exhaustive: bool = False
     self_locating: str = "default"
+    several_ok: bool = False  # check reads scenarios with decision points; other commands not yet
     code: int = EXIT_OK
 
     def load(self, path: Path) -> Scenario:
         """Read a scenario file and apply ``--set`` and ``--paradox``."""
         scenario = load(path)
+        if scenario.decisions and not self.several_ok:
+            raise UsageError(
+                "this command does not support scenarios with decision points (decide "
+                "variables) yet; newcomb check does"
+            )
         for k, v in self.overrides.items():
             _known_parameter(f"--set {k}={v}", k, scenario)
         if self.overrides:
@@ -480,6 +486,7 @@ def check(
         )
         raise typer.Exit(EXIT_ERROR)
     run.self_locating = self_locating
+    run.several_ok = True
     results: list[dict[str, Any]] = []
     out = _out()
     for report in run.analyse(files, tuple(symbolic or ()), quiet=as_json, errors=results):
@@ -769,7 +776,13 @@ def graph(
         if fmt not in writers:
             hint = f"; did you mean {fmt.lower()!r}?" if fmt.lower() in writers else ""
             raise UsageError(f"--format {shown(fmt)}: expected one of dot, mermaid, svg{hint}")
-        text = writers[fmt](load(file))
+        scenario = load(file)
+        if scenario.decisions:
+            raise UsageError(
+                f"{file}: newcomb graph does not support scenarios with decision points "
+                "(decide variables) yet"
+            )
+        text = writers[fmt](scenario)
     except NewcombError as e:
         _fail_line(_err(), str(e))
         raise typer.Exit(EXIT_ERROR) from None

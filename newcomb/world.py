@@ -27,7 +27,7 @@ from typing import Any
 
 from .compiled import Compiled
 from .enumerate import Attempt, Draw, Enumerator, World, WorldSet
-from .errors import LimitError, ScenarioError
+from .errors import LimitError, ScenarioError, UsageError
 from .evaluate import MAX_DEGREE, CorrelateMode, Env, Evaluator
 from .expr import Expr
 from .model import Label, Policy, Scenario
@@ -129,6 +129,11 @@ class Model:
         progress: Progress | None = None,
         exhaustive: bool = False,
     ) -> None:
+        if scenario.decisions:
+            raise UsageError(
+                "Model is the engine of scenarios with one decision; a scenario with decision "
+                "points (decide variables) is analysed by newcomb.analyse (newcomb.several)"
+            )
         self.scenario = scenario
         self.limits = limits or Limits()
         self.progress = progress

@@ -304,3 +304,15 @@ def test_fdt_optimum_beats_a_grid_and_cdt_gt_points_are_kkt_points(text: str) ->
             assert simplex.sign(d) <= 0
         else:
             assert simplex.sign(d) >= 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["simulate"], ["explain"], ["graph"], ["compare"], ["sweep", "--param", "a=0:1:3"]],
+)
+def test_commands_other_than_check_refuse_decision_points_in_one_line(command: list[str]) -> None:
+    f = str(SEVERAL / "absent_minded_driver.yaml")
+    res = CliRunner().invoke(app, [command[0], f, *command[1:]])
+    assert res.exit_code == 2
+    assert res.stderr.count("\n") == 1 and f in res.stderr
+    assert "decision points (decide variables)" in res.stderr
