@@ -573,7 +573,13 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         elif isinstance(v, Value):
             variables[v.name] = {"value": _expr_out(v.expr)}
         elif isinstance(v, Prediction):
-            spec: dict[str, Any] = {"predicts": "action", "accuracy": _expr_out(v.accuracy)}
+            acc = v.accuracy
+            spec: dict[str, Any] = {
+                "predicts": "action",
+                "accuracy": (
+                    _expr_out(acc) if isinstance(acc, Expr) else {a: _expr_out(e) for a, e in acc}
+                ),
+            }
             if v.given is not None:
                 spec["given"] = {
                     k: {"expr": _expr_out(x)} if isinstance(x, Expr) else x for k, x in v.given

@@ -102,7 +102,19 @@ def _defs() -> dict[str, Schema]:
             "a hypothetical observation.",
             {
                 "predicts": {"const": "action"},
-                "accuracy": _ref("expression"),
+                "accuracy": {
+                    "description": "The probability that the prediction is right: one "
+                    "expression, or a mapping from each action (the act predicted) to one.",
+                    "anyOf": [
+                        _ref("expression"),
+                        {
+                            "type": "object",
+                            "minProperties": 2,
+                            "propertyNames": {"type": "string", "minLength": 1},
+                            "additionalProperties": _ref("expression"),
+                        },
+                    ],
+                },
                 "given": _nullable({"type": "object", "additionalProperties": _ref("label")}),
             },
         ),
