@@ -544,7 +544,9 @@ def _variable(name: object, spec: object) -> Variable:
     return Correlate(name=name, table=rows, prior=prior)
 
 
-def _expr_out(e: Expr) -> Any:
+def _expr_out(e: Expr | tuple[tuple[str, Expr], ...]) -> Any:
+    if isinstance(e, tuple):  # an accuracy per act: the mapping it was read from
+        return {a: _expr_out(x) for a, x in e}
     if e.table is not None:  # a table expression is written back as the mapping it was read from
         return table_data(e.table)
     return e.source
@@ -573,13 +575,7 @@ def to_dict(s: Scenario) -> dict[str, Any]:
         elif isinstance(v, Value):
             variables[v.name] = {"value": _expr_out(v.expr)}
         elif isinstance(v, Prediction):
-            acc = v.accuracy
-            spec: dict[str, Any] = {
-                "predicts": "action",
-                "accuracy": (
-                    _expr_out(acc) if isinstance(acc, Expr) else {a: _expr_out(e) for a, e in acc}
-                ),
-            }
+            spec: dict[str, Any] = {"predicts": "action", "accuracy": _expr_out(v.accuracy)}
             if v.given is not None:
                 spec["given"] = {
                     k: {"expr": _expr_out(x)} if isinstance(x, Expr) else x for k, x in v.given
