@@ -66,7 +66,9 @@ class Draw0:
     key: tuple[tuple[str, Label], ...]
     chance: Num
     correlates: tuple[tuple[Num, tuple[Num, ...]], ...]  # (prior p, P(label | each action))
-    given: tuple[tuple[int, Any, Num, Num], ...]  # (value index, observation or its index, ...)
+    # (value index, observation or its index, P(right), P(each wrong)), the last two per act
+    # the policy takes at that observation (a per-act accuracy: DESIGN.md §2)
+    given: tuple[tuple[int, Any, tuple[Num, ...], tuple[Num, ...]], ...]
     attempts: tuple[tuple[tuple[int, Num], ...], ...]  # per assignment: (leaf, p)
     errors: tuple[tuple[tuple[int, Num], ...], ...]  # per assignment: (actual assignment, p)
 
@@ -76,7 +78,7 @@ _Partial = tuple[
     Num,
     tuple[tuple[str, Label], ...],
     tuple[tuple[Num, tuple[Num, ...]], ...],
-    tuple[tuple[int, Any, Num, Num], ...],
+    tuple[tuple[int, Any, tuple[Num, ...], tuple[Num, ...]], ...],
 ]
 """A draw being built: its environment, chance weight, key, correlate and ``given`` factors."""
 
@@ -200,7 +202,7 @@ class Compiled:
                     row = dict(v.table)[a]
                     each(lambda env, v=v, row=row: self.ev.distribution(row, env, v))
             elif isinstance(v, Prediction):
-                each(lambda env, v=v: self.ev.accuracy(v, env))
+                each(lambda env, v=v: self.ev.accuracies(v, env))
 
     def _once(self, fn: Any) -> None:
         """Call ``fn`` where it reads nothing drawn: its one context (see :meth:`_validate`)."""
@@ -227,7 +229,9 @@ class Compiled:
         probability); and the self-referential predictions' accuracies there. Raises
         :class:`Unknown` when the draw must split first."""
         accuracy = {
-            u.name: self.ev.accuracy(u, env1) for u in self.st.unknowns if isinstance(u, Prediction)
+            u.name: self.ev.accuracies(u, env1)
+            for u in self.st.unknowns
+            if isinstance(u, Prediction)
         }
         bare = not self.st.stage2 and not self.st.assignments[0]  # one pre-act state
         observes = self.st.observes
@@ -297,7 +301,7 @@ class Compiled:
         chance: Num,
         key: tuple[tuple[str, Label], ...],
         corr: tuple[tuple[Num, tuple[Num, ...]], ...],
-        given: tuple[tuple[int, Any, Num, Num], ...],
+        given: tuple[tuple[int, Any, tuple[Num, ...], tuple[Num, ...]], ...],
     ) -> list[_Partial]:
         """The draws ``(env, ...)`` splits into on the variable ``name`` (or on a variable its
         distribution reads that is not drawn yet)."""
@@ -325,7 +329,9 @@ class Compiled:
                     out.append((e2, chance, (*key, (name, label)), (*corr, (p, per_act)), given))
                 return out
             assert isinstance(v, Prediction)  # a given prediction: selects are never exogenous
-            right, wrong = self.ev.accuracy(v, env)
+            accuracies = self.ev.accuracies(v, env)  # per act the policy takes there
+            right = tuple(r for r, _ in accuracies)
+            wrong = tuple(x for _, x in accuracies)
             asked = self.st.given_in(v, env)  # (its index is set by finish)
         except Unknown as u:
             return self._split(u.name, env, chance, key, corr, given)
@@ -346,7 +352,9 @@ class Compiled:
         self, index: dict[tuple[Label, ...], int], accuracy: dict[str, Any]
     ) -> tuple[tuple[tuple[int, Num], ...], ...]:
         """For each assignment, the assignments the predictor's errors lead to (uniformly
-        another action, as DESIGN.md's default error model says), with their probabilities."""
+        another action, as DESIGN.md's default error model says, with the accuracy of the act
+        predicted), with their probabilities."""
+        act_index = {a: i for i, a in enumerate(self.st.actions)}
         errors = []
         for assignment in self.st.assignments:
             options: list[list[tuple[Label, Num]]] = []
@@ -354,7 +362,7 @@ class Compiled:
                 if name not in self.st.self_names:
                     options.append([(value, Fraction(1))])
                     continue
-                right, wrong = accuracy[name]
+                right, wrong = accuracy[name][act_index[str(value)]]
                 opts = [(a, right if a == value else wrong) for a in self.st.actions]
                 options.append([(a, p) for a, p in opts if not is_zero(p)])
             row = []
@@ -457,7 +465,8 @@ class Compiled:
 
     def _weight(self, d: Draw0, sigma: Sequence[int], corr: CorrelateMode) -> Num:
         """A draw's probability under ``sigma``: its chance, correlates (their prior, or mixed
-        by ``corr``) and ``given`` predictions (right where they match σ, else wrong)."""
+        by ``corr``) and ``given`` predictions (right where they match σ, else wrong, with the
+        accuracy of the act σ takes at the observation asked about)."""
         w: Num = d.chance
         for prior, per_act in d.correlates:
             if corr is None:
@@ -468,7 +477,8 @@ class Compiled:
                     mix = mix + pb * pa
                 w = w * mix
         for value_i, obs_i, right, wrong in d.given:
-            w = w * (right if value_i == sigma[obs_i] else wrong)
+            target = sigma[obs_i]
+            w = w * (right[target] if value_i == target else wrong[target])
         return w
 
     @property

@@ -5,9 +5,10 @@ For each exogenous draw it tries every assignment of the predictor's unknowns, k
 **consistent** ones (each self-referential prediction equals the act the policy takes on the
 observation that assignment produces), picks by ``prefer`` and splits remaining ties
 uniformly. With accuracy q < 1 the settled prediction is then wrong with probability 1 − q,
-uniformly another action, with no consistency requirement. When no assignment is consistent
-the draw is a **paradox**; a :class:`WorldSet` keeps both the paradox draws and the worlds a
-guessing predictor would produce, and :meth:`WorldSet.value` applies a paradox rule.
+uniformly another action, with no consistency requirement (q may depend on the act
+predicted). When no assignment is consistent the draw is a **paradox**; a :class:`WorldSet`
+keeps both the paradox draws and the worlds a guessing predictor would produce, and
+:meth:`WorldSet.value` applies a paradox rule.
 
 This is the plain reference path: the compiled one (:mod:`newcomb.compiled`) must agree with
 it, and the property tests check that it does. A mixed policy's W(π) is the mixture of W(σ)
@@ -176,8 +177,8 @@ class Enumerator:
                 elif isinstance(v, Correlate):
                     branches = list(self.ev.correlate_dist(v, env, corr))
                 elif isinstance(v, Prediction):
-                    right, wrong = self.ev.accuracy(v, env)
                     target = sigma[self.space.asked(v, env)]
+                    right, wrong = self.ev.accuracy(v, env, target)
                     branches = [
                         (a, right if i == target else wrong) for i, a in enumerate(self.st.actions)
                     ]
@@ -325,7 +326,7 @@ class Enumerator:
                 continue
             v = self.st.scenario.variable(name)
             assert isinstance(v, Prediction)
-            right, wrong = self.ev.accuracy(v, env1)
+            right, wrong = self.ev.accuracy(v, env1, self.st.actions.index(str(value)))
             options = [(a, right if a == value else wrong) for a in self.st.actions]
             per_pred.append([(a, p) for a, p in options if not is_zero(p)])
         for combo in itertools.product(*per_pred):

@@ -142,18 +142,34 @@ class Evaluator:
             raise ScenarioError(f"probabilities sum to {_short(total)}, expected 1{where}", path)
         return out
 
-    def accuracy(self, v: Prediction, env: Env) -> tuple[Num, Num]:
-        """(probability the prediction is right, probability of each particular wrong action)."""
-        q = v.accuracy(env)
+    def accuracy(self, v: Prediction, env: Env, act: int | None = None) -> tuple[Num, Num]:
+        """(probability the prediction is right, probability of each particular wrong action)
+        when the predictor's settled prediction is the action of index ``act``. ``act`` may be
+        left out only when the accuracy is not per act (:attr:`Prediction.per_act`)."""
+        if act is None:
+            if not isinstance(v.accuracy, Expr):
+                raise ValueError(f"the accuracy of {v.name!r} is per act: name the act")
+            return self._accuracy_of(v.accuracy, env)
+        return self._accuracy_of(v.accuracy_for(self.actions[act]), env)
+
+    def accuracies(self, v: Prediction, env: Env) -> tuple[tuple[Num, Num], ...]:
+        """:meth:`accuracy` for each predicted act, in the order of the actions (a plain
+        accuracy is evaluated once)."""
+        if not v.per_act:
+            return (self.accuracy(v, env),) * len(self.actions)
+        return tuple(self.accuracy(v, env, i) for i in range(len(self.actions)))
+
+    def _accuracy_of(self, e: Expr, env: Env) -> tuple[Num, Num]:
+        q = e(env)
         if isinstance(q, str) or not is_number(q):
-            raise ScenarioError(f"expected an accuracy in [0, 1], got {q!r}", v.accuracy.path)
+            raise ScenarioError(f"expected an accuracy in [0, 1], got {q!r}", e.path)
         q = to_number(q)
         if not isinstance(q, Fraction):  # symbolic accuracy
-            _check_degree(q, v.accuracy)
+            _check_degree(q, e)
             self.symbolic_probabilities.add(q)
             return q, (1 - q) / (len(self.actions) - 1)
         if q < 0 or q > 1:
-            raise ScenarioError(f"expected an accuracy in [0, 1], got {_short(q)}", v.accuracy.path)
+            raise ScenarioError(f"expected an accuracy in [0, 1], got {_short(q)}", e.path)
         others = len(self.actions) - 1
         if q == 1:
             return Eps((Fraction(1), Fraction(-1))), EPSILON * Fraction(1, others)

@@ -97,7 +97,9 @@ def _node(v: Chance | Value | Prediction | Select | Correlate, physical: bool) -
             given = " given " + ", ".join(
                 f"{k} = {x.source if isinstance(x, Expr) else _label(x)}" for k, x in v.given
             )
-        what = f"predicts action{clip(given, 60)} (accuracy {clip(v.accuracy.source, 30)})"
+        acc = v.accuracy
+        q = acc.source if isinstance(acc, Expr) else ", ".join(f"{a}: {e.source}" for a, e in acc)
+        what = f"predicts action{clip(given, 60)} (accuracy {clip(q, 60 if v.per_act else 30)})"
         node = Node(f"v_{v.name}", "prediction", (v.name, what), predictor=True)
     elif isinstance(v, Select):
         node = Node(f"v_{v.name}", "select", (v.name, f"selected: {_options(v.options)}"), True)

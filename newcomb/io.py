@@ -560,7 +560,9 @@ def _variable(name: object, spec: object) -> Variable:
     return Correlate(name=name, table=rows, prior=prior)
 
 
-def _expr_out(e: Expr) -> Any:
+def _expr_out(e: Expr | tuple[tuple[str, Expr], ...]) -> Any:
+    if isinstance(e, tuple):  # an accuracy per act: the mapping it was read from
+        return {a: _expr_out(x) for a, x in e}
     if e.table is not None:  # a table expression is written back as the mapping it was read from
         return table_data(e.table)
     return e.source

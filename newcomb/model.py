@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Literal, NoReturn
 
-from .errors import ScenarioError, clip, shown
+from .errors import ScenarioError, clip, key_text, shown
 from .expr import Expr, bounded_number, parse_expr, parse_table, read_number, table_data
 from .labels import check_labels
 
@@ -235,7 +235,10 @@ class Prediction:
     """
 
     name: str
-    accuracy: Expr
+    accuracy: Expr | tuple[tuple[str, Expr], ...]
+    """One expression for every predicted act, or per act: ``(action, expression)`` pairs, in
+    the order given (built from a mapping; a mapping with the key ``lookup`` is a table
+    expression instead). See :meth:`accuracy_for`."""
     given: tuple[tuple[str, Label | Expr], ...] | None = None
     predicts: str = "action"
     """The decision it predicts: ``action`` (the one decision of a scenario without
@@ -258,7 +261,7 @@ class Prediction:
                 f"expected the name of a decision, got {_echo(predicts)}", (*path, "predicts")
             )
         object.__setattr__(self, "predicts", predicts)
-        object.__setattr__(self, "accuracy", _expr(accuracy, (*path, "accuracy")))
+        object.__setattr__(self, "accuracy", _accuracy(accuracy, (*path, "accuracy")))
         g: tuple[tuple[str, Label | Expr], ...] | None = None
         if given is not None:
             pairs = given.items() if isinstance(given, Mapping) else given
@@ -274,8 +277,54 @@ class Prediction:
         """Whether the observation asked about is computed in each world (an expression)."""
         return self.given is not None and any(isinstance(x, Expr) for _, x in self.given)
 
+    @property
+    def per_act(self) -> bool:
+        """Whether the accuracy is given per predicted act (a mapping) rather than once."""
+        return not isinstance(self.accuracy, Expr)
+
+    def accuracy_for(self, act: str) -> Expr:
+        """The accuracy when the predictor's settled prediction is ``act``: the probability
+        that the prediction made is ``act`` (otherwise it is uniformly another action). The
+        one expression for every act when the accuracy is not per act."""
+        if isinstance(self.accuracy, Expr):
+            return self.accuracy
+        for a, e in self.accuracy:
+            if a == act:
+                return e
+        raise KeyError(act)
+
+    def accuracies(self) -> tuple[Expr, ...]:
+        """Every accuracy expression: the one, or one per act."""
+        if isinstance(self.accuracy, Expr):
+            return (self.accuracy,)
+        return tuple(e for _, e in self.accuracy)
+
     def expressions(self) -> Iterable[Expr]:
-        return (self.accuracy, *(x for _, x in self.given or () if isinstance(x, Expr)))
+        return (*self.accuracies(), *(x for _, x in self.given or () if isinstance(x, Expr)))
+
+
+def _accuracy(x: object, path: tuple[str | int, ...]) -> Expr | tuple[tuple[str, Expr], ...]:
+    """A prediction's accuracy: an expression (text, a number, an :class:`Expr` or a table
+    expression, a mapping with ``lookup``), or per act: a mapping from action names to
+    expressions (or the tuple of pairs a :class:`Prediction` stores). Whether the keys are
+    exactly the scenario's actions is checked with the scenario (:func:`_check_per_act`)."""
+    if isinstance(x, Mapping) and "lookup" not in x:
+        pairs: Iterable[tuple[Any, Any]] = x.items()
+    elif isinstance(x, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in x):
+        pairs = x
+    else:
+        return _expr(x, path)
+    out: list[tuple[str, Expr]] = []
+    for k, v in pairs:
+        if not isinstance(k, str) or not k:
+            raise ScenarioError(
+                f"expected an action name as the key of a per-act accuracy, got {_echo(k)}",
+                (*path, key_text(k)),
+            )
+        if any(a == k for a, _ in out):
+            raise ScenarioError(f"the action {shown(k)} is given twice", (*path, k))
+        out.append((k, _expr(v, (*path, k))))
+    return tuple(out)
 
 
 def _given_value(v: Any, path: tuple[str | int, ...]) -> Label | Expr:
@@ -639,6 +688,8 @@ def _validate(s: Scenario) -> None:
                 action_dependent.add(v.name)
         if isinstance(v, Correlate):
             _check_correlate(v, s.actions)
+        if isinstance(v, Prediction) and v.per_act:
+            _check_per_act(v, s.actions)
         seen[v.name] = v
         known.add(v.name)
         with_action.add(v.name)
@@ -815,6 +866,30 @@ def _check_correlate(v: Correlate, actions: tuple[str, ...]) -> None:
     for a, dist in v.table:
         if {(type(x), x) for x, _ in dist} != labels:
             raise ScenarioError("each row must have exactly the labels of the prior", (*path, a))
+
+
+def _check_per_act(v: Prediction, actions: tuple[str, ...]) -> None:
+    """A per-act accuracy names every action exactly once (keys are unique already)."""
+    path = ("variables", v.name, "accuracy")
+    if isinstance(v.accuracy, Expr):
+        return
+    for a, _ in v.accuracy:
+        if a not in actions:
+            close = difflib.get_close_matches(a, actions, n=1)
+            hint = f"; did you mean {shown(close[0])}?" if close else ""
+            raise ScenarioError(
+                f"unknown action {shown(a)} in a per-act accuracy (actions: "
+                f"{clip(', '.join(actions))}){hint}",
+                (*path, a),
+            )
+    named = {a for a, _ in v.accuracy}
+    missing = [a for a in actions if a not in named]
+    if missing:
+        raise ScenarioError(
+            f"no accuracy for the action{'s' if len(missing) > 1 else ''} "
+            f"{clip(', '.join(missing))} (a per-act accuracy names every action)",
+            path,
+        )
 
 
 @dataclass(frozen=True)

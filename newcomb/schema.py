@@ -105,7 +105,19 @@ def _defs() -> dict[str, Schema]:
                     "description": "action, or the name of a decision point (decide variable).",
                     "$ref": "#/$defs/name_or_action",
                 },
-                "accuracy": _ref("expression"),
+                "accuracy": {
+                    "description": "The probability that the prediction is right: one "
+                    "expression, or a mapping from each action (the act predicted) to one.",
+                    "anyOf": [
+                        _ref("expression"),
+                        {
+                            "type": "object",
+                            "minProperties": 2,
+                            "propertyNames": {"type": "string", "minLength": 1},
+                            "additionalProperties": _ref("expression"),
+                        },
+                    ],
+                },
                 "given": _nullable({"type": "object", "additionalProperties": _ref("label")}),
             },
         ),

@@ -81,12 +81,13 @@ def stages(s: Scenario) -> tuple[Node, ...]:
             stage = 2
         else:
             stage = 1
-        if isinstance(v, Prediction) and v.accuracy.names & (unknown | after):
-            raise ScenarioError(
-                "an accuracy may depend only on parameters and on variables the predictor "
-                "does not settle itself",
-                v.accuracy.path,
-            )
+        for acc in v.accuracies() if isinstance(v, Prediction) else ():
+            if acc.names & (unknown | after):
+                raise ScenarioError(
+                    "an accuracy may depend only on parameters and on variables the predictor "
+                    "does not settle itself",
+                    acc.path,
+                )
         out.append(Node(v, stage))
     return tuple(out)
 

@@ -281,6 +281,7 @@ def scenarios(
     parameters: bool = True,
     string_labels: Sequence[str] = STRING_LABELS,
     require_prediction: bool = False,
+    per_act_accuracy: bool = False,
 ) -> Scenario:
     """Small valid scenarios, any mix of the variable kinds.
 
@@ -328,6 +329,9 @@ def scenarios(
     require_prediction:
         Always include a self-referential prediction, a value computed from it, and observe
         that value first (the shape of transparent Newcomb and of the Omicron problem).
+    per_act_accuracy:
+        Sometimes give a prediction an accuracy per predicted act (a mapping from each action
+        to its own accuracy) instead of one.
 
     Returns
     -------
@@ -349,7 +353,7 @@ def scenarios(
     params: dict[str, Fraction] = {}
     slots: list[_Slot] = []
     variables: list[Variable] = []
-    given_slots: list[tuple[int, Fraction | str]] = []  # index into variables, accuracy
+    given_slots: list[tuple[int, object]] = []  # index into variables, accuracy
     unknowns = 0
     branches = 1
     forced_observe: list[str] = []
@@ -358,7 +362,12 @@ def scenarios(
     def fresh(prefix: str) -> str:
         return f"{prefix}{len(variables)}"
 
-    def accuracy() -> Fraction | str:
+    def accuracy() -> Fraction | str | dict[str, Fraction | str]:
+        if per_act_accuracy and draw(st.booleans(), label="per-act accuracy"):
+            return {a: one_accuracy() for a in acts}
+        return one_accuracy()
+
+    def one_accuracy() -> Fraction | str:
         q = draw(accuracies(), label="accuracy")
         if parameters and q not in (0, 1) and draw(st.booleans(), label="accuracy parameter"):
             name = f"q{len(params)}"
@@ -984,6 +993,8 @@ def rename(s: Scenario, *, names: Mapping[str, str], strings: Mapping[str, str])
         for key, body in spec.items():
             if key in ("chance", "prior"):
                 new[key] = dist(body)
+            elif key == "accuracy" and isinstance(body, Mapping) and "lookup" not in body:
+                new[key] = dist(body)  # per act: the keys are action names
             elif key in ("value", "accuracy"):
                 new[key] = expr(body)
             elif key == "given":

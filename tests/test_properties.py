@@ -183,8 +183,9 @@ class Brute:
         self._cache: dict[Any, tuple[list[BruteDraw], list[BruteWorld]]] = {}
 
     # evaluation
-    def accuracy(self, v: Prediction, env: Mapping[str, Any]) -> Fraction:
-        q = Fraction(v.accuracy(env))
+    def accuracy(self, v: Prediction, env: Mapping[str, Any], act: str) -> Fraction:
+        """The accuracy when the predicted act is ``act`` (it may differ per act)."""
+        q = Fraction(v.accuracy_for(act)(env))
         return 1 - self.eps if q == 1 else q
 
     def observation(self, env: Mapping[str, Any]) -> tuple[tuple[type, Label], ...]:
@@ -236,8 +237,8 @@ class Brute:
                     if policy is None:
                         options = [(a, Fraction(1)) for a in self.actions]
                     else:
-                        q = self.accuracy(v, env)
                         target = self.actions[policy(self.given_key(v))]
+                        q = self.accuracy(v, env, target)
                         options = [
                             (a, q if a == target else (1 - q) / (self.n - 1)) for a in self.actions
                         ]
@@ -360,7 +361,7 @@ class Brute:
             if isinstance(u, Select):
                 options.append([(x, Fraction(1))])
                 continue
-            q = self.accuracy(u, env1)
+            q = self.accuracy(u, env1, str(x))
             opts = [(a, q if a == x else (1 - q) / (self.n - 1)) for a in self.actions]
             options.append([(a, p) for a, p in opts if p != 0])
         for combo in itertools.product(*options):
