@@ -688,8 +688,9 @@ def _validate(s: Scenario) -> None:
                 action_dependent.add(v.name)
         if isinstance(v, Correlate):
             _check_correlate(v, s.actions)
-        if isinstance(v, Prediction) and v.per_act:
-            _check_per_act(v, s.actions)
+        if isinstance(v, Prediction) and v.per_act:  # keys: the predicted point's actions
+            point = next((d for d in s.decisions if d.name == v.predicts), None)
+            _check_per_act(v, point.actions or s.actions if point is not None else s.actions)
         seen[v.name] = v
         known.add(v.name)
         with_action.add(v.name)

@@ -316,3 +316,14 @@ def test_commands_other_than_check_refuse_decision_points_in_one_line(command: l
     assert res.exit_code == 2
     assert res.stderr.count("\n") == 1 and f in res.stderr
     assert "decision points (decide variables)" in res.stderr
+
+
+def test_errors_per_act_name_the_predicted_point_s_own_actions() -> None:
+    text = (SEVERAL / "pledge_newcomb.yaml").read_text()
+    per_act = text.replace("accuracy: 1}", "accuracy: {one_box: 1, two_box: 1}}")
+    assert per_act != text
+    r = analyse_several(from_yaml_text(per_act))
+    assert [t.policies[0].value for t in r.theories] == [999000, 1000000, 1000000]
+    with pytest.raises(ScenarioError) as info:  # the scenario's own actions are not the point's
+        from_yaml_text(text.replace("accuracy: 1}", "accuracy: {pledge: 1, no_pledge: 1}}"))
+    assert "accuracy" in str(info.value)
