@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -31,6 +31,9 @@ from .report import ScenarioReport, analyse
 from .theories import BUILTINS, Theory, load_spec, theory_name
 from .theories import load as load_theory
 from .world import Limits, Progress
+
+if TYPE_CHECKING:
+    from .several import SeveralReport
 
 __all__ = ["app", "main"]
 
@@ -292,6 +295,20 @@ class _Run:
         quiet: bool = False,
         errors: list[dict[str, Any]] | None = None,
     ) -> Iterator[ScenarioReport | None]:
+        """:meth:`reports` for the commands that read scenarios with one decision only
+        (:meth:`load` refuses decision points for them)."""
+        for report in self.reports(files, symbols, quiet=quiet, errors=errors):
+            assert report is None or isinstance(report, ScenarioReport)
+            yield report
+
+    def reports(
+        self,
+        files: list[Path],
+        symbols: tuple[str, ...] = (),
+        *,
+        quiet: bool = False,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> Iterator[ScenarioReport | SeveralReport | None]:
         """Each file's report; a bad file is reported on stderr (exit 2) and the rest go on.
 
         A progress bar is drawn on stderr for long searches when stderr is a terminal and the
@@ -489,7 +506,7 @@ def check(
     run.several_ok = True
     results: list[dict[str, Any]] = []
     out = _out()
-    for report in run.analyse(files, tuple(symbolic or ()), quiet=as_json, errors=results):
+    for report in run.reports(files, tuple(symbolic or ()), quiet=as_json, errors=results):
         if report is None:
             continue
         if as_json:
@@ -497,8 +514,8 @@ def check(
             continue
         from .render import report_renderable, several_renderable
 
-        if hasattr(report, "tree"):  # a scenario with decision points
-            out.print(several_renderable(report))  # type: ignore[arg-type]
+        if not isinstance(report, ScenarioReport):  # a scenario with decision points
+            out.print(several_renderable(report))
         else:
             out.print(report_renderable(report, verbose=verbose))
         if len(files) > 1:
@@ -776,13 +793,7 @@ def graph(
         if fmt not in writers:
             hint = f"; did you mean {fmt.lower()!r}?" if fmt.lower() in writers else ""
             raise UsageError(f"--format {shown(fmt)}: expected one of dot, mermaid, svg{hint}")
-        scenario = load(file)
-        if scenario.decisions:
-            raise UsageError(
-                f"{file}: newcomb graph does not support scenarios with decision points "
-                "(decide variables) yet"
-            )
-        text = writers[fmt](scenario)
+        text = writers[fmt](load(file))
     except NewcombError as e:
         _fail_line(_err(), str(e))
         raise typer.Exit(EXIT_ERROR) from None

@@ -27,7 +27,7 @@ from typing import Literal
 
 from .errors import UsageError, clip
 from .expr import Expr
-from .model import Chance, Correlate, Label, Prediction, Scenario, Select, Value
+from .model import Chance, Correlate, Decide, Label, Prediction, Scenario, Select, Value, Variable
 
 __all__ = ["Diagram", "Edge", "Node", "diagram", "to_dot", "to_mermaid", "to_svg"]
 
@@ -84,9 +84,13 @@ def _options(labels: tuple[Label, ...] | list[Label]) -> str:
     return clip(" | ".join(_label(x) for x in labels), 60)
 
 
-def _node(v: Chance | Value | Prediction | Select | Correlate, physical: bool) -> Node:
+def _node(v: Variable, physical: bool, actions: tuple[str, ...] = ()) -> Node:
     """The node of variable ``v``: its name, then what kind of variable it is."""
-    if isinstance(v, Chance):
+    if isinstance(v, Decide):
+        node = Node(
+            f"v_{v.name}", "decision", (v.name, f"decision {v.infoset}: {_options(actions)}")
+        )
+    elif isinstance(v, Chance):
         outcomes = _options([k for k, _ in v.outcomes])
         node = Node(f"v_{v.name}", "chance", (v.name, f"chance: {outcomes}"))
     elif isinstance(v, Value):
@@ -99,7 +103,9 @@ def _node(v: Chance | Value | Prediction | Select | Correlate, physical: bool) -
             )
         acc = v.accuracy
         q = acc.source if isinstance(acc, Expr) else ", ".join(f"{a}: {e.source}" for a, e in acc)
-        what = f"predicts action{clip(given, 60)} (accuracy {clip(q, 60 if v.per_act else 30)})"
+        what = (
+            f"predicts {v.predicts}{clip(given, 60)} (accuracy {clip(q, 60 if v.per_act else 30)})"
+        )
         node = Node(f"v_{v.name}", "prediction", (v.name, what), predictor=True)
     elif isinstance(v, Select):
         node = Node(f"v_{v.name}", "select", (v.name, f"selected: {_options(v.options)}"), True)
@@ -126,17 +132,23 @@ def diagram(scenario: Scenario) -> Diagram:
     order = [v.name for v in scenario.variables]
     nodes: list[Node] = []
     edges: list[Edge] = []
+    several = bool(scenario.decisions)
     for v in scenario.variables:
-        node = _node(v, v.name == scenario.physical)
+        acts = (v.actions or scenario.actions) if isinstance(v, Decide) else ()
+        node = _node(v, v.name == scenario.physical, acts)
         nodes.append(node)
         if isinstance(v, Prediction):
-            edges.append(Edge(DECISION, node.id, "prediction"))
+            predicted = f"v_{v.predicts}" if several else DECISION
+            edges.append(Edge(predicted, node.id, "prediction"))
         if isinstance(v, Correlate):
             edges.append(Edge(node.id, DECISION, "correlation"))
+        if isinstance(v, Decide):  # what the agent sees there
+            edges += [Edge(f"v_{o}", node.id, "information") for o in v.observes]
         edges += [Edge(t, node.id, "influence") for t in _reads(list(v.expressions()), order)]
-    actions = _options(list(scenario.actions))
-    nodes.append(Node(DECISION, "decision", ("action", f"decision: {actions}")))
-    edges += [Edge(f"v_{o}", DECISION, "information") for o in scenario.observes]
+    if not several:  # the one implicit decision
+        actions = _options(list(scenario.actions))
+        nodes.append(Node(DECISION, "decision", ("action", f"decision: {actions}")))
+        edges += [Edge(f"v_{o}", DECISION, "information") for o in scenario.observes]
     nodes.append(Node(UTILITY, "utility", ("utility",)))
     edges += [Edge(t, UTILITY, "influence") for t in _reads([scenario.utility], order)]
     predictor = None

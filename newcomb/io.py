@@ -498,7 +498,9 @@ def _variable(name: object, spec: object) -> Variable:
     if not isinstance(name, str):
         raise ScenarioError(f"variable name {shown(name)} must be a string", ("variables",))
     path: Path_ = ("variables", name)
-    m = _mapping(spec, path, "a mapping with one of: chance, value, predicts, select, correlate, decide")
+    m = _mapping(
+        spec, path, "a mapping with one of: chance, value, predicts, select, correlate, decide"
+    )
     kinds = [k for k in m if k in _KINDS]
     if not kinds:
         extras = set().union(*_KINDS.values())

@@ -723,8 +723,8 @@ def _validate(s: Scenario) -> None:
     for v in s.variables:
         if isinstance(v, Prediction) and v.given is not None:
             keys = [k for k, _ in v.given]
-            point = seen.get(v.predicts)
-            observed = point.observes if isinstance(point, Decide) else s.observes
+            named = seen.get(v.predicts)
+            observed = named.observes if isinstance(named, Decide) else s.observes
             if sorted(keys) != sorted(observed):
                 raise ScenarioError(
                     "a hypothetical observation must give a value for exactly the observed "

@@ -30,8 +30,8 @@ from .world import Behaviour, Model
 
 if TYPE_CHECKING:  # imported for annotations only, to keep start-up light
     from .explain import Explanation
-    from .several import SeveralReport
     from .phase import Phase
+    from .several import SeveralReport
     from .simulate import Simulation
     from .sweep import Sweep
     from .thresholds import Region, Thresholds
@@ -877,7 +877,9 @@ def several_renderable(report: SeveralReport) -> RenderableType:
     for t in report.theories:
         name = t.theory + (f" + {t.credence}" if t.credence else "")
         if not t.policies:
-            table.add_row(Text(clip(name), style="bold"), Text("none", style="bold red"), "—", "", "")
+            table.add_row(
+                Text(clip(name), style="bold"), Text("none", style="bold red"), "—", "", ""
+            )
         for i, p in enumerate(t.policies):
             value = number_str(p.value)
             shown_value = "—" if value is None else value
@@ -901,8 +903,9 @@ def several_renderable(report: SeveralReport) -> RenderableType:
         parts.insert(0, Text(clip(report.file), style="dim"))
     parts.extend(notes)
     optimum = number_str(report.optimum)
-    parts.append(Text(f"ex-ante optimum: {optimum or '—'}; self-locating belief: "
-                      f"{report.self_locating}"))
+    parts.append(
+        Text(f"ex-ante optimum: {optimum or '—'}; self-locating belief: {report.self_locating}")
+    )
     verdict = (
         Text("paradox: some theory's policy meets a predictor that cannot exist", style="bold red")
         if report.paradox

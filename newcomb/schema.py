@@ -151,7 +151,9 @@ def _defs() -> dict[str, Schema]:
             "A decision point; points sharing an information-set name form one information set.",
             {
                 "decide": _ref("name"),
-                "observes": _nullable({"type": "array", "uniqueItems": True, "items": _ref("name")}),
+                "observes": _nullable(
+                    {"type": "array", "uniqueItems": True, "items": _ref("name")}
+                ),
                 "actions": {
                     "type": "array",
                     "minItems": 2,

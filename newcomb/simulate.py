@@ -357,6 +357,10 @@ def simulate(
         if isinstance(scenario, ScenarioReport)
         else analyse(scenario, theories, limits=limits, file=file)
     )
+    if not isinstance(report, ScenarioReport):
+        raise UsageError(
+            "simulate does not support scenarios with decision points (decide variables) yet"
+        )
     model = report.model
     rng = np.random.default_rng(seed)
     total = episodes * len(report.theories)

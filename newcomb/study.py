@@ -419,9 +419,13 @@ def _check_rows(
     scenario: Any, theories: list[Any], base: Row, limits: Limits | None = None
 ) -> Iterator[Row]:
     from .render import policy_text
-    from .report import analyse, exact
+    from .report import ScenarioReport, analyse, exact
 
     report = analyse(scenario, theories, limits=limits)
+    if not isinstance(report, ScenarioReport):
+        raise UsageError(
+            "a study does not support scenarios with decision points (decide variables) yet"
+        )
     for t in report.theories:
         if not t.policies:
             yield {**base, "theory": t.theory, "policy": t.note or "none", "ties": "0"}

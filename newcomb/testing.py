@@ -882,8 +882,10 @@ def observation_space(
                 options = list(actions)
             elif isinstance(v, Select):
                 options = list(v.options)
-            else:
+            elif isinstance(v, Correlate):
                 options = [lab for lab, e in v.prior if e(env) != 0]
+            else:  # a decision point: its acts (a scenario with them has no `action`)
+                options = list(v.actions or actions)
             for x in options:
                 e2 = dict(env)
                 e2[v.name] = x

@@ -56,7 +56,9 @@ class Slot:
     def __str__(self) -> str:
         if not self.observes:
             return self.infoset
-        seen = ", ".join(f"{k}={_text(v)}" for k, v in zip(self.observes, self.observation))
+        seen = ", ".join(
+            f"{k}={_text(v)}" for k, v in zip(self.observes, self.observation, strict=True)
+        )
         return f"{self.infoset} ({seen})"
 
 
@@ -166,17 +168,18 @@ class Tree:
         self.position = {v.name: i for i, v in enumerate(self.variables)}
         self.points = {d.name: d for d in scenario.decisions}
         self.actions = {d.name: d.actions or scenario.actions for d in scenario.decisions}
-        self.selfref = [
-            v for v in self.variables if isinstance(v, Prediction) and v.given is None
-        ]
+        self.selfref = [v for v in self.variables if isinstance(v, Prediction) and v.given is None]
         self.max_worlds = max_worlds
         self.count = 0
         self.slots: list[Slot] = []
         self._slot_index: dict[tuple[str, tuple[Any, ...]], int] = {}
         self.worlds: list[World] = []
         self.paradoxes: list[Paradox] = []
-        for kind, item in self._settle(_Draws(), {}, self.selfref, {}):
-            (self.worlds if kind == "world" else self.paradoxes).append(item)
+        for _, item in self._settle(_Draws(), {}, self.selfref, {}):
+            if isinstance(item, World):
+                self.worlds.append(item)
+            else:
+                self.paradoxes.append(item)
         self.repeated = frozenset(
             s for w in self.worlds for s in {s for s, _ in w.draws} if _twice(w.draws, s)
         )
@@ -243,10 +246,7 @@ class Tree:
         slot = self.slot(d, obs)
         acts = self.actions[d.name]
         f = forced.get(d.name)
-        if f is not None and _same(f[0], obs):
-            act = f[1]
-        else:
-            act = self._column(d, obs, slot, r)
+        act = f[1] if f is not None and _same(f[0], obs) else self._column(d, obs, slot, r)
         visits.append(Visit(d.name, slot, acts.index(act)))
         return act
 
@@ -268,9 +268,7 @@ class Tree:
         if p.given is None:
             settled = guess[p.name]
         else:
-            asked = dict(
-                (k, x(env) if isinstance(x, Expr) else x) for k, x in p.given
-            )
+            asked = dict((k, x(env) if isinstance(x, Expr) else x) for k, x in p.given)
             obs = tuple(asked[o] for o in point.observes)
             settled = self._column(point, obs, self.slot(point, obs), r)
         if not realize:
@@ -349,8 +347,9 @@ class Tree:
                     "(with the worlds of each intervention); raise --max-worlds to list them"
                 )
             u = env.pop("__utility__")
-            yield "world", World(
-                r.weight, r.draws, u, tuple(visits), env, consistent, ambiguous, guess, r
+            yield (
+                "world",
+                World(r.weight, r.draws, u, tuple(visits), env, consistent, ambiguous, guess, r),
             )
 
     @staticmethod
@@ -365,11 +364,7 @@ class Tree:
         theories believe the predictor is right). Weights are relative to ``world``."""
         at = self.position[point]
         r0: _Draws = world.randomness
-        keep = {
-            k: v
-            for k, v in r0.values.items()
-            if k[0] == "act" or self.position[k[1]] < at
-        }
+        keep = {k: v for k, v in r0.values.items() if k[0] == "act" or self.position[k[1]] < at}
         start = _Draws(keep, {k: r0.dists[k] for k in keep}, Fraction(1), ())
         fixed = {k: v for k, v in world.guess.items() if self.position[k] < at}
         free = [p for p in self.selfref if self.position[p.name] > at]
@@ -387,7 +382,9 @@ def _twice(draws: Sequence[tuple[int, int]], slot: int) -> bool:
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    return len(a) == len(b) and all(type(x) is type(y) and x == y for x, y in zip(a, b))
+    return len(a) == len(b) and all(
+        type(x) is type(y) and x == y for x, y in zip(a, b, strict=True)
+    )
 
 
 def _probability(e: Expr, env: Mapping[str, Any]) -> Fraction:
@@ -416,5 +413,4 @@ def _truth(e: Expr, env: Mapping[str, Any]) -> bool:
 
 def _accuracy(p: Prediction, act: str) -> Expr:
     """The accuracy of ``p`` when it predicts ``act`` (per act where the scenario says so)."""
-    per = getattr(p, "accuracy_for", None)
-    return per(act) if per is not None else p.accuracy
+    return p.accuracy_for(act)

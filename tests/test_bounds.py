@@ -325,7 +325,7 @@ def test_one_draws_table_counts_the_chance_drawn_after_the_predictor_settles() -
         "newcomb: 1\nname: later\nactions: [a, b]\nvariables:\n"
         "  prediction: {predicts: action, accuracy: 9/10}\n"
         "  mark: {value: \"prediction == 'a'\"}\n"
-        "  late: {chance: {x: \"1/2 if mark else 1/4\", y: \"1/2 if mark else 3/4\"}}\n"
+        '  late: {chance: {x: "1/2 if mark else 1/4", y: "1/2 if mark else 3/4"}}\n'
         "utility: (action == 'a') + (late == 'x')\n"
     )
     scenario = loads(text)

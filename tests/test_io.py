@@ -778,8 +778,8 @@ def test_variable_with_two_kinds() -> None:
     err = fails(with_variables("  x: {value: 1, chance: {a: 1}}\n"))
     assert err.path == ("variables", "x")
     assert (
-        "expected exactly one of chance, value, predicts, select, correlate, decide, got value, chance"
-        in err.message
+        "expected exactly one of chance, value, predicts, select, correlate, decide, "
+        "got value, chance" in err.message
     )
     assert err.line == 5
 
@@ -788,8 +788,8 @@ def test_variable_with_no_kind() -> None:
     err = fails(with_variables("  x: {vaule: 1}\n"))
     assert err.path == ("variables", "x", "vaule")
     assert err.message == (
-        "unknown key 'vaule' (expected one of: chance, value, predicts, select, correlate, decide); "
-        "did you mean 'value'?"
+        "unknown key 'vaule' (expected one of: chance, value, predicts, select, correlate, "
+        "decide); did you mean 'value'?"
     )
 
 

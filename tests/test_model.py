@@ -651,7 +651,9 @@ def test_non_string_variable_name() -> None:
 def test_not_a_variable() -> None:
     err = raises(variables=[Value(name="box", expr="1"), "prediction"], utility="box")
     assert err.path == ("variables", 1)
-    assert "expected a variable (Chance, Value, Prediction, Select, Correlate, Decide)" in err.message
+    assert (
+        "expected a variable (Chance, Value, Prediction, Select, Correlate, Decide)" in err.message
+    )
 
 
 @pytest.mark.parametrize(

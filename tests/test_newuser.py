@@ -490,8 +490,14 @@ def test_a_study_file_s_yaml_mistakes_read_like_a_scenario_s(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "text",
-    ["[" * 2000, "{a: " * 1500, "a:\n" + "".join(" " * i + "- \n" for i in range(1, 1200)),
-     "a: 1\n\tb: 2\n", "--- 1\n--- 2\n", "a: *x\n"],
+    [
+        "[" * 2000,
+        "{a: " * 1500,
+        "a:\n" + "".join(" " * i + "- \n" for i in range(1, 1200)),
+        "a: 1\n\tb: 2\n",
+        "--- 1\n--- 2\n",
+        "a: *x\n",
+    ],
     ids=["flow", "flow-map", "block", "tab", "two-docs", "alias"],
 )
 def test_yaml_mistakes_read_the_same_with_or_without_libyaml(text: str) -> None:

@@ -221,13 +221,21 @@ def one_point(draw: Any) -> tuple[str, str]:
         f"{u} * (c == '{c}' and guess == '{g}' and ACT == '{a}')"
         for u, (c, g, a) in zip(pays, itertools.product("ht", "ab", "ab"), strict=True)
     )
-    head = f"newcomb: 1\nname: g\nactions: [a, b]\nvariables:\n  c: {{chance: {{h: {p}, t: 1 - {p}}}}}\n"
-    one = head + f"  guess: {pred % 'action'}\n" + (
-        "observes: [c]\n" if observe else ""
-    ) + f"utility: \"{table.replace('ACT', 'action')}\"\n"
+    head = (
+        "newcomb: 1\nname: g\nactions: [a, b]\nvariables:\n"
+        f"  c: {{chance: {{h: {p}, t: 1 - {p}}}}}\n"
+    )
+    one = (
+        head
+        + f"  guess: {pred % 'action'}\n"
+        + ("observes: [c]\n" if observe else "")
+        + f'utility: "{table.replace("ACT", "action")}"\n'
+    )
     obs = "[c]" if observe else "[]"
-    several = head + f"  guess: {pred % 'act'}\n  act: {{decide: I, observes: {obs}}}\n" + (
-        f"utility: \"{table.replace('ACT', 'act')}\"\n"
+    several = (
+        head
+        + f"  guess: {pred % 'act'}\n  act: {{decide: I, observes: {obs}}}\n"
+        + (f'utility: "{table.replace("ACT", "act")}"\n')
     )
     return one, several
 
@@ -259,8 +267,7 @@ def test_one_decision_point_agrees_with_the_one_decision_engine(texts: tuple[str
                 for p in t_new.policies
             }
             want = {
-                tuple((obs, dist[0][0]) for obs, dist in p.policy.rules)
-                for p in t_old.policies
+                tuple((obs, dist[0][0]) for obs, dist in p.policy.rules) for p in t_old.policies
             }
             assert {tuple(sorted(g, key=str)) for g in got} == {
                 tuple(sorted(w, key=str)) for w in want
@@ -278,9 +285,11 @@ def repeated(draw: Any) -> str:
     expr = str(pays[n])
     for i in range(n, 0, -1):
         expr = f"({pays[i - 1]} if x{i} == 'exit' else {expr})"
-    return "newcomb: 1\nname: d\nactions: [exit, continue]\nvariables:\n" + "\n".join(
-        lines
-    ) + f"\nutility: \"{expr}\"\n"
+    return (
+        "newcomb: 1\nname: d\nactions: [exit, continue]\nvariables:\n"
+        + "\n".join(lines)
+        + f'\nutility: "{expr}"\n'
+    )
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

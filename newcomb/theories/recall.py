@@ -237,7 +237,9 @@ def _sym(x: Any) -> Any:
 # -- ratifiability ---------------------------------------------------------------------------------
 
 
-def is_ratifiable(tree: Tree, pi: Policy, theory: str, credence: str, cache: _Interventions) -> bool:
+def is_ratifiable(
+    tree: Tree, pi: Policy, theory: str, credence: str, cache: _Interventions
+) -> bool:
     for s in range(len(tree.slots)):
         support = [a for a, p in enumerate(pi[s]) if simplex.sign(p) > 0]
         if theory == "CDT":
@@ -268,7 +270,8 @@ def _edt_global(tree: Tree, pi: Policy, s: int, credence: str) -> bool:
     mine = mine_num / mine_den
 
     def f(rows: Sequence[Sequence[Any]]) -> tuple[Any, Any]:
-        return edt_function(tree, pi, s, credence, rows[0])
+        num, den = edt_function(tree, pi, s, credence, rows[0])
+        return num, den
 
     best, _ = simplex.maximise_ratio(f, [n])
     return best is None or simplex.sign(best - mine) <= 0
@@ -322,7 +325,7 @@ def _canonical(tree: Tree, pi: Policy) -> bool:
     return all(row[0] == 1 for s, row in enumerate(pi) if s not in used)
 
 
-# -- FDT ---------------------------------------------------------------------------------------------
+# -- FDT -----------------------------------------------------------------------------------------
 
 
 def fdt_plans(tree: Tree, rule: str) -> tuple[list[Policy], Any, str | None]:
@@ -360,9 +363,11 @@ def _fdt_polynomial(tree: Tree, rule: str) -> tuple[list[Policy], Any, str | Non
     best: Any = None
     chosen: list[Policy] = []
     for combo in itertools.product(*(range(len(tree.slots[s].actions)) for s in others)):
-        fixed = {s: _unit(len(tree.slots[s].actions), a) for s, a in zip(others, combo)}
+        fixed = {
+            s: _unit(len(tree.slots[s].actions), a) for s, a in zip(others, combo, strict=True)
+        }
 
-        def f(rows: Sequence[Sequence[Any]]) -> tuple[Any, Any]:
+        def f(rows: Sequence[Sequence[Any]], fixed: dict[int, Any] = fixed) -> tuple[Any, Any]:
             mine = dict(zip(repeated, rows, strict=True))
             pi = tuple(fixed[s] if s in fixed else tuple(mine[s]) for s in range(len(tree.slots)))
             return value(tree, pi, "random"), Fraction(1)
@@ -384,4 +389,3 @@ def _fdt_polynomial(tree: Tree, rule: str) -> tuple[list[Policy], Any, str | Non
         else:
             chosen.extend(found)
     return chosen, best, None
-

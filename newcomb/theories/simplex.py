@@ -43,9 +43,10 @@ def sign(x: Any) -> int:
     if x.is_zero is True:
         return 0
     v = sympy.N(x, 60)
-    if abs(v) < sympy.Float("1e-50", 60):
-        if sympy.simplify(x) == 0 or sympy.minimal_polynomial(x).as_expr() == sympy.Symbol("x"):
-            return 0
+    if abs(v) < sympy.Float("1e-50", 60) and (
+        sympy.simplify(x) == 0 or sympy.minimal_polynomial(x).as_expr() == sympy.Symbol("x")
+    ):
+        return 0
     return 1 if v > 0 else -1
 
 
@@ -133,7 +134,9 @@ def _solutions(equations: list[Any], free: list[Any]) -> tuple[list[dict[Any, An
     return out, continuum
 
 
-def _inside(rows: Sequence[Sequence[Any]], sol: dict[Any, Any], face: Sequence[tuple[int, ...]]) -> Rows | None:
+def _inside(
+    rows: Sequence[Sequence[Any]], sol: dict[Any, Any], face: Sequence[tuple[int, ...]]
+) -> Rows | None:
     import sympy
 
     out = []
@@ -193,7 +196,7 @@ def support_search(
             continue  # pure: searched before
         free, rows = _parametrised(sizes, face, "p")
         sym = tuple(tuple(r) for r in rows)
-        equations = []
+        equations: list[Any] = []
         for s, support in enumerate(face):
             if len(support) < 2:
                 continue
