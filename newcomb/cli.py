@@ -308,7 +308,7 @@ class _Run:
         *,
         quiet: bool = False,
         errors: list[dict[str, Any]] | None = None,
-    ) -> Iterator[ScenarioReport | SeveralReport | None]:
+    ) -> Iterator["ScenarioReport | SeveralReport | None"]:
         """Each file's report; a bad file is reported on stderr (exit 2) and the rest go on.
 
         A progress bar is drawn on stderr for long searches when stderr is a terminal and the
@@ -399,6 +399,17 @@ def _clip_message(message: str) -> str:
     from .render import MAX_TEXT, clip
 
     return clip(re.sub(rf"\S{{{MAX_TEXT + 1},}}", lambda m: clip(m[0]), message), 2000)
+
+
+def _self_locating(run: _Run, rule: str) -> None:
+    """Check ``--self-locating`` and let ``run`` read scenarios with decision points."""
+    if rule not in ("default", "thirding", "halving"):
+        _fail_line(
+            _err(), f"--self-locating: expected one of default, thirding, halving, got {rule!r}"
+        )
+        raise typer.Exit(EXIT_ERROR)
+    run.self_locating = rule
+    run.several_ok = True
 
 
 def _fail_line(err: Console, message: str) -> None:
@@ -496,14 +507,7 @@ def check(
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     _bound(run, max_table, max_equations)
     run.exhaustive = exhaustive
-    if self_locating not in ("default", "thirding", "halving"):
-        _fail_line(
-            _err(),
-            f"--self-locating: expected one of default, thirding, halving, got {self_locating!r}",
-        )
-        raise typer.Exit(EXIT_ERROR)
-    run.self_locating = self_locating
-    run.several_ok = True
+    _self_locating(run, self_locating)
     results: list[dict[str, Any]] = []
     out = _out()
     for report in run.reports(files, tuple(symbolic or ()), quiet=as_json, errors=results):
@@ -587,6 +591,7 @@ def explain(
     max_table: MaxTableOpt = Limits.max_table,
     max_equations: MaxEquationsOpt = Limits.max_equations,
     exhaustive: ExhaustiveOpt = False,
+    self_locating: SelfLocatingOpt = "default",
 ) -> None:
     """Show a theory's reasoning: expected utilities, the worlds behind them, each paradox.
 
@@ -609,9 +614,21 @@ def explain(
         _fail_line(_err(), str(e))
         raise typer.Exit(EXIT_ERROR) from None
     run.theories = [chosen]
+    _self_locating(run, self_locating)
     out = _out()
-    for report in run.analyse([file], quiet=as_json):
+    for report in run.reports([file], quiet=as_json):
         if report is None:
+            continue
+        if not isinstance(report, ScenarioReport):  # decision points: credence per visit
+            from .render import several_explain_json, several_explanation_renderable
+            from .several import explain_several
+
+            (t,) = report.theories
+            reasons = explain_several(report, t.theory)
+            if as_json:
+                _print_json(several_explain_json(report, t.theory, reasons))
+            else:
+                out.print(several_explanation_renderable(report, t.theory, reasons))
             continue
         (t,) = report.theories
         try:  # an explanation lists worlds: bounded by --max-worlds like --exhaustive

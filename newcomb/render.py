@@ -913,3 +913,89 @@ def several_renderable(report: SeveralReport) -> RenderableType:
     )
     parts.append(verdict)
     return Group(*parts)
+
+
+def several_explanation_renderable(
+    report: SeveralReport, theory: str, reasons: list[tuple[Any, list[Any]]]
+) -> RenderableType:
+    """``explain`` on a scenario with decision points: per policy, per slot, each act's
+    expected utility as Σ over visits of credence × EU there."""
+    from .several import number_str
+
+    t = next(x for x in report.theories if x.theory == theory)
+    name = t.theory + (f" + {t.credence}" if t.credence else "")
+    parts: list[RenderableType] = []
+    if not reasons:
+        parts.append(Text(f"{clip(name)}: {clip(t.note or 'no policy', 2000)}"))
+    for p, slots in reasons:
+        value = number_str(p.value) or "—"
+        optimal = "ex-ante optimal" if p.optimal else "not ex-ante optimal"
+        root = Tree(Text(f"{clip(name)}: value {value} ({optimal})", style="bold"))
+        for sr in slots:
+            played = ", ".join(f"{a} {number_str(x)}" for a, x in sr.played.items())
+            branch = root.add(Text(f"{clip(sr.slot)}: plays {clip(played)}"))
+            for ar in sr.acts:
+                label = "under the policy" if theory == "FDT" else ar.action
+                if not ar.visits:
+                    branch.add(Text(f"{clip(label)}: never visited, even under trembles"))
+                    continue
+                terms = " + ".join(
+                    f"{_factor(v.credence)} × {_factor(v.eu)} ({clip(v.point)})"
+                    for v in ar.visits
+                )
+                branch.add(Text(f"{clip(label)}: EU {number_str(ar.eu)} = {terms}"))
+        parts.append(root)
+    if t.note:
+        parts.append(Text(f"{clip(name)}: {clip(t.note, 2000)}", style="yellow"))
+    parts.append(
+        Text("each EU is Σ over the visits of credence × expected utility there", style="dim")
+    )
+    return Group(*parts)
+
+
+def several_explain_json(
+    report: SeveralReport, theory: str, reasons: list[tuple[Any, list[Any]]]
+) -> dict[str, Any]:
+    """``explain --json`` on a scenario with decision points."""
+    from .several import number_str
+
+    data = report.to_json()
+    t = next(x for x in data["theories"] if x["theory"] == theory)
+    for entry, (_, slots) in zip(t["policies"], reasons, strict=True):
+        entry["slots"] = [
+            {
+                "slot": sr.slot,
+                "observation": sr.observation,
+                "acts": [
+                    {
+                        "action": ar.action,
+                        "eu": number_str(ar.eu),
+                        "visits": [
+                            {
+                                "point": v.point,
+                                "credence": number_str(v.credence),
+                                "eu": number_str(v.eu),
+                            }
+                            for v in ar.visits
+                        ],
+                    }
+                    for ar in sr.acts
+                ],
+            }
+            for sr in slots
+        ]
+    out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "command": "explain"}
+    if report.file is not None:
+        out["file"] = report.file
+    out.update({"name": data["name"], "self_locating": data["self_locating"], **t})
+    return out
+
+
+def _factor(x: Any) -> str:
+    """A number as a factor of a product: in parentheses unless it is one signless term."""
+    from .several import number_str
+
+    text = number_str(x)
+    if text is None:
+        return "—"
+    return f"({text})" if " " in text or text.startswith("-") else text

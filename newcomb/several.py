@@ -23,6 +23,7 @@ from .visits import MAX_WORLDS, Tree
 __all__ = ["PlanReport", "SeveralReport", "SeveralTheory", "analyse_several", "number_str"]
 
 THEORIES = ("CDT", "EDT", "FDT")
+PLAYED = "as played"  # EDT's row for the mixture the policy plays at a slot
 
 
 def number_str(x: Any) -> str | None:
@@ -257,3 +258,151 @@ def _plan(
         by_slot=tuple((simplex.exact(p), simplex.exact(x)) for p, x in recall.by_slot(tree, pi)),
         eu=eu,
     )
+
+
+# -- explain: each visit's credence and expected utility ------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitLine:
+    """One visit h of a slot: the credence in being there and the expected utility there."""
+
+    point: str
+    credence: Any
+    eu: Any
+
+
+@dataclass(frozen=True)
+class ActReason:
+    """One act at one slot: its expected utility, Σ over visits of credence × EU there."""
+
+    action: str
+    eu: Any
+    visits: tuple[VisitLine, ...]
+
+
+@dataclass(frozen=True)
+class SlotReason:
+    slot: str
+    observation: dict[str, Any]
+    played: dict[str, Any]
+    acts: tuple[ActReason, ...]
+
+
+def explain_several(
+    report: SeveralReport, theory: str
+) -> list[tuple[PlanReport, list[SlotReason]]]:
+    """Each of ``theory``'s policies with, at each slot, every act's expected utility broken
+    down by visit (DESIGN.md §2b).
+
+    CDT: credence B(h) under the policy (GT: ∝ P(h reached); GDH: a world's probability split
+    evenly among its visits) and E[U | do(a at h), h]. EDT: with a played at every visit of
+    the slot, the credence recomputed and E[U | h] (under GDH each world weighted by 1 / its
+    visits). In both, EU(a) = Σ_h credence(h) × EU(h); where EDT plays a mixture at a slot,
+    a row :data:`PLAYED` gives EU(σ) for it (with imperfect recall a mixture can beat every
+    act). FDT has no act-by-act reasoning: its one row per slot is the policy's own play, each
+    world counted once (GDH), so that it adds up to E[U | slot visited].
+    """
+    t = next(x for x in report.theories if x.theory == theory)
+    tree = report.tree
+    cache = recall._Interventions(tree)
+    out = []
+    for p in t.policies:
+        slots = []
+        for s, slot in enumerate(tree.slots):
+            acts = []
+            for a, act in enumerate(slot.actions):
+                if theory == "CDT" and t.credence is not None:
+                    lines = _cdt_visits(tree, p.rows, s, act, t.credence, cache)
+                else:
+                    credence = t.credence or "GDH"  # FDT: each world once, so Σ = V(π)
+                    rows = p.rows
+                    if theory == "EDT":
+                        rows = tuple(
+                            recall._unit(len(slot.actions), a) if i == s else r
+                            for i, r in enumerate(p.rows)
+                        )
+                    lines = _visits(tree, rows, s, credence)
+                eu = sum((v.credence * v.eu for v in lines if v.eu is not None), Fraction(0))
+                acts.append(ActReason(act, simplex.exact(eu) if lines else None, tuple(lines)))
+                if theory == "FDT":
+                    break  # one breakdown: under the policy itself
+            played = {
+                a: x for a, x in zip(slot.actions, p.rows[s], strict=True) if simplex.sign(x) > 0
+            }
+            if theory == "EDT" and len(played) > 1 and t.credence is not None:
+                lines = _visits(tree, p.rows, s, t.credence)  # σ = the mixture played
+                eu = sum((v.credence * v.eu for v in lines if v.eu is not None), Fraction(0))
+                acts.append(ActReason(PLAYED, simplex.exact(eu) if lines else None, tuple(lines)))
+            slots.append(SlotReason(str(slot), slot.observation_dict(), played, tuple(acts)))
+        out.append((p, slots))
+    return out
+
+
+def _visits(tree: Tree, pi: recall.Policy, s: int, credence: str) -> list[VisitLine]:
+    """Credence and E[U | h] of each visit h of slot s under π (EDT's and FDT's breakdown)."""
+    return _lines(tree, pi, s, credence, lambda w, point, q: w.utility)
+
+
+def _cdt_visits(
+    tree: Tree, pi: recall.Policy, s: int, act: str, credence: str, cache: Any
+) -> list[VisitLine]:
+    """Credence in each visit h of slot s under π, and E[U | do(act at h), h]."""
+    return _lines(tree, pi, s, credence, lambda w, point, q: cache.utility(w, point, act, q))
+
+
+def _lines(tree: Tree, pi: recall.Policy, s: int, credence: str, utility: Any) -> list[VisitLine]:
+    """Each visit's credence and expected utility; where π never reaches slot s, their limits
+    under trembles (every slot playing every act with ε / |A| more), as the theories take."""
+    weight, value = _sums(tree, pi, s, credence, utility)
+    if simplex.sign(sum(weight.values(), Fraction(0))) != 0:
+        return [
+            VisitLine(
+                h,
+                simplex.exact(weight[h] / sum(weight.values(), Fraction(0))),
+                simplex.exact(value[h] / weight[h]) if simplex.sign(weight[h]) else None,
+            )
+            for h in weight
+        ]
+    import sympy
+
+    eps = sympy.Symbol("epsilon", positive=True)
+    trembled = tuple(tuple((1 - eps) * recall._sym(p) + eps / len(row) for p in row) for row in pi)
+    weight, value = _sums(tree, trembled, s, credence, utility)
+    total = sympy.expand(sum(weight.values(), sympy.Integer(0)))
+    if total == 0:
+        return []
+    k = min(m[0] for m in sympy.Poly(total, eps).monoms())
+    out = []
+    for h in weight:
+        wk = sympy.Poly(sympy.expand(weight[h]), eps)
+        vk = sympy.Poly(sympy.expand(value[h]), eps)
+        j = min((m[0] for m in wk.monoms()), default=None)
+        lead = wk.coeff_monomial(eps**j) if j is not None else 0
+        out.append(
+            VisitLine(
+                h,
+                simplex.exact(
+                    wk.coeff_monomial(eps**k) / sympy.Poly(total, eps).coeff_monomial(eps**k)
+                ),
+                None if j is None else simplex.exact(vk.coeff_monomial(eps**j) / lead),
+            )
+        )
+    return out
+
+
+def _sums(
+    tree: Tree, pi: Any, s: int, credence: str, utility: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Σ credence weight and Σ weight × utility per visited point of slot s."""
+    weight: dict[str, Any] = {}
+    value: dict[str, Any] = {}
+    for w in tree.worlds:
+        if not w.consistent:
+            continue
+        here = [v for v in w.visits if v.slot == s]
+        for v in here:
+            c = w.probability(pi) * (1 if credence == "GT" else Fraction(1, len(here)))
+            weight[v.point] = weight.get(v.point, Fraction(0)) + c
+            value[v.point] = value.get(v.point, Fraction(0)) + c * utility(w, v.point, pi)
+    return weight, value

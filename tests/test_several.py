@@ -317,7 +317,12 @@ def test_fdt_optimum_beats_a_grid_and_cdt_gt_points_are_kkt_points(text: str) ->
 
 @pytest.mark.parametrize(
     "command",
-    [["simulate"], ["explain"], ["graph"], ["compare"], ["sweep", "--param", "a=0:1:3"]],
+    [
+        ["simulate"],
+        ["compare"],
+        ["sweep", "--param", "a=0:1:3"],
+        ["phase", "--x", "a=0:1:3", "--y", "b=0:1:3"],
+    ],
 )
 def test_commands_other_than_check_refuse_decision_points_in_one_line(command: list[str]) -> None:
     f = str(SEVERAL / "absent_minded_driver.yaml")
@@ -336,3 +341,50 @@ def test_errors_per_act_name_the_predicted_point_s_own_actions() -> None:
     with pytest.raises(ScenarioError) as info:  # the scenario's own actions are not the point's
         from_yaml_text(text.replace("accuracy: 1}", "accuracy: {pledge: 1, no_pledge: 1}}"))
     assert "accuracy" in str(info.value)
+
+
+def test_explain_gives_each_visit_s_credence_and_eu_adding_up_to_the_act_s_eu() -> None:
+    res = CliRunner().invoke(
+        app,
+        [
+            "explain",
+            str(SEVERAL / "absent_minded_driver.yaml"),
+            "--theory",
+            "CDT",
+            "--self-locating",
+            "thirding",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    (plan,) = json.loads(res.stdout)["policies"]
+    (slot,) = plan["slots"]
+    # GT at p = 2/3: B(first) = 1/(1 + p) = 3/5; do(exit) pays 0 at the first, 4 at the second;
+    # do(continue) pays p·1 + (1 - p)·4 = 2 at the first and 1 at the second
+    want = {
+        "exit": ("8/5", [("3/5", "0"), ("2/5", "4")]),
+        "continue": ("8/5", [("3/5", "2"), ("2/5", "1")]),
+    }
+    for act in slot["acts"]:
+        eu, visits = want[act["action"]]
+        assert act["eu"] == eu
+        assert [(v["credence"], v["eu"]) for v in act["visits"]] == visits
+
+
+def test_explain_at_a_slot_never_reached_takes_the_tremble_limit() -> None:
+    r = analyse_several(load("pledge_newcomb"))
+    from newcomb.several import explain_several
+
+    ((_, slots),) = explain_several(r, "CDT")
+    unreached = next(s for s in slots if s.observation == {"commit": "no_pledge"})
+    eus = {a.action: a.eu for a in unreached.acts}
+    assert eus == {"one_box": 0, "two_box": 1000}  # the prediction stays: two-boxing adds 1000
+
+
+def test_graph_draws_each_decision_point_and_what_predicts_it() -> None:
+    res = CliRunner().invoke(app, ["graph", str(SEVERAL / "pledge_newcomb.yaml")])
+    assert res.exit_code == 0, res.output
+    assert 'v_take [shape=box, label="take\\ndecision boxes: one_box | two_box"]' in res.stdout
+    assert 'v_take -> v_prediction [style=dashed, label="predicts"]' in res.stdout
+    assert "v_commit -> v_take;" in res.stdout  # what the agent sees at the boxes
+    assert "d_action" not in res.stdout  # no implicit decision
