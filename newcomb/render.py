@@ -940,8 +940,7 @@ def several_explanation_renderable(
                     branch.add(Text(f"{clip(label)}: never visited, even under trembles"))
                     continue
                 terms = " + ".join(
-                    f"{_factor(v.credence)} × {_factor(v.eu)} ({clip(v.point)})"
-                    for v in ar.visits
+                    f"{_factor(v.credence)} × {_factor(v.eu)} ({clip(v.point)})" for v in ar.visits
                 )
                 branch.add(Text(f"{clip(label)}: EU {number_str(ar.eu)} = {terms}"))
         parts.append(root)

@@ -526,7 +526,7 @@ def analyse(
         raise UsageError(f"expected a Scenario, got {type(scenario).__name__}{hint}")
     try:
         if scenario.decisions:
-            return _several(scenario, theories, limits, file, symbols, self_locating)
+            return _several(scenario, theories, limits, file, symbols, self_locating, exhaustive)
         return _analyse(scenario, theories, limits, file, symbols, progress, exhaustive)
     except ScenarioError as e:
         raise locate(scenario, e) from None
@@ -539,6 +539,7 @@ def _several(
     file: str | None,
     symbols: Sequence[str],
     self_locating: str,
+    exhaustive: bool = False,
 ) -> SeveralReport:
     from .several import THEORIES, analyse_several
     from .visits import MAX_WORLDS
@@ -556,7 +557,12 @@ def _several(
         names.append(name)
     worlds = MAX_WORLDS if limits is None else max(limits.max_worlds, MAX_WORLDS)
     return analyse_several(
-        scenario, names, self_locating=self_locating, file=file, max_worlds=worlds
+        scenario,
+        names,
+        self_locating=self_locating,
+        file=file,
+        max_worlds=worlds,
+        exhaustive=exhaustive,
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from .errors import UsageError
 from .model import Scenario
 from .theories import recall, simplex
-from .visits import MAX_WORLDS, Tree
+from .visits import MAX_WORLDS, ExhaustiveTree, Tree
 
 __all__ = ["PlanReport", "SeveralReport", "SeveralTheory", "analyse_several", "number_str"]
 
@@ -192,8 +192,10 @@ def analyse_several(
     self_locating: str = "default",
     file: str | None = None,
     max_worlds: int = MAX_WORLDS,
+    exhaustive: bool = False,
 ) -> SeveralReport:
-    """Run the built-in theories on a scenario with decision points.
+    """Run the built-in theories on a scenario with decision points (``exhaustive``: on the
+    worlds of :class:`~newcomb.visits.ExhaustiveTree`, the plain path that checks the fast one).
 
     Examples
     --------
@@ -207,7 +209,7 @@ def analyse_several(
             f"--self-locating: expected one of {', '.join(recall.SELF_LOCATING)}, "
             f"got {self_locating!r}"
         )
-    tree = Tree(scenario, max_worlds=max_worlds)
+    tree = (ExhaustiveTree if exhaustive else Tree)(scenario, max_worlds=max_worlds)
     rule = scenario.predictor.on_paradox
     fdt, optimum, fdt_note = recall.fdt_plans(tree, rule)
     reports = []

@@ -277,7 +277,10 @@ class Tree:
         q = _probability(_accuracy(p, settled), env)
         others = [a for a in acts if a != settled]
         dist = ((settled, q), *((a, (1 - q) / len(others)) for a in others))
-        key = ("error", p.name)
+        return self._error(r, ("error", p.name), dist)
+
+    def _error(self, r: _Draws, key: Key, dist: tuple[Any, ...]) -> str:
+        """The prediction actually made: the settled act with its accuracy, else another."""
         if key in r.values and r.dists[key] == dist:
             return str(r.values[key])
         raise _Need(key, list(dist))
@@ -365,7 +368,7 @@ class Tree:
         at = self.position[point]
         r0: _Draws = world.randomness
         keep = {k: v for k, v in r0.values.items() if k[0] == "act" or self.position[k[1]] < at}
-        start = _Draws(keep, {k: r0.dists[k] for k in keep}, Fraction(1), ())
+        start = _Draws(keep, {k: r0.dists[k] for k in keep if k in r0.dists}, Fraction(1), ())
         fixed = {k: v for k, v in world.guess.items() if self.position[k] < at}
         free = [p for p in self.selfref if self.position[p.name] > at]
         seen = next(v for v in world.visits if v.point == point)
@@ -375,6 +378,130 @@ class Tree:
             for kind, w in self._settle(start, fixed, free, forced)
             if kind == "world" and w.consistent  # type: ignore[union-attr]
         ]
+
+
+class ExhaustiveTree(Tree):
+    """The same worlds, found the plain way (``--exhaustive``): every combination of every
+    draw (each chance variable, the act at each point on each observation, each prediction's
+    error for each act it can settle on) is listed, walked, and kept with the product of the
+    probabilities of what the walks read; a combination giving a draw nothing reads anything
+    but its first outcome is dropped (that draw is summed out). The fast :class:`Tree` branches
+    only on what is read, as it is read; tests hold the two to the same answers."""
+
+    def __init__(self, scenario: Scenario, *, max_worlds: int = MAX_WORLDS) -> None:
+        lazy = Tree(scenario, max_worlds=max_worlds)  # its slots: the observations to list
+        self._keys: list[tuple[Key, list[Any]]] = []
+        for v in scenario.variables:
+            if isinstance(v, Chance):
+                self._keys.append((("chance", v.name), [label for label, _ in v.outcomes]))
+        for d in scenario.decisions:
+            acts = list(d.actions or scenario.actions)
+            for slot in lazy.slots:
+                if slot.infoset == d.infoset:
+                    obs = tuple((type(x).__name__, x) for x in slot.observation)
+                    self._keys.append((("act", d.name, obs), acts))
+        for v in scenario.variables:
+            if isinstance(v, Prediction):
+                point = scenario.variable(v.predicts)
+                acts = list(point.actions or scenario.actions)  # type: ignore[union-attr]
+                for a in acts:
+                    self._keys.append((("error", v.name, a), acts))
+        size = 1
+        for _, options in self._keys:
+            size *= len(options)
+        if size > max_worlds:
+            raise LimitError(
+                f"--exhaustive would list {size} combinations of draws; at most {max_worlds} "
+                "(--max-worlds)"
+            )
+        super().__init__(scenario, max_worlds=max_worlds * max(1, len(self._keys)))
+
+    def _read(self, r: _Draws, key: Key, weight: Any) -> Any:
+        if key not in r.values:
+            raise LimitError(f"--exhaustive met a draw the fast path never made: {key!r}")
+        seen = r.dists.get(key)
+        if seen is not None and seen != (weight,):
+            raise ScenarioError(
+                f"the probability of the draw {key[1]!r} depends on a prediction's value; "
+                "in a scenario with decision points a chance variable may not read a prediction"
+            )
+        r.dists[key] = (weight,)
+        return r.values[key]
+
+    def _draw(self, r: _Draws, key: Key, dist: tuple[Any, ...], v: Chance) -> Any:
+        label = r.values.get(key)
+        p = next((p for x, p in dist if type(x) is type(label) and x == label), Fraction(0))
+        return self._read(r, key, p)
+
+    def _column(self, d: Decide, obs: tuple[Any, ...], slot: int, r: _Draws) -> str:
+        key = ("act", d.name, tuple((type(x).__name__, x) for x in obs))
+        act = r.values.get(key)
+        acts = self.actions[d.name]
+        return str(self._read(r, key, (slot, acts.index(act)) if act in acts else None))
+
+    def _error(self, r: _Draws, key: Key, dist: tuple[Any, ...]) -> str:
+        key = (*key, dist[0][0])  # one draw per act the prediction settles on
+        label = r.values.get(key)
+        return str(self._read(r, key, next(p for a, p in dist if a == label)))
+
+    def _settle(
+        self,
+        r: _Draws,
+        fixed: Mapping[str, str],
+        free: Sequence[Prediction],
+        forced: Mapping[str, tuple[tuple[Any, ...], str]],
+    ) -> Iterator[tuple[str, World | Paradox]]:
+        todo = [(k, options) for k, options in self._keys if k not in r.values]
+        guesses = [{**fixed, **g} for g in self._guesses(free)]
+        for combo in itertools.product(*(options for _, options in todo)):
+            values = {**r.values, **{k: x for (k, _), x in zip(todo, combo, strict=True)}}
+            reads = _Draws(values, {}, r.weight, r.draws)
+            envs = [self._walk(g, reads, forced, realize=False)[0] for g in guesses]
+            ok = [
+                g
+                for g, env in zip(guesses, envs, strict=True)
+                if all(env[p.predicts] == g[p.name] for p in free)
+            ]
+            chosen = ok or guesses
+            worlds = [(g, *self._walk(g, reads, forced, realize=True)) for g in chosen]
+            first = {k: options[0] for k, options in todo}
+            if any(values[k] != first[k] for k in first if k not in reads.dists):
+                continue  # a draw nothing read: summed out, listed once
+            weight, draws = r.weight, r.draws
+            for k, (w,) in reads.dists.items():
+                if k in r.values:
+                    continue
+                if isinstance(w, tuple):
+                    draws = tuple(sorted((*draws, w)))
+                else:
+                    weight *= w
+            if weight == 0:
+                continue
+            if not ok:
+                yield "paradox", Paradox(weight, draws, envs[0])
+            for g, env, visits in worlds:
+                self.count += 1
+                if self.count > self.max_worlds:
+                    raise LimitError(f"--exhaustive lists more than {self.max_worlds} worlds")
+                u = env.pop("__utility__")
+                # the world's randomness: what was read (a draw nothing read is drawn afresh
+                # by an intervention that comes to read it, as on the fast path)
+                read = {k: x for k, x in values.items() if k in reads.dists or k in r.values}
+                mine = _Draws(read, {}, weight / len(chosen), draws)
+                yield (
+                    "world",
+                    World(
+                        weight / len(chosen),
+                        draws,
+                        u,
+                        tuple(visits),
+                        env,
+                        bool(ok),
+                        len(ok) > 1,
+                        g,
+                        mine,
+                    ),
+                )
 
 
 def _twice(draws: Sequence[tuple[int, int]], slot: int) -> bool:
