@@ -623,12 +623,12 @@ def explain(
             from .render import several_explain_json, several_explanation_renderable
             from .several import explain_several
 
-            (t,) = report.theories
-            reasons = explain_several(report, t.theory)
+            (several,) = report.theories
+            reasons = explain_several(report, several.theory)
             if as_json:
-                _print_json(several_explain_json(report, t.theory, reasons))
+                _print_json(several_explain_json(report, several.theory, reasons))
             else:
-                out.print(several_explanation_renderable(report, t.theory, reasons))
+                out.print(several_explanation_renderable(report, several.theory, reasons))
             continue
         (t,) = report.theories
         try:  # an explanation lists worlds: bounded by --max-worlds like --exhaustive
