@@ -935,7 +935,7 @@ def several_explanation_renderable(
             played = ", ".join(f"{a} {number_str(x)}" for a, x in sr.played.items())
             branch = root.add(Text(f"{clip(sr.slot)}: plays {clip(played)}"))
             for ar in sr.acts:
-                label = "under the policy" if theory == "FDT" else ar.action
+                label = ar.action
                 if not ar.visits:
                     branch.add(Text(f"{clip(label)}: never visited, even under trembles"))
                     continue

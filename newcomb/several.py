@@ -24,6 +24,7 @@ __all__ = ["PlanReport", "SeveralReport", "SeveralTheory", "analyse_several", "n
 
 THEORIES = ("CDT", "EDT", "FDT")
 PLAYED = "as played"  # EDT's row for the mixture the policy plays at a slot
+POLICY = "under the policy"  # FDT's one row per slot
 
 
 def number_str(x: Any) -> str | None:
@@ -326,7 +327,8 @@ def explain_several(
                         )
                     lines = _visits(tree, rows, s, credence)
                 eu = sum((v.credence * v.eu for v in lines if v.eu is not None), Fraction(0))
-                acts.append(ActReason(act, simplex.exact(eu) if lines else None, tuple(lines)))
+                label = POLICY if theory == "FDT" else act
+                acts.append(ActReason(label, simplex.exact(eu) if lines else None, tuple(lines)))
                 if theory == "FDT":
                     break  # one breakdown: under the policy itself
             played = {
