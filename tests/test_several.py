@@ -447,3 +447,34 @@ def test_two_points_fast_and_exhaustive_agree_and_without_imperfect_recall_so_do
         for theory in ("CDT", "EDT", "FDT"):
             got = {rule: policies(d, theory) for rule, d in by_rule.items()}
             assert got["default"] == got["thirding"] == got["halving"], theory
+
+
+@pytest.mark.parametrize("path", sorted(SEVERAL.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_several_decision_problem_is_documented_and_has_a_page(path: Path) -> None:
+    s = newcomb.load(path)
+    assert s.decisions and s.summary and s.description and s.references
+    page = ROOT / "docs" / "problems" / f"{path.stem}.md"
+    assert page.exists() and f"scenarios/several/{path.name}" in page.read_text()
+
+
+def test_a_prediction_given_the_observation_reached_sees_that_very_draw() -> None:
+    text = """
+newcomb: 1
+name: draws
+actions: [a, b]
+variables:
+  c: {chance: {h: 1/2, t: 1/2}}
+  x: {decide: I, observes: [c], when: "c == 'h'"}
+  seen: {predicts: x, given: {c: h}}
+  other: {predicts: x, given: {c: t}}
+utility: "(seen == x) + 10 * (x != 'a' and x != 'b') * (other == 'a')"
+"""
+    tree = Tree(from_yaml_text(text))
+    half = Fraction(1, 2)
+    slots = {str(s): i for i, s in enumerate(tree.slots)}
+    pi = [(Fraction(0), Fraction(0))] * len(tree.slots)
+    pi[slots["I (c=h)"]] = (half, half)
+    pi[slots["I (c=t)"]] = (Fraction(1, 3), Fraction(2, 3))
+    # c = h: x is reached and `seen` is its very draw (1 whatever the mixture);
+    # c = t: x is unreached (unequal to every act) and `other` is a draw of its own, a w.p. 1/3
+    assert recall.value(tree, tuple(pi), "fail") == half * 1 + half * 10 * Fraction(1, 3)
