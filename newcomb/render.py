@@ -299,12 +299,7 @@ def report_renderable(report: ScenarioReport, *, verbose: bool = False) -> Rende
     given = given_renderable(report, verbose=verbose)
     if given is not None:
         parts.append(given)
-    verdict = (
-        Text("paradox: some theory's policy meets a predictor that cannot exist", style="bold red")
-        if report.paradox
-        else Text("consistent: every theory's policy admits an accurate predictor", style="green")
-    )
-    parts.append(verdict)
+    parts.append(verdict_text(report.paradox))
     return Group(*parts)
 
 
@@ -906,12 +901,7 @@ def several_renderable(report: SeveralReport) -> RenderableType:
     parts.append(
         Text(f"ex-ante optimum: {optimum or '—'}; self-locating belief: {report.self_locating}")
     )
-    verdict = (
-        Text("paradox: some theory's policy meets a predictor that cannot exist", style="bold red")
-        if report.paradox
-        else Text("consistent: every theory's policy admits an accurate predictor", style="green")
-    )
-    parts.append(verdict)
+    parts.append(verdict_text(report.paradox))
     return Group(*parts)
 
 
@@ -998,3 +988,12 @@ def _factor(x: Any) -> str:
     if text is None:
         return "—"
     return f"({text})" if " " in text or text.startswith("-") else text
+
+
+def verdict_text(paradox: bool) -> Text:
+    """The report's last line: whether some theory's policy meets a paradox."""
+    if paradox:
+        return Text(
+            "paradox: some theory's policy meets a predictor that cannot exist", style="bold red"
+        )
+    return Text("consistent: every theory's policy admits an accurate predictor", style="green")
