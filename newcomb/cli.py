@@ -549,6 +549,7 @@ def compare(
     max_table: MaxTableOpt = Limits.max_table,
     max_equations: MaxEquationsOpt = Limits.max_equations,
     exhaustive: ExhaustiveOpt = False,
+    self_locating: SelfLocatingOpt = "default",
 ) -> None:
     """One table: problems as rows, theories as columns (policy and value in each cell)."""
     from .render import compare_json, compare_markdown, compare_renderable
@@ -559,7 +560,8 @@ def compare(
     run = _setup(set_, paradox, theory, only, max_policies, max_worlds, max_mixed)
     _bound(run, max_table, max_equations)
     run.exhaustive = exhaustive
-    reports = [r for r in run.analyse(files, quiet=as_json or markdown or latex) if r is not None]
+    _self_locating(run, self_locating)
+    reports = [r for r in run.reports(files, quiet=as_json or markdown or latex) if r is not None]
     if as_json:
         _print_json(compare_json(reports))
     elif markdown:

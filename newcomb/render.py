@@ -441,35 +441,51 @@ def _is_mixed(p: PolicyReport) -> bool:
     return not all(x in (0, 1) for row in p.behaviour for x in row)
 
 
-def _marks(t: TheoryReport) -> list[str]:
-    """The theory's marks in compare's JSON: ``N policies``, ``mixed`` (its first policy),
-    ``paradox`` (any of its policies)."""
-    marks: list[str] = []
-    if not t.policies:
-        return marks
-    if len(t.policies) > 1:
-        marks.append(f"{len(t.policies)} policies")
-    if _is_mixed(t.policies[0]):
-        marks.append("mixed")
-    if t.paradox:
-        marks.append("paradox")
-    return marks
+class _Cell:
+    """One theory's policies on one problem, as compare shows them, from either kind of
+    report: (policy text, exact value text, mixed, paradox) per policy, and how many it
+    found."""
+
+    def __init__(self, r: ScenarioReport | SeveralReport, theory: str, sep: str) -> None:
+        self.rows: list[tuple[str, str | None, str, bool, bool]] = []
+        if isinstance(r, ScenarioReport):
+            t = next(x for x in r.theories if x.theory == theory)
+            for p in t.policies:
+                text = policy_text(r.model, p.behaviour).replace("\n", sep)
+                self.rows.append((text, exact(p.value), number(p.value), _is_mixed(p), p.paradox))
+            self.total = max(t.total, len(t.policies))
+        else:
+            from .several import approx_str, number_str
+
+            s = next(x for x in r.theories if x.theory == theory)
+            for q in s.policies:
+                value = number_str(q.value)
+                shown = value or "—"
+                if isinstance(q.value, Fraction | int):
+                    shown = number(Fraction(q.value))
+                elif value is not None:
+                    shown += f" ≈ {approx_str(q.value)}"
+                mixed = not all(x in (0, 1) for row in q.rows for x in row)
+                text = sep.join(r.policy_text(q.rows))
+                self.rows.append((text, value, shown, mixed, q.paradox))
+            self.total = len(s.policies)
+        self.paradox = any(row[4] for row in self.rows)
 
 
-def _equilibria(model: Model, t: TheoryReport, sep: str) -> tuple[list[tuple[str, str]], int]:
+def _equilibria(
+    r: ScenarioReport | SeveralReport, theory: str, sep: str
+) -> tuple[list[tuple[str, str]], int]:
     """Compare's cell: (policy with its marks, value) for each of the first ``MAX_EQUILIBRIA``
     policies of the theory, and how many more it reports."""
+    cell = _Cell(r, theory, sep)
     shown = []
-    for p in t.policies[:MAX_EQUILIBRIA]:
-        text = policy_text(model, p.behaviour).replace("\n", sep)
-        marks = [m for m, on in (("mixed", _is_mixed(p)), ("paradox", p.paradox)) if on]
-        if marks:
-            text += f" [{', '.join(marks)}]"
-        shown.append((text, number(p.value)))
-    return shown, max(t.total, len(t.policies)) - len(shown)
+    for text, _, value, mixed, paradox in cell.rows[:MAX_EQUILIBRIA]:
+        marks = [m for m, on in (("mixed", mixed), ("paradox", paradox)) if on]
+        shown.append((text + (f" [{', '.join(marks)}]" if marks else ""), value))
+    return shown, cell.total - len(shown)
 
 
-def _theory_names(reports: list[ScenarioReport]) -> list[str]:
+def _theory_names(reports: list[ScenarioReport | SeveralReport]) -> list[str]:
     names: list[str] = []
     for r in reports:
         for t in r.theories:
@@ -478,7 +494,7 @@ def _theory_names(reports: list[ScenarioReport]) -> list[str]:
     return names
 
 
-def compare_renderable(reports: list[ScenarioReport]) -> RenderableType:
+def compare_renderable(reports: list[ScenarioReport | SeveralReport]) -> RenderableType:
     """Problems as rows, theories as columns: each cell the policies (up to
     ``MAX_EQUILIBRIA``, then "… and N more") each with its value."""
     names = _theory_names(reports)
@@ -493,7 +509,7 @@ def compare_renderable(reports: list[ScenarioReport]) -> RenderableType:
             if n not in by:
                 cells.append(Text(""))
                 continue
-            shown, more = _equilibria(r.model, by[n], "\n")
+            shown, more = _equilibria(r, n, "\n")
             lines = [f"{text}\n{val}" for text, val in shown] or ["none\n—"]
             cell = "\nor ".join(lines) + (f"\n… and {more} more" if more else "")
             cells.append(Text(cell, style="red" if by[n].paradox else ""))
@@ -501,7 +517,7 @@ def compare_renderable(reports: list[ScenarioReport]) -> RenderableType:
     return table
 
 
-def compare_markdown(reports: list[ScenarioReport]) -> str:
+def compare_markdown(reports: list[ScenarioReport | SeveralReport]) -> str:
     """The comparison as a Markdown table (``policy: value``, several joined by ``or``), ready
     for a paper or a README."""
     names = _theory_names(reports)
@@ -513,7 +529,7 @@ def compare_markdown(reports: list[ScenarioReport]) -> str:
             if n not in by:
                 cells.append("")
                 continue
-            shown, more = _equilibria(r.model, by[n], "; ")
+            shown, more = _equilibria(r, n, "; ")
             cell = " or ".join(f"{text}: {val}" for text, val in shown) or "none: —"
             if more:
                 cell += f" … and {more} more"
@@ -527,32 +543,30 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def compare_json(reports: list[ScenarioReport]) -> dict[str, object]:
+def compare_json(reports: list[ScenarioReport | SeveralReport]) -> dict[str, object]:
     """The comparison as plain data: per theory its first policy (as before) and every policy
     it reports in ``equilibria``, each with its value."""
     rows = []
     for r in reports:
         cells = {}
         for t in r.theories:
-            first = t.policies[0] if t.policies else None
-            text = policy_text(r.model, first.behaviour).replace("\n", "; ") if first else None
+            cell = _Cell(r, t.theory, "; ")
+            first = cell.rows[0] if cell.rows else None
+            marks = [f"{len(cell.rows)} policies"] if len(cell.rows) > 1 else []
+            marks += ["mixed"] if first is not None and first[3] else []
+            marks += ["paradox"] if cell.paradox else []
             cells[t.theory] = {
-                "policy": text,
-                "marks": _marks(t),
-                "value": None if first is None else exact(first.value),
-                "policies": len(t.policies),
-                "paradox": t.paradox,
-                "mixed": first is not None and _is_mixed(first),
+                "policy": None if first is None else first[0],
+                "marks": marks,
+                "value": None if first is None else first[1],
+                "policies": len(cell.rows),
+                "paradox": cell.paradox,
+                "mixed": first is not None and first[3],
                 "equilibria": [
-                    {
-                        "policy": policy_text(r.model, p.behaviour).replace("\n", "; "),
-                        "value": exact(p.value),
-                        "paradox": p.paradox,
-                        "mixed": _is_mixed(p),
-                    }
-                    for p in t.policies
+                    {"policy": text, "value": value, "paradox": paradox, "mixed": mixed}
+                    for text, value, _, mixed, paradox in cell.rows
                 ],
-                "more": max(t.total - len(t.policies), 0),
+                "more": max(cell.total - len(cell.rows), 0),
             }
         rows.append({"file": r.file, "name": r.scenario.name, "theories": cells})
     return {"schema_version": SCHEMA_VERSION, "command": "compare", "rows": rows}
@@ -679,7 +693,7 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX.get(c, c if c.isprintable() else " ") for c in text)
 
 
-def compare_latex(reports: list[ScenarioReport]) -> str:
+def compare_latex(reports: list[ScenarioReport | SeveralReport]) -> str:
     """The comparison as a booktabs table (``\\toprule``, ``\\midrule``, ``\\bottomrule``):
     problems as rows, theories as columns, with exactly the cells of :func:`compare_markdown`
     (read back from its rows, so the two tables cannot drift apart), every text escaped."""

@@ -319,7 +319,6 @@ def test_fdt_optimum_beats_a_grid_and_cdt_gt_points_are_kkt_points(text: str) ->
     "command",
     [
         ["simulate"],
-        ["compare"],
         ["sweep", "--param", "a=0:1:3"],
         ["phase", "--x", "a=0:1:3", "--y", "b=0:1:3"],
     ],
@@ -478,3 +477,20 @@ utility: "(seen == x) + 10 * (x != 'a' and x != 'b') * (other == 'a')"
     # c = h: x is reached and `seen` is its very draw (1 whatever the mixture);
     # c = t: x is unreached (unequal to every act) and `other` is a draw of its own, a w.p. 1/3
     assert recall.value(tree, tuple(pi), "fail") == half * 1 + half * 10 * Fraction(1, 3)
+
+
+def test_compare_puts_problems_with_decision_points_beside_the_others() -> None:
+    files = [str(ROOT / "scenarios" / "newcomb.yaml"), str(SEVERAL / "pledge_newcomb.yaml")]
+    res = CliRunner().invoke(app, ["compare", *files, "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r["theories"] for r in json.loads(res.stdout)["rows"]}
+    pledge = rows["Newcomb's problem with a binding pledge on sale"]
+    assert pledge["CDT"]["value"] == "999000" and pledge["FDT"]["value"] == "1000000"
+    assert pledge["CDT"]["policy"].startswith("market → pledge; boxes (commit=pledge) → one_box")
+    assert rows["Newcomb's problem"]["CDT"]["policy"] == "two_box"
+    res = CliRunner().invoke(
+        app,
+        ["compare", str(SEVERAL / "absent_minded_driver.yaml"), "--markdown"]
+        + ["--self-locating", "thirding", "--only", "EDT"],
+    )
+    assert "continue -1 + sqrt(21)/3 [mixed]: -14 + 10*sqrt(21)/3 ≈ 1.275" in res.stdout
