@@ -546,15 +546,23 @@ def _several(
 
     if symbols:
         raise UsageError("--symbolic is not supported yet for a scenario with decision points")
+    from .theories.base import FixedPolicy
+
     names: list[str] = []
-    for t in theories if theories is not None else builtin_theories():
-        name = theory_name(t) if isinstance(t, Theory) else None
-        if name not in THEORIES or type(t).__module__.split(".")[1:2] != ["theories"]:
+    fixed: list[FixedPolicy] = []
+    for given in theories if theories is not None else builtin_theories():
+        t = given if isinstance(given, Theory) else as_theory(given, _label(given))
+        name = theory_name(t)
+        if isinstance(t, FixedPolicy) and not isinstance(t.policy, Policy):
+            fixed.append(t)
+        elif name in THEORIES and type(t).__module__.split(".")[1:2] == ["theories"]:
+            names.append(name)
+        else:
             raise UsageError(
-                "only the built-in CDT, EDT and FDT run yet on a scenario with decision points "
-                f"(decide variables), not {_label(t) if name is None else name!r}"
+                f"{name!r}: on a scenario with decision points (decide variables) the built-in "
+                "CDT, EDT and FDT run, and policy functions of (decision, observation); theory "
+                "classes and Policy objects of one decision do not yet"
             )
-        names.append(name)
     worlds = MAX_WORLDS if limits is None else max(limits.max_worlds, MAX_WORLDS)
     return analyse_several(
         scenario,
@@ -563,6 +571,7 @@ def _several(
         file=file,
         max_worlds=worlds,
         exhaustive=exhaustive,
+        policies=fixed,
     )
 
 

@@ -194,9 +194,15 @@ def analyse_several(
     file: str | None = None,
     max_worlds: int = MAX_WORLDS,
     exhaustive: bool = False,
+    policies: Sequence[Any] = (),
 ) -> SeveralReport:
     """Run the built-in theories on a scenario with decision points (``exhaustive``: on the
     worlds of :class:`~newcomb.visits.ExhaustiveTree`, the plain path that checks the fast one).
+
+    ``policies`` are :class:`~newcomb.theories.base.FixedPolicy` objects wrapping policy
+    functions, run beside the theories: each is asked once per slot, with the information
+    set's name and the observation when it takes two arguments (the observation only when it
+    takes one), and returns an action or a mapping of actions to exact probabilities.
 
     Examples
     --------
@@ -229,7 +235,26 @@ def analyse_several(
                 note,
             )
         )
+    for fixed in policies:
+        pi = fixed_plan(tree, fixed)
+        plan = _plan(tree, pi, rule, optimum, fixed.label, None, cache)
+        reports.append(SeveralTheory(fixed.label, None, (plan,), None))
     return SeveralReport(scenario, tree, tuple(reports), optimum, self_locating, file)
+
+
+def fixed_plan(tree: Tree, fixed: Any) -> recall.Policy:
+    """A user's policy function asked at every slot (its errors and prints guarded as a
+    theory's are)."""
+    from .theories.result import action_distribution, user_code
+
+    rows = []
+    for slot in tree.slots:
+        obs = slot.observation_dict()
+        where = {"decision": slot.infoset, **obs}
+        with user_code(fixed.label, f"the policy function at {slot}"):
+            out = fixed.act(slot.infoset, obs)
+            rows.append(action_distribution(slot.actions, out, fixed.label, where))
+    return tuple(rows)
 
 
 def _plan(

@@ -494,3 +494,44 @@ def test_compare_puts_problems_with_decision_points_beside_the_others() -> None:
         + ["--self-locating", "thirding", "--only", "EDT"],
     )
     assert "continue -1 + sqrt(21)/3 [mixed]: -14 + 10*sqrt(21)/3 ≈ 1.275" in res.stdout
+
+
+def test_policy_functions_of_decision_and_observation_run_beside_the_theories() -> None:
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def mine(decision: str, observation: dict[str, Any]) -> Any:
+        seen.append((decision, observation))
+        if decision == "market":
+            return "no_pledge"
+        return {"one_box": "1/2", "two_box": "1/2"}
+
+    def blind(observation: dict[str, Any]) -> str:  # one argument: the observation only
+        return "pledge" if observation == {} else "one_box"
+
+    r = newcomb.analyse(load("pledge_newcomb"), [mine, blind])
+    assert isinstance(r, SeveralReport)
+    assert [t.theory for t in r.theories] == ["mine", "blind"]
+    assert ("market", {}) in seen and ("boxes", {"commit": "no_pledge"}) in seen
+    (half,) = r.theories[0].policies
+    # no pledge; Omega sees the agent's coin: one-boxing half the time with a full box
+    assert half.value == Fraction(1, 2) * 1000000 + Fraction(1, 2) * 1000 and not half.optimal
+    (pledged,) = r.theories[1].policies
+    assert pledged.value == 999000
+
+
+def test_theory_classes_are_refused_on_decision_points_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text(
+        "from newcomb.theories import Theory\n\n"
+        "class Mine(Theory):\n    name = 'Mine'\n\n    def decide(self, model):\n        return []\n"
+    )
+    res = CliRunner().invoke(
+        app,
+        [
+            "check",
+            str(SEVERAL / "absent_minded_driver.yaml"),
+            "--theory",
+            f"{tmp_path}/mine.py:Mine",
+        ],
+    )
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1
+    assert "'Mine': on a scenario with decision points" in res.stderr

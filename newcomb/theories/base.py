@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from ..errors import UsageError
@@ -85,9 +85,19 @@ class FixedPolicy(Theory):
         for i in range(len(model.observations)):
             obs = model.observation_dict(i)
             with user_code(self.label, f"the policy function on {shown(obs)}"):
-                out = self.policy(dict(obs))
+                out = self.act("action", obs)
                 rows.append(distribution(model, out, self.label, obs))
         return Decision((tuple(rows),))
+
+    def act(self, decision: str, observation: Mapping[str, Any]) -> Any:
+        """What the policy function returns at ``decision`` (an information set's name;
+        ``action`` for a scenario's one implicit decision) on ``observation``: a function of
+        two arguments gets both, a function of one the observation only."""
+        fn = self.policy
+        assert callable(fn)
+        if takes_decision(fn):
+            return fn(decision, dict(observation))
+        return fn(dict(observation))
 
 
 def run_theory(model: Model, theory: Theory) -> Decision:
@@ -130,16 +140,36 @@ def as_theory(obj: Any, label: str) -> Theory:
     if callable(obj):
         try:
             sig = inspect.signature(obj)
-            sig.bind(object())
         except (TypeError, ValueError):
+            sig = None
+        if sig is None or not (_binds(sig, 1) or _binds(sig, 2)):
             raise UsageError(
-                f"{label}: a policy function must take one argument (the observation dict)"
-            ) from None
+                f"{label}: a policy function must take one argument (the observation dict), or "
+                "two (the decision's information set and the observation dict)"
+            )
         return FixedPolicy(label, obj)
     raise UsageError(
         f"{label}: expected a Theory subclass, a Policy or a function of the observation, "
         f"got {type(obj).__name__}"
     )
+
+
+def _binds(sig: inspect.Signature, n: int) -> bool:
+    try:
+        sig.bind(*(object() for _ in range(n)))
+    except TypeError:
+        return False
+    return True
+
+
+def takes_decision(fn: Callable[..., Any]) -> bool:
+    """Whether a policy function takes the decision as well as the observation: it can be
+    called with two arguments and not with one."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return False
+    return _binds(sig, 2) and not _binds(sig, 1)
 
 
 def theory_name(t: Theory) -> str:

@@ -175,28 +175,35 @@ def distribution(
 ) -> tuple[Fraction, ...]:
     """One row of index form from what a policy function returned at observation ``obs``: an
     action name, or a mapping from action names to exact probabilities that sum to 1."""
+    return action_distribution(model.actions, out, theory, obs)
+
+
+def action_distribution(
+    actions: Sequence[str], out: object, theory: str, obs: Mapping[str, Any]
+) -> tuple[Fraction, ...]:
+    """:func:`distribution` over ``actions`` (a decision point's own, say)."""
     at = f"on {shown(dict(obs))}"
-    n = len(model.actions)
+    n = len(actions)
     if isinstance(out, str):
-        if out not in model.actions:
+        if out not in actions:
             raise UsageError(
                 f"theory {theory!r}: returned {shown(out)} {at}; expected one of "
-                + ", ".join(model.actions)
+                + ", ".join(actions)
             )
-        return tuple(Fraction(int(a == out)) for a in model.actions)
+        return tuple(Fraction(int(a == out)) for a in actions)
     if isinstance(out, Mapping):
         if len(out) > n:
             raise UsageError(f"theory {theory!r}: returned {len(out)} probabilities {at}")
         row = [Fraction(0)] * n
         for a, p in out.items():
-            if not isinstance(a, str) or a not in model.actions:
+            if not isinstance(a, str) or a not in actions:
                 raise UsageError(f"theory {theory!r}: unknown action {shown(a)} {at}")
             if isinstance(p, float):
                 raise UsageError(
                     f"theory {theory!r}: returned the float {shown(p)} as the probability of "
                     f"{a!r} {at}; {_FLOAT_ADVICE}"
                 )
-            row[model.actions.index(a)] = probability(p, theory, f"the probability of {a!r} {at}")
+            row[actions.index(a)] = probability(p, theory, f"the probability of {a!r} {at}")
         _check_row(tuple(row), theory, at)
         return tuple(row)
     kind = "the float " if isinstance(out, float) else ""
