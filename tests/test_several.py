@@ -490,8 +490,15 @@ def test_compare_puts_problems_with_decision_points_beside_the_others() -> None:
     assert rows["Newcomb's problem"]["CDT"]["policy"] == "two_box"
     res = CliRunner().invoke(
         app,
-        ["compare", str(SEVERAL / "absent_minded_driver.yaml"), "--markdown"]
-        + ["--self-locating", "thirding", "--only", "EDT"],
+        [
+            "compare",
+            str(SEVERAL / "absent_minded_driver.yaml"),
+            "--markdown",
+            "--self-locating",
+            "thirding",
+            "--only",
+            "EDT",
+        ],
     )
     assert "continue -1 + sqrt(21)/3 [mixed]: -14 + 10*sqrt(21)/3 ≈ 1.275" in res.stdout
 

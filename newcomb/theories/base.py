@@ -74,7 +74,7 @@ class FixedPolicy(Theory):
 
     name = "policy"
 
-    def __init__(self, name: str, policy: Policy | Callable[[dict[str, Any]], Any]) -> None:
+    def __init__(self, name: str, policy: Policy | Callable[..., Any]) -> None:
         self.label = name
         self.policy = policy
 
