@@ -529,7 +529,8 @@ def test_policy_functions_of_decision_and_observation_run_beside_the_theories() 
 def test_theory_classes_are_refused_on_decision_points_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "mine.py").write_text(
         "from newcomb.theories import Theory\n\n"
-        "class Mine(Theory):\n    name = 'Mine'\n\n    def decide(self, model):\n        return []\n"
+        "class Mine(Theory):\n    name = 'Mine'\n\n"
+        "    def decide(self, model):\n        return []\n"
     )
     res = CliRunner().invoke(
         app,
