@@ -583,7 +583,7 @@ def test_a_key_past_yaml_s_1024_characters_says_so(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("two", "a policy function must take one argument"),
+        ("three", "a policy function must take one argument (the observation dict), or two"),
         ("X", "expected a Theory subclass, a Policy or a function of the observation, got int"),
         ("T", "the class T is not a newcomb.Theory subclass"),
     ],
@@ -592,9 +592,22 @@ def test_a_theory_spec_that_is_not_one_names_the_option(
     tmp_path: Path, name: str, expected: str
 ) -> None:
     f = tmp_path / "misc.py"
-    f.write_text("def two(a, b):\n    return 'one_box'\nX = 3\nclass T:\n    pass\n")
+    f.write_text("def three(a, b, c):\n    return 'one_box'\nX = 3\nclass T:\n    pass\n")
     err = refused("check", NEWCOMB, "--theory", f"{f}:{name}")
     assert err.startswith(f"error: --theory '{f}:{name}': {expected}"), err
+
+
+def test_a_policy_function_of_two_arguments_gets_action_as_the_decision() -> None:
+    import newcomb
+
+    seen: list[str] = []
+
+    def mine(decision: str, observation: dict[str, object]) -> str:
+        seen.append(decision)
+        return "one_box"
+
+    r = newcomb.analyse(newcomb.load(NEWCOMB), [mine])
+    assert seen == ["action"] and str(r.theories[0].policies[0].policy) == "one_box"
 
 
 def test_a_theory_file_without_a_name_says_what_to_add(tmp_path: Path) -> None:
