@@ -239,7 +239,9 @@ def analyse_several(
         pi = fixed_plan(tree, fixed)
         plan = _plan(tree, pi, rule, optimum, fixed.label, None, cache)
         reports.append(SeveralTheory(fixed.label, None, (plan,), None))
-    return SeveralReport(scenario, tree, tuple(reports), optimum, self_locating, file)
+    return SeveralReport(
+        scenario, tree, tuple(reports), simplex.exact(optimum), self_locating, file
+    )
 
 
 def fixed_plan(tree: Tree, fixed: Any) -> recall.Policy:
@@ -267,7 +269,11 @@ def _plan(
     cache: Any,
 ) -> PlanReport:
     v = recall.value(tree, pi, rule)
-    optimal = None if v is None or optimum is None else simplex.sign(v - optimum) == 0
+    optimal = (  # at ε = 0: the optimum's higher orders only break FDT's ties
+        None
+        if v is None or optimum is None
+        else simplex.sign(simplex.exact(v) - simplex.exact(optimum)) == 0
+    )
     eu: tuple[tuple[Any, ...] | None, ...] | None = None
     if credence is not None:
         rows = []
@@ -382,7 +388,8 @@ def _cdt_visits(
 
 def _lines(tree: Tree, pi: recall.Policy, s: int, credence: str, utility: Any) -> list[VisitLine]:
     """Each visit's credence and expected utility; where π never reaches slot s, their limits
-    under trembles (every slot playing every act with ε / |A| more), as the theories take."""
+    under trembles of every other slot (:func:`~newcomb.theories.recall.trembling`), as the
+    theories take them."""
     weight, value = _sums(tree, pi, s, credence, utility)
     if simplex.sign(sum(weight.values(), Fraction(0))) != 0:
         return [
@@ -393,30 +400,15 @@ def _lines(tree: Tree, pi: recall.Policy, s: int, credence: str, utility: Any) -
             )
             for h in weight
         ]
-    import sympy
-
-    eps = sympy.Symbol("epsilon", positive=True)
-    trembled = tuple(tuple((1 - eps) * recall._sym(p) + eps / len(row) for p in row) for row in pi)
-    weight, value = _sums(tree, trembled, s, credence, utility)
-    total = sympy.expand(sum(weight.values(), sympy.Integer(0)))
-    if total == 0:
-        return []
-    k = min(m[0] for m in sympy.Poly(total, eps).monoms())
+    weight, value = _sums(tree, recall.trembling(tree, pi, s), s, credence, utility)
+    total = sum(weight.values(), Fraction(0))
     out = []
     for h in weight:
-        wk = sympy.Poly(sympy.expand(weight[h]), eps)
-        vk = sympy.Poly(sympy.expand(value[h]), eps)
-        j = min((m[0] for m in wk.monoms()), default=None)
-        lead = wk.coeff_monomial(eps**j) if j is not None else 0
-        out.append(
-            VisitLine(
-                h,
-                simplex.exact(
-                    wk.coeff_monomial(eps**k) / sympy.Poly(total, eps).coeff_monomial(eps**k)
-                ),
-                None if j is None else simplex.exact(vk.coeff_monomial(eps**j) / lead),
-            )
-        )
+        (credence_h,) = recall.tremble_limit([weight[h]], total)
+        if credence_h is None:
+            return []
+        (eu,) = recall.tremble_limit([value[h]], weight[h])
+        out.append(VisitLine(h, credence_h, eu))
     return out
 
 

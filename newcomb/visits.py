@@ -32,7 +32,7 @@ from .errors import LimitError, ScenarioError
 from .expr import Expr, is_number, to_number
 from .model import Chance, Decide, Label, Prediction, Scenario, Value
 
-__all__ = ["MAX_WORLDS", "Slot", "Tree", "Visit", "World"]
+__all__ = ["MAX_WORLDS", "ExhaustiveTree", "Slot", "Tree", "Visit", "World", "epsilon"]
 
 MAX_WORLDS = 1 << 16
 """Worlds (with the worlds of every intervention) one several-decision scenario may list."""
@@ -81,7 +81,8 @@ class Visit:
 class World:
     """One world: ``weight`` × Π policy[slot][act] over ``draws`` is its probability."""
 
-    weight: Fraction
+    weight: Any
+    """A Fraction, or a polynomial in ε where a prediction of accuracy 1 may err."""
     draws: tuple[tuple[int, int], ...]
     utility: Any
     visits: tuple[Visit, ...]
@@ -108,7 +109,7 @@ class Paradox:
     """A draw of all randomness where no value of the self-referential predictions is
     consistent."""
 
-    weight: Fraction
+    weight: Any
     draws: tuple[tuple[int, int], ...]
     values: Mapping[str, Any] = field(compare=False, repr=False)
 
@@ -132,7 +133,7 @@ class _Draws:
 
     values: dict[Key, Any] = field(default_factory=dict)
     dists: dict[Key, tuple[Any, ...]] = field(default_factory=dict)
-    weight: Fraction = Fraction(1)
+    weight: Any = Fraction(1)
     draws: tuple[tuple[int, int], ...] = ()
 
     def extended(self, key: Key, value: Any, w: Any, dist: tuple[Any, ...]) -> _Draws:
@@ -274,7 +275,9 @@ class Tree:
         if not realize:
             return settled
         acts = self.actions[point.name]
-        q = _probability(_accuracy(p, settled), env)
+        q: Any = _probability(_accuracy(p, settled), env)
+        if q == 1:  # perfect accuracy is the limit q = 1 - ε (DESIGN.md §2)
+            q = 1 - epsilon()
         others = [a for a in acts if a != settled]
         dist = ((settled, q), *((a, (1 - q) / len(others)) for a in others))
         return self._error(r, ("error", p.name), dist)
@@ -502,6 +505,14 @@ class ExhaustiveTree(Tree):
                         mine,
                     ),
                 )
+
+
+def epsilon() -> Any:
+    """The infinitesimal ε of a prediction of accuracy 1 (a sympy symbol, shared with
+    :mod:`newcomb.theories.simplex`, which orders expressions in it by their lowest order)."""
+    import sympy
+
+    return sympy.Symbol("epsilon", positive=True)
 
 
 def _twice(draws: Sequence[tuple[int, int]], slot: int) -> bool:

@@ -178,7 +178,7 @@ def cdt_eu(tree: Tree, pi: Policy, s: int, credence: str, cache: _Interventions)
     nums, den = cdt_numerators(tree, pi, s, credence, cache)
     if simplex.sign(den) != 0:
         return [n / den for n in nums]
-    return _trembled(tree, pi, lambda q: cdt_numerators(tree, q, s, credence, cache))
+    return _trembled(tree, pi, s, lambda q: cdt_numerators(tree, q, s, credence, cache))
 
 
 def edt_function(tree: Tree, pi: Policy, s: int, credence: str, sigma: Sequence[Any]) -> Any:
@@ -201,31 +201,53 @@ def edt_eu(tree: Tree, pi: Policy, s: int, credence: str) -> list[Any]:
             nn, dd = edt_function(tree, q, s, credence, _unit(n, a))
             return [nn], dd
 
-        out.append(_trembled(tree, pi, parts)[0])
+        out.append(_trembled(tree, pi, s, parts)[0])
     return out
 
 
 def _trembled(
-    tree: Tree, pi: Policy, parts: Callable[[Policy], tuple[list[Any], Any]]
+    tree: Tree, pi: Policy, s: int, parts: Callable[[Policy], tuple[list[Any], Any]]
 ) -> list[Any]:
-    """The limit ε → 0 of N/D under π trembling by ε at every slot (None if D stays 0)."""
+    """N/D in the limit where the other information sets tremble (None where D stays 0)."""
+    nums, den = parts(trembling(tree, pi, s))
+    return tremble_limit(nums, den)
+
+
+def trembling(tree: Tree, pi: Policy, s: int) -> Policy:
+    """π with every slot of another information set than s's playing every act with
+    probability δ / |A| more (δ a sympy symbol). A slot the policy never reaches because of
+    its own acts at other decisions (no pledge bought) is reached so; a slot of a decision
+    whose every draw is a paradox stays unreached, as an observation of probability 0 at
+    every order of ε is with one decision (DESIGN.md §2)."""
     import sympy
 
-    eps = sympy.Symbol("epsilon", positive=True)
-    q = tuple(
-        tuple(sympy.Rational(1) * (1 - eps) * _sym(p) + eps / len(row) for p in row) for row in pi
+    delta = sympy.Symbol("delta", positive=True)
+    here = tree.slots[s].infoset
+    return tuple(
+        row
+        if tree.slots[i].infoset == here
+        else tuple(sympy.Rational(1) * (1 - delta) * _sym(p) + delta / len(row) for p in row)
+        for i, row in enumerate(pi)
     )
-    nums, den = parts(q)
-    d = sympy.Poly(sympy.expand(den), eps)
+
+
+def tremble_limit(nums: Sequence[Any], den: Any) -> list[Any]:
+    """Each n / den as δ → 0 (the coefficients at den's lowest order in δ), then at ε = 0;
+    None for all when den is 0 at every order."""
+    import sympy
+
+    delta = sympy.Symbol("delta", positive=True)
+    d = sympy.Poly(sympy.expand(den), delta)
     if d.is_zero:
         return [None] * len(nums)
     k = min(m[0] for m in d.monoms())
-    lead = d.coeff_monomial(eps**k)
-    out = []
-    for n in nums:
-        poly = sympy.Poly(sympy.expand(n), eps)
-        out.append(simplex.exact(poly.coeff_monomial(eps**k) / lead))
-    return out
+    lead = d.coeff_monomial(delta**k)
+    if simplex.sign(lead) == 0:
+        return [None] * len(nums)
+    return [
+        simplex.exact(sympy.Poly(sympy.expand(n), delta).coeff_monomial(delta**k) / lead)
+        for n in nums
+    ]
 
 
 def _sym(x: Any) -> Any:
@@ -267,13 +289,13 @@ def _edt_global(tree: Tree, pi: Policy, s: int, credence: str) -> bool:
     mine_num, mine_den = edt_function(tree, pi, s, credence, pi[s])
     if simplex.sign(mine_den) == 0:
         return True  # unreached: the vertex check of is_ratifiable's tremble rule applies
-    mine = mine_num / mine_den
+    mine = simplex.at_zero(mine_num / mine_den)
 
     def f(rows: Sequence[Sequence[Any]]) -> tuple[Any, Any]:
         num, den = edt_function(tree, pi, s, credence, rows[0])
         return num, den
 
-    best, _ = simplex.maximise_ratio(f, [n])
+    best, _ = simplex.maximise_ratio(f, [n])  # at ε = 0
     return best is None or simplex.sign(best - mine) <= 0
 
 
@@ -307,14 +329,14 @@ def _gradient(
     import sympy
 
     if theory == "CDT":
-        nums, _ = cdt_numerators(tree, pi, s, credence, cache)
-        return nums
+        nums, den = cdt_numerators(tree, pi, s, credence, cache)
+        return [n / den for n in nums]
     n = len(tree.slots[s].actions)
     sig = sympy.symbols(f"sigma0:{n}")
     num, den = edt_function(tree, pi, s, credence, sig)
     at = dict(zip(sig, pi[s], strict=True))
     return [
-        sympy.expand((sympy.diff(num, x) * den - num * sympy.diff(den, x)).subs(at)) for x in sig
+        ((sympy.diff(num, x) * den - num * sympy.diff(den, x)) / den**2).subs(at) for x in sig
     ]
 
 

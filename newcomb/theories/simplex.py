@@ -32,12 +32,23 @@ Rows = tuple[tuple[Any, ...], ...]
 
 
 def sign(x: Any) -> int:
-    """The sign of an exact number (Fraction, int or sympy expression without symbols)."""
+    """The sign of an exact number (Fraction, int or sympy expression), or of a rational
+    function of ε (:func:`newcomb.visits.epsilon`) as ε → 0+: the sign of its lowest order,
+    so that exact ties at ε = 0 are broken by the higher orders (DESIGN.md §2)."""
     if isinstance(x, Fraction | int):
         return (x > 0) - (x < 0)
     import sympy
 
     x = sympy.sympify(x)
+    if x.free_symbols:
+        num, den = sympy.fraction(sympy.together(x))
+        return _lowest_sign(num) * _lowest_sign(den)
+    return _number_sign(x)
+
+
+def _number_sign(x: Any) -> int:
+    import sympy
+
     if x.is_Rational:
         return int(bool(x > 0)) - int(bool(x < 0))
     if x.is_zero is True:
@@ -50,23 +61,75 @@ def sign(x: Any) -> int:
     return 1 if v > 0 else -1
 
 
+def orders(x: Any) -> list[tuple[int, Any]]:
+    """A polynomial in ε as (order, coefficient) pairs, lowest first, zero coefficients left
+    out (the coefficients may hold other symbols: a policy's probabilities)."""
+    import sympy
+
+    from ..visits import epsilon
+
+    e = sympy.expand(sympy.sympify(x))
+    if e == 0:
+        return []
+    eps = epsilon()
+    if eps not in e.free_symbols:
+        return [(0, e)]
+    terms = sympy.Poly(e, eps).terms()
+    return sorted(((k, c) for (k,), c in terms if sympy.expand(c) != 0), key=lambda t: t[0])
+
+
+def _lowest_sign(p: Any) -> int:
+    for _, c in orders(p):
+        s = _number_sign(c)
+        if s:
+            return s
+    return 0
+
+
+def at_zero(x: Any) -> Any:
+    """The value of a rational function of ε as ε → 0+ (its leading orders); a number is
+    itself. ``None`` stays ``None``."""
+    if x is None or isinstance(x, Fraction | int):
+        return x
+    import sympy
+
+    x = sympy.sympify(x)
+    if not x.free_symbols:
+        return x
+    num, den = sympy.fraction(sympy.together(x))
+    n, d = orders(num), orders(den)
+    if not n:
+        return sympy.Integer(0)
+    if not d or n[0][0] < d[0][0]:
+        raise ZeroDivisionError("an expectation without a leading order")
+    return n[0][1] / d[0][1] if n[0][0] == d[0][0] else sympy.Integer(0)
+
+
+def leading(num: Any, den: Any) -> tuple[Any, Any]:
+    """num / den at the lowest order of ε where den is not zero: both coefficients there (the
+    ratio's value as ε → 0, as polynomials in any other symbols)."""
+    d = orders(den)
+    if not d:
+        return num, den
+    import sympy
+
+    k = d[0][0]
+    coefficient = dict(orders(num)).get(k, sympy.Integer(0))
+    return coefficient, d[0][1]
+
+
 def exact(x: Any) -> Any:
-    """A sympy number as a Fraction when it is rational; otherwise its simplest radical form."""
+    """An exact number for a report, at ε = 0: a Fraction when rational, otherwise sympy's
+    simplest radical form."""
+    x = at_zero(x)
     if isinstance(x, Fraction | int) or x is None:
         return Fraction(x) if isinstance(x, int) else x
     import sympy
 
-    x = sympy.sympify(x)
+    x = sympy.radsimp(sympy.simplify(sympy.sympify(x)))
     if x.is_Rational:
         return Fraction(int(x.p), int(x.q))
-    return sympy.nsimplify(sympy.radsimp(sympy.simplify(x))) if x.free_symbols else _radical(x)
-
-
-def _radical(x: Any) -> Any:
-    import sympy
-
-    s = sympy.radsimp(sympy.simplify(x))
-    return s if s.is_Rational is False or s.is_Rational is None else Fraction(int(s.p), int(s.q))
+    return x
 
 
 def maximum(xs: Sequence[Any]) -> Any:
@@ -164,7 +227,7 @@ def maximise_ratio(
     points: list[Rows] = []
     for face in _faces(sizes):
         free, rows = _parametrised(sizes, face, "x")
-        num, den = (sympy.sympify(t) for t in f(rows))
+        num, den = leading(*(sympy.sympify(t) for t in f(rows)))  # at ε = 0
         grads = [sympy.diff(num, x) * den - num * sympy.diff(den, x) for x in free]
         sols, _ = _solutions(grads, free)
         for sol in sols:
@@ -190,6 +253,8 @@ def support_search(
 ) -> list[Rows]:
     """Policies, mixed at some slot, where the gradient is equal across each support; each
     checked by ``verify``."""
+    import sympy
+
     found: list[Rows] = []
     for face in _faces(sizes):
         if all(len(s) == 1 for s in face):
@@ -201,7 +266,9 @@ def support_search(
             if len(support) < 2:
                 continue
             g = gradient(sym, s)
-            equations.extend(g[a] - g[support[0]] for a in support[1:])
+            for a in support[1:]:  # equal at ε = 0: the leading order of the difference
+                num, den = sympy.fraction(sympy.together(g[a] - g[support[0]]))
+                equations.append(leading(num, den)[0])
         sols, _ = _solutions(equations, free)
         for sol in sols:
             point = _inside(rows, sol, face)
