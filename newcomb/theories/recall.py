@@ -324,20 +324,44 @@ def _gradient(
     tree: Tree, pi: Policy, s: int, theory: str, credence: str, cache: _Interventions
 ) -> list[Any]:
     """What must be equal across the acts a policy plays at s (and no larger elsewhere):
-    CDT's EU numerators, or the partial derivatives of EDT's EU(σ) at σ = π(s) (numerators
-    over the common square of the denominator)."""
+    CDT's expected utilities, or the partial derivatives of EDT's EU(σ) at σ = π(s); where
+    the policy never reaches s, their leading order as the other information sets tremble
+    (all zero, no condition, where s stays unreached: the check of the solutions decides)."""
     import sympy
 
-    if theory == "CDT":
-        nums, den = cdt_numerators(tree, pi, s, credence, cache)
-        return [n / den for n in nums]
     n = len(tree.slots[s].actions)
-    sig = sympy.symbols(f"sigma0:{n}")
-    num, den = edt_function(tree, pi, s, credence, sig)
-    at = dict(zip(sig, pi[s], strict=True))
-    return [
-        ((sympy.diff(num, x) * den - num * sympy.diff(den, x)) / den**2).subs(at) for x in sig
-    ]
+    for q in (pi, trembling(tree, pi, s)):
+        if theory == "CDT":
+            nums, den = cdt_numerators(tree, q, s, credence, cache)
+        else:
+            sig = sympy.symbols(f"sigma0:{n}")
+            num, den = edt_function(tree, q, s, credence, sig)
+            at = dict(zip(sig, pi[s], strict=True))
+            nums = [
+                ((sympy.diff(num, x) * den - num * sympy.diff(den, x)) / den).subs(at)
+                for x in sig
+            ]
+            den = den.subs(at) if hasattr(den, "subs") else den
+        den = sympy.expand(sympy.sympify(den))
+        if den != 0:
+            return [_lowest_in_delta(sympy.sympify(x) / den) for x in nums]
+    return [sympy.Integer(0)] * n
+
+
+def _lowest_in_delta(x: Any) -> Any:
+    """A rational function of the tremble δ at δ → 0: the ratio of the lowest-order
+    coefficients of its numerator and denominator (δ absent: itself)."""
+    import sympy
+
+    delta = sympy.Symbol("delta", positive=True)
+    if delta not in x.free_symbols:
+        return x
+    num, den = sympy.fraction(sympy.together(x))
+    pn, pd = sympy.Poly(sympy.expand(num), delta), sympy.Poly(sympy.expand(den), delta)
+    if pn.is_zero:
+        return sympy.Integer(0)
+    k = min(m[0] for m in pd.monoms())
+    return pn.coeff_monomial(delta**k) / pd.coeff_monomial(delta**k)
 
 
 def _canonical(tree: Tree, pi: Policy) -> bool:
