@@ -561,3 +561,27 @@ def test_theory_classes_are_refused_on_decision_points_in_one_line(tmp_path: Pat
     )
     assert res.exit_code == 2 and res.stderr.count("\n") == 1
     assert "'Mine': on a scenario with decision points" in res.stderr
+
+
+def test_fdt_with_a_perfect_predictor_two_boxes_on_the_empty_box_it_never_sees() -> None:
+    """Transparent Newcomb at q = 1 written with a decision point: the empty box is seen only
+    when the predictor errs (probability ε), and that order breaks FDT's tie there."""
+    text = (ROOT / "scenarios" / "transparent_newcomb.yaml").read_text()
+    text = text.replace("predicts: action", "predicts: take").replace("observes: [box]\n", "")
+    text = text.replace("action ==", "take ==").replace("{q: 0.99}", "{q: 1}")
+    text = text.replace(
+        "  box: {value: \"'full' if prediction == 'one_box' else 'empty'\"}\n",
+        "  box: {value: \"'full' if prediction == 'one_box' else 'empty'\"}\n"
+        "  take: {decide: boxes, observes: [box]}\n",
+    )
+    r = analyse_several(from_yaml_text(text))
+    (fdt,) = next(t for t in r.theories if t.theory == "FDT").policies
+    rules = dict(zip((str(s) for s in r.tree.slots), r.policy_text(fdt.rows), strict=True))
+    assert rules == {
+        "boxes (box=full)": "boxes (box=full) → one_box",
+        "boxes (box=empty)": "boxes (box=empty) → two_box",
+    }
+    assert fdt.value == 1000000  # at ε = 0
+    assert dict(zip((str(s) for s in r.tree.slots), fdt.by_slot, strict=True))[
+        "boxes (box=empty)"
+    ] == (0, 1000)  # probability 0 at ε = 0, and what the empty box then gives

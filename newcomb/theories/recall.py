@@ -18,9 +18,10 @@ over its actions. On the worlds of :class:`~newcomb.visits.Tree`:
 Self-locating rules: ``default`` (CDT with GT, EDT with GDH: the two pairings that agree with
 ex-ante optimality, Tewolde et al. 2023), ``thirding`` (both GT) or ``halving`` (both GDH).
 Without a slot visited twice in a world all four pairings coincide. Expectations of CDT and EDT
-are over consistent worlds (they believe the predictor is right). Where a slot is reached with
-probability 0 under the policy, its EU is the limit under trembles: every slot plays every act
-with probability ε / |A| more (the leading order as ε → 0).
+are over consistent worlds (they believe the predictor is right). A prediction of accuracy 1
+errs with probability ε: values are taken at ε = 0, ties broken by the higher orders
+(:mod:`.simplex`). Where a slot is reached with probability 0 at every order of ε, its EU is
+the limit as the other information sets tremble (:func:`trembling`).
 """
 
 from __future__ import annotations
