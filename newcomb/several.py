@@ -37,12 +37,17 @@ def number_str(x: Any) -> str | None:
     return str(x)
 
 
-def approx_str(x: Any) -> str:
+def as_float(x: Any) -> float:
+    """An exact number (a Fraction or an algebraic number of sympy's) as the nearest float."""
     if isinstance(x, Fraction | int):
-        return f"{float(x):.7g}"
+        return float(x)
     import sympy
 
-    return f"{float(sympy.N(x, 20)):.7g}"
+    return float(sympy.N(x, 30))
+
+
+def approx_str(x: Any) -> str:
+    return f"{as_float(x):.7g}"
 
 
 @dataclass(frozen=True)

@@ -422,10 +422,24 @@ def _check_rows(
     from .report import ScenarioReport, analyse, exact
 
     report = analyse(scenario, theories, limits=limits)
-    if not isinstance(report, ScenarioReport):
-        raise UsageError(
-            "a study does not support scenarios with decision points (decide variables) yet"
-        )
+    if not isinstance(report, ScenarioReport):  # decision points: one rule per slot
+        from .several import as_float, number_str
+
+        for s in report.theories:
+            if not s.policies:
+                yield {**base, "theory": s.theory, "policy": s.note or "none", "ties": "0"}
+            for q in s.policies:
+                value = number_str(q.value)
+                yield {
+                    **base,
+                    "theory": s.theory,
+                    "policy": "; ".join(report.policy_text(q.rows)),
+                    "ties": str(len(s.policies)),
+                    "value": value or "",
+                    "value_float": "" if value is None else repr(as_float(q.value)),
+                    "paradox": "true" if q.paradox else "false",
+                }
+        return
     for t in report.theories:
         if not t.policies:
             yield {**base, "theory": t.theory, "policy": t.note or "none", "ties": "0"}

@@ -585,3 +585,24 @@ def test_fdt_with_a_perfect_predictor_two_boxes_on_the_empty_box_it_never_sees()
     assert dict(zip((str(s) for s in r.tree.slots), fdt.by_slot, strict=True))[
         "boxes (box=empty)"
     ] == (0, 1000)  # probability 0 at ε = 0, and what the empty box then gives
+
+
+def test_a_study_checks_scenarios_with_decision_points_beside_the_others(tmp_path: Path) -> None:
+    study = tmp_path / "s.yaml"
+    study.write_text(
+        "study: 1\n"
+        f"scenarios: [{SEVERAL / 'sleeping_beauty.yaml'}, {ROOT / 'scenarios' / 'newcomb.yaml'}]\n"
+        "grid: {y: 1:3:3}\n"
+    )
+    res = CliRunner().invoke(app, ["study", str(study)])
+    assert res.exit_code == 0, res.output
+    import csv
+    import io as stdio
+
+    rows = list(csv.DictReader(stdio.StringIO(res.stdout)))
+    beauty = {(r["y"], r["theory"], r["policy"], r["value"]) for r in rows if r["y"]}
+    # bet iff 2x > y (x = 1): worth x - y/2 = 1/2 at y = 1; at y = 2 both acts tie at 0
+    assert ("1", "CDT", "awake → bet", "1/2") in beauty
+    assert {("2", "FDT", "awake → bet", "0"), ("2", "FDT", "awake → pass", "0")} <= beauty
+    assert ("3", "EDT", "awake → pass", "0") in beauty
+    assert any(r["problem"] == "Newcomb's problem" and r["value"] == "990000" for r in rows)
