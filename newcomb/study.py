@@ -410,6 +410,11 @@ def run_task(task: Task, overrides: Mapping[str, str] | None = None) -> list[Row
     limits = Limits(**dict(task.limits))
     if task.compute == "check":
         return list(_check_rows(scenario, theories, base, limits))
+    if scenario.decisions:
+        raise UsageError(
+            f"compute: {task.compute} does not support scenarios with decision points (decide "
+            "variables) yet; compute: check does"
+        )
     if task.compute == "sweep":
         return list(_sweep_rows(scenario, theories, task, base, limits))
     return list(_simulate_rows(scenario, theories, task, base, limits))

@@ -606,3 +606,14 @@ def test_a_study_checks_scenarios_with_decision_points_beside_the_others(tmp_pat
     assert {("2", "FDT", "awake → bet", "0"), ("2", "FDT", "awake → pass", "0")} <= beauty
     assert ("3", "EDT", "awake → pass", "0") in beauty
     assert any(r["problem"] == "Newcomb's problem" and r["value"] == "990000" for r in rows)
+
+
+def test_a_study_s_sweep_refuses_decision_points_in_one_line(tmp_path: Path) -> None:
+    study = tmp_path / "s.yaml"
+    study.write_text(
+        f"study: 1\nscenarios: [{SEVERAL / 'sleeping_beauty.yaml'}]\ngrid: {{y: 1:3:3}}\n"
+        "compute: sweep\n"
+    )
+    res = CliRunner().invoke(app, ["study", str(study)])
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1
+    assert "compute: sweep does not support scenarios with decision points" in res.stderr
