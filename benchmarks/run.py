@@ -31,6 +31,9 @@ g. factored: rooms on a ring, chain, torus, tree or 2-tree coupled by ``given`` 
    and Newcomb's problem plus K coins (``benchmarks/factored.py``; ``--only g`` runs it alone).
    Baselines: exact DPs, variable elimination and a closed form written there, checked
    against the engine in tests/test_benchmark_families.py. Figures: ratios to ``import sympy``.
+h. several decisions: absent-minded drivers with K intersections and K coins each followed by a
+   decision (``benchmarks/several.py``; ``--only h``). Baselines: the engine's plain path
+   (``--exhaustive``) and a numpy grid of the driver's closed-form value.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import newcomb  # noqa: E402
-from benchmarks import factored  # noqa: E402
+from benchmarks import factored, several  # noqa: E402
 from newcomb import FDT, Chance, Prediction, Scenario, Select, Value  # noqa: E402
 from newcomb.query import value  # noqa: E402
 from newcomb.sweep import parse_grid, sweep  # noqa: E402
@@ -321,12 +324,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="newcomb benchmarks (ratios in one run)")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     ap.add_argument("--json", type=Path, default=None)
-    ap.add_argument("--only", choices=["g"], default=None, help="run only this family")
+    ap.add_argument("--only", choices=["g", "h"], default=None, help="run only this family")
     args = ap.parse_args()
     g_args = ["--quick"] * args.quick
     g_args += ["--json", str(args.json)] if args.only and args.json else []
     if args.only == "g":
         sys.exit(factored.main(g_args))
+    if args.only == "h":
+        sys.exit(several.main(g_args))
     r = 1 if args.quick else 3
     rows: list[dict[str, Any]] = separable_rows(args.quick)
     for k in (6, 8) if args.quick else (8, 10):

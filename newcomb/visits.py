@@ -135,9 +135,12 @@ class _Draws:
     dists: dict[Key, tuple[Any, ...]] = field(default_factory=dict)
     weight: Any = Fraction(1)
     draws: tuple[tuple[int, int], ...] = ()
+    redraw: bool = False
+    """Draw a chance variable again where its distribution is not the one it was drawn from
+    (an intervention changed what it reads), instead of refusing the scenario."""
 
     def extended(self, key: Key, value: Any, w: Any, dist: tuple[Any, ...]) -> _Draws:
-        new = _Draws(dict(self.values), dict(self.dists), self.weight, self.draws)
+        new = _Draws(dict(self.values), dict(self.dists), self.weight, self.draws, self.redraw)
         new.values[key] = value
         new.dists[key] = dist
         if isinstance(w, tuple):  # a policy draw: (slot, act)
@@ -161,6 +164,8 @@ class Tree:
     paradoxes:
         The draws where no prediction is consistent.
     """
+
+    KEEP_LATER = True  # an intervention keeps later draws whose distribution did not change
 
     def __init__(self, scenario: Scenario, *, max_worlds: int = MAX_WORLDS) -> None:
         self.scenario = scenario
@@ -224,6 +229,8 @@ class Tree:
 
     def _draw(self, r: _Draws, key: Key, dist: tuple[Any, ...], v: Chance) -> Any:
         if key in r.values:
+            if r.dists[key] != dist and r.redraw:
+                raise _Need(key, list(dist))
             if r.dists[key] != dist:
                 raise ScenarioError(
                     f"the probabilities of {v.name!r} depend on a prediction's value; in a "
@@ -365,13 +372,20 @@ class Tree:
     # -- interventions -------------------------------------------------------------------------
     def intervened(self, world: World, point: str, act: str) -> list[World]:
         """The worlds that follow from ``world`` when the act at ``point`` is set to ``act``:
-        variables before the point keep their values, later chance and errors are drawn again,
-        later self-referential predictions are settled again (their paradox draws dropped: the
-        theories believe the predictor is right). Weights are relative to ``world``."""
+        variables before the point keep their values, later self-referential predictions are
+        settled again (their paradox draws dropped: the theories believe the predictor is
+        right), and later chance and errors are drawn again where their distribution changed
+        (where it did not, keeping the world's own draw is the same in expectation, and the
+        worlds of the other draws are intervened on too). Weights are relative to ``world``."""
         at = self.position[point]
         r0: _Draws = world.randomness
-        keep = {k: v for k, v in r0.values.items() if k[0] == "act" or self.position[k[1]] < at}
-        start = _Draws(keep, {k: r0.dists[k] for k in keep if k in r0.dists}, Fraction(1), ())
+        keep = {
+            k: v
+            for k, v in r0.values.items()
+            if k[0] == "act" or self.KEEP_LATER or self.position[k[1]] < at
+        }
+        dists = {k: r0.dists[k] for k in keep if k in r0.dists}
+        start = _Draws(keep, dists, Fraction(1), (), redraw=True)
         fixed = {k: v for k, v in world.guess.items() if self.position[k] < at}
         free = [p for p in self.selfref if self.position[p.name] > at]
         seen = next(v for v in world.visits if v.point == point)
@@ -389,7 +403,10 @@ class ExhaustiveTree(Tree):
     error for each act it can settle on) is listed, walked, and kept with the product of the
     probabilities of what the walks read; a combination giving a draw nothing reads anything
     but its first outcome is dropped (that draw is summed out). The fast :class:`Tree` branches
-    only on what is read, as it is read; tests hold the two to the same answers."""
+    only on what is read, as it is read; tests hold the two to the same answers. An
+    intervention here draws every later chance variable and error again."""
+
+    KEEP_LATER = False
 
     def __init__(self, scenario: Scenario, *, max_worlds: int = MAX_WORLDS) -> None:
         lazy = Tree(scenario, max_worlds=max_worlds)  # its slots: the observations to list

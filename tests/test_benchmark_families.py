@@ -245,3 +245,24 @@ def test_runner_records_answers_refusals_and_timeouts(tmp_path: Any) -> None:
     refused = F.run_engine(bad, "CDT", timeout=60, memory=4 << 30)
     assert refused.outcome.startswith("refused: ") and str(bad) not in refused.outcome
     assert F.run_engine(small, "EDT", timeout=0.01, memory=4 << 30).outcome == "timeout"
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_several_family_driver_baseline_agrees_with_the_exact_optimum(k: int) -> None:
+    """Family h: the numpy grid of the closed-form V(p) never beats the engine's exact
+    optimum and comes within the grid's resolution of it."""
+    from benchmarks import several as H
+    from newcomb.several import analyse_several, as_float
+
+    report = analyse_several(H.driver(k))
+    grid = H.numpy_driver(H.driver_payoffs(k))
+    assert grid <= as_float(report.optimum) + 1e-9
+    assert as_float(report.optimum) - grid < 1e-6 * max(1.0, abs(grid)) + 1e-4
+
+
+def test_several_family_coins_fast_and_plain_paths_agree() -> None:
+    from benchmarks import several as H
+    from newcomb.several import analyse_several
+
+    s = H.coins(2)
+    assert analyse_several(s).to_json() == analyse_several(s, exhaustive=True).to_json()

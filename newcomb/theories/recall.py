@@ -339,8 +339,7 @@ def _gradient(
             num, den = edt_function(tree, q, s, credence, sig)
             at = dict(zip(sig, pi[s], strict=True))
             nums = [
-                ((sympy.diff(num, x) * den - num * sympy.diff(den, x)) / den).subs(at)
-                for x in sig
+                ((sympy.diff(num, x) * den - num * sympy.diff(den, x)) / den).subs(at) for x in sig
             ]
             den = den.subs(at) if hasattr(den, "subs") else den
         den = sympy.expand(sympy.sympify(den))
