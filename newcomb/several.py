@@ -225,7 +225,7 @@ def analyse_several(
     rule = scenario.predictor.on_paradox
     fdt, optimum, fdt_note = recall.fdt_plans(tree, rule)
     reports = []
-    cache = recall._Interventions(tree)
+    cache = recall.Interventions(tree)
     for name in theories:
         if name == "FDT":
             found, note, credence = fdt, fdt_note, None
@@ -344,7 +344,7 @@ def explain_several(
     """
     t = next(x for x in report.theories if x.theory == theory)
     tree = report.tree
-    cache = recall._Interventions(tree)
+    cache = recall.Interventions(tree)
     out = []
     for p in t.policies:
         slots = []
@@ -358,7 +358,7 @@ def explain_several(
                     rows = p.rows
                     if theory == "EDT":
                         rows = tuple(
-                            recall._unit(len(slot.actions), a) if i == s else r
+                            recall.unit(len(slot.actions), a) if i == s else r
                             for i, r in enumerate(p.rows)
                         )
                     lines = _visits(tree, rows, s, credence)

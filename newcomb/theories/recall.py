@@ -38,10 +38,13 @@ from . import simplex
 __all__ = [
     "CREDENCE_RULES",
     "SELF_LOCATING",
+    "Interventions",
     "cdt_eu",
     "edt_eu",
     "fdt_plans",
     "ratifiable_plans",
+    "trembling",
+    "unit",
     "value",
 ]
 
@@ -57,6 +60,7 @@ Policy = tuple[tuple[Any, ...], ...]  # per slot, a probability per action (exac
 
 
 def pure_plans(tree: Tree) -> list[Policy]:
+    """Every pure behavioural policy, bounded by :data:`MAX_PLANS`."""
     sizes = [len(s.actions) for s in tree.slots]
     total = 1
     for n in sizes:
@@ -68,11 +72,12 @@ def pure_plans(tree: Tree) -> list[Policy]:
         )
     out = []
     for combo in itertools.product(*(range(n) for n in sizes)):
-        out.append(tuple(_unit(n, a) for n, a in zip(sizes, combo, strict=True)))
+        out.append(tuple(unit(n, a) for n, a in zip(sizes, combo, strict=True)))
     return out
 
 
-def _unit(n: int, a: int) -> tuple[Fraction, ...]:
+def unit(n: int, a: int) -> tuple[Fraction, ...]:
+    """The distribution that plays act ``a`` of ``n`` for sure."""
     return tuple(Fraction(int(i == a)) for i in range(n))
 
 
@@ -128,7 +133,7 @@ def _ratio(
 # -- the two act-by-act theories ------------------------------------------------------------------
 
 
-class _Interventions:
+class Interventions:
     """The worlds after setting the act at a visit, computed once per (world, point, act)."""
 
     def __init__(self, tree: Tree) -> None:
@@ -152,7 +157,7 @@ class _Interventions:
 
 
 def cdt_numerators(
-    tree: Tree, pi: Policy, s: int, credence: str, cache: _Interventions
+    tree: Tree, pi: Policy, s: int, credence: str, cache: Interventions
 ) -> tuple[list[Any], Any]:
     """N_a per act and the common denominator D: CDT's EU(a) at slot s is N_a / D."""
     acts = tree.slots[s].actions
@@ -173,7 +178,7 @@ def cdt_numerators(
     return nums, den
 
 
-def cdt_eu(tree: Tree, pi: Policy, s: int, credence: str, cache: _Interventions) -> list[Any]:
+def cdt_eu(tree: Tree, pi: Policy, s: int, credence: str, cache: Interventions) -> list[Any]:
     """CDT's expected utility of each act at slot s (None where s is unreachable even under
     trembles)."""
     nums, den = cdt_numerators(tree, pi, s, credence, cache)
@@ -193,13 +198,13 @@ def edt_eu(tree: Tree, pi: Policy, s: int, credence: str) -> list[Any]:
     n = len(tree.slots[s].actions)
     out = []
     for a in range(n):
-        num, den = edt_function(tree, pi, s, credence, _unit(n, a))
+        num, den = edt_function(tree, pi, s, credence, unit(n, a))
         if simplex.sign(den) != 0:
             out.append(num / den)
             continue
 
         def parts(q: Policy, a: int = a) -> tuple[list[Any], Any]:
-            nn, dd = edt_function(tree, q, s, credence, _unit(n, a))
+            nn, dd = edt_function(tree, q, s, credence, unit(n, a))
             return [nn], dd
 
         out.append(_trembled(tree, pi, s, parts)[0])
@@ -261,7 +266,7 @@ def _sym(x: Any) -> Any:
 
 
 def is_ratifiable(
-    tree: Tree, pi: Policy, theory: str, credence: str, cache: _Interventions
+    tree: Tree, pi: Policy, theory: str, credence: str, cache: Interventions
 ) -> bool:
     for s in range(len(tree.slots)):
         support = [a for a, p in enumerate(pi[s]) if simplex.sign(p) > 0]
@@ -302,7 +307,7 @@ def _edt_global(tree: Tree, pi: Policy, s: int, credence: str) -> bool:
 
 def ratifiable_plans(tree: Tree, theory: str, credence: str) -> tuple[list[Policy], str | None]:
     """Ratifiable pure policies; when there is none, the mixed equilibria (support search)."""
-    cache = _Interventions(tree)
+    cache = Interventions(tree)
     # every slot is reached under trembles (each comes from a world of positive weight), so
     # the act at a slot the policy never reaches still matters: no policy is collapsed here
     found = [pi for pi in pure_plans(tree) if is_ratifiable(tree, pi, theory, credence, cache)]
@@ -322,7 +327,7 @@ def ratifiable_plans(tree: Tree, theory: str, credence: str) -> tuple[list[Polic
 
 
 def _gradient(
-    tree: Tree, pi: Policy, s: int, theory: str, credence: str, cache: _Interventions
+    tree: Tree, pi: Policy, s: int, theory: str, credence: str, cache: Interventions
 ) -> list[Any]:
     """What must be equal across the acts a policy plays at s (and no larger elsewhere):
     CDT's expected utilities, or the partial derivatives of EDT's EU(σ) at σ = π(s); where
@@ -410,7 +415,7 @@ def _fdt_polynomial(tree: Tree, rule: str) -> tuple[list[Policy], Any, str | Non
     chosen: list[Policy] = []
     for combo in itertools.product(*(range(len(tree.slots[s].actions)) for s in others)):
         fixed = {
-            s: _unit(len(tree.slots[s].actions), a) for s, a in zip(others, combo, strict=True)
+            s: unit(len(tree.slots[s].actions), a) for s, a in zip(others, combo, strict=True)
         }
 
         def f(rows: Sequence[Sequence[Any]], fixed: dict[int, Any] = fixed) -> tuple[Any, Any]:
