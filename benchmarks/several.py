@@ -39,8 +39,10 @@ def driver_payoffs(k: int, seed: int = 0) -> list[int]:
     return [rng.randint(0, 9) for _ in range(k + 1)]
 
 
-def driver(k: int, seed: int = 0) -> Scenario:
-    pays = driver_payoffs(k, seed)
+def driver_text(pays: list[int]) -> str:
+    """The file of a driver with len(pays) - 1 intersections of one information set: exiting
+    at intersection i pays pays[i - 1], driving past all of them pays pays[-1]."""
+    k = len(pays) - 1
     lines = ["  x1: {decide: road}"]
     for i in range(2, k + 1):
         lines.append(f"  x{i}: {{decide: road, when: \"x{i - 1} == 'continue'\"}}")
@@ -48,7 +50,11 @@ def driver(k: int, seed: int = 0) -> Scenario:
     for i in range(k, 0, -1):
         expr = f"({pays[i - 1]} if x{i} == 'exit' else {expr})"
     text = "newcomb: 1\nname: driver\nactions: [exit, continue]\nvariables:\n"
-    return loads(text + "\n".join(lines) + f'\nutility: "{expr}"\n')
+    return text + "\n".join(lines) + f'\nutility: "{expr}"\n'
+
+
+def driver(k: int, seed: int = 0) -> Scenario:
+    return loads(driver_text(driver_payoffs(k, seed)))
 
 
 def numpy_driver(pays: list[int], points: int = 100_000) -> float:
@@ -72,23 +78,18 @@ def coins(k: int) -> Scenario:
     return loads(text + f'\nutility: "{" + ".join(terms)}"\n')
 
 
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
 def pair(
     name: str, mine: Callable[[], object], base: Callable[[], object], r: int
 ) -> dict[str, Any]:
-    a, b = [], []
-    for _ in range(r):  # alternate: the machine's drift hits both
-        a.append(timed(mine, 1))
-        b.append(timed(base, 1))
-    ma, mb = statistics.median(a), statistics.median(b)
+    """Median times of ``mine`` and ``base`` over ``r`` alternating runs (the machine's drift
+    hits both), and their ratio."""
+    times: list[list[float]] = [[], []]
+    for _ in range(r):
+        for i, fn in enumerate((mine, base)):
+            t = time.perf_counter()
+            fn()
+            times[i].append(time.perf_counter() - t)
+    ma, mb = statistics.median(times[0]), statistics.median(times[1])
     return {"family": name, "newcomb_s": ma, "baseline_s": mb, "ratio": ma / mb}
 
 

@@ -293,19 +293,10 @@ def test_one_decision_point_agrees_with_the_one_decision_engine(texts: tuple[str
 @st.composite
 def repeated(draw: Any) -> str:
     """An absent-minded driver with random payoffs and two or three intersections."""
+    from benchmarks.several import driver_text
+
     n = draw(st.integers(2, 3))
-    pays = [draw(st.integers(0, 9)) for _ in range(n + 1)]
-    lines = ["  x1: {decide: road}"]
-    for i in range(2, n + 1):
-        lines.append(f"  x{i}: {{decide: road, when: \"x{i - 1} == 'continue'\"}}")
-    expr = str(pays[n])
-    for i in range(n, 0, -1):
-        expr = f"({pays[i - 1]} if x{i} == 'exit' else {expr})"
-    return (
-        "newcomb: 1\nname: d\nactions: [exit, continue]\nvariables:\n"
-        + "\n".join(lines)
-        + f'\nutility: "{expr}"\n'
-    )
+    return driver_text([draw(st.integers(0, 9)) for _ in range(n + 1)])
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
