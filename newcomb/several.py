@@ -294,7 +294,9 @@ def _plan(
         value=simplex.exact(v),
         optimal=optimal,
         paradox_probability=simplex.exact(recall.paradox_probability(tree, pi)),
-        by_slot=tuple((simplex.exact(p), simplex.exact(x)) for p, x in recall.by_slot(tree, pi)),
+        by_slot=tuple(
+            (simplex.exact(p), simplex.exact(x)) for p, x in recall.by_slot(tree, pi, rule)
+        ),
         eu=eu,
     )
 

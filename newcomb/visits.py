@@ -95,10 +95,7 @@ class World:
     randomness: Any = field(default=None, compare=False, repr=False)
 
     def probability(self, policy: Sequence[Sequence[Any]]) -> Any:
-        p: Any = self.weight
-        for s, a in self.draws:
-            p = p * policy[s][a]
-        return p
+        return _probability_of(self.weight, self.draws, policy)
 
     def visits_of(self, slot: int) -> int:
         return sum(1 for v in self.visits if v.slot == slot)
@@ -114,7 +111,7 @@ class Paradox:
     values: Mapping[str, Any] = field(compare=False, repr=False)
 
     def probability(self, policy: Sequence[Sequence[Any]]) -> Any:
-        return World.probability(self, policy)  # type: ignore[arg-type]
+        return _probability_of(self.weight, self.draws, policy)
 
 
 class _Need(Exception):
@@ -522,6 +519,16 @@ class ExhaustiveTree(Tree):
                         mine,
                     ),
                 )
+
+
+def _probability_of(
+    weight: Any, draws: Sequence[tuple[int, int]], policy: Sequence[Sequence[Any]]
+) -> Any:
+    """weight × Π policy[slot][act] over the draws."""
+    p = weight
+    for s, a in draws:
+        p = p * policy[s][a]
+    return p
 
 
 def epsilon() -> Any:

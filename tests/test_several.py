@@ -608,3 +608,34 @@ def test_a_study_s_sweep_refuses_decision_points_in_one_line(tmp_path: Path) -> 
     res = CliRunner().invoke(app, ["study", str(study)])
     assert res.exit_code == 2 and res.stderr.count("\n") == 1
     assert "compute: sweep does not support scenarios with decision points" in res.stderr
+
+
+CONTRARIAN = """
+newcomb: 1
+name: Contrarian
+actions: [a, b]
+variables:
+  p: {predicts: d, accuracy: 1}
+  d: {decide: I, observes: [p]}
+utility: "(d != p) * 10 + (d == 'a') * 1"
+"""
+
+
+@pytest.mark.parametrize("rule", ["fail", "random", "retry"])
+def test_a_predictor_no_policy_can_fool_but_the_contrarian_under_each_rule(rule: str) -> None:
+    """The agent sees the prediction; doing the opposite pays 10. The contrarian policy makes
+    every draw a paradox: CDT, which believes the predictor, has no ratifiable policy (its
+    every act is undefined there, as with one decision); EDT ratifies "always a" (1) and
+    "always b" (0); FDT takes "always a" (1), except under ``random``, where the predictor's
+    guesses make the contrarian worth (10 + 11) / 2, each observation with probability 1/2."""
+    s = from_yaml_text(CONTRARIAN + f"predictor: {{on_paradox: {rule}}}\n")
+    r = analyse_several(s)
+    texts = {t.theory: ["; ".join(r.policy_text(p.rows)) for p in t.policies] for t in r.theories}
+    assert texts["CDT"] == []
+    assert sorted(texts["EDT"]) == ["I (p=a) → a; I (p=b) → a", "I (p=a) → b; I (p=b) → b"]
+    (fdt,) = next(t for t in r.theories if t.theory == "FDT").policies
+    if rule == "random":
+        assert texts["FDT"] == ["I (p=a) → b; I (p=b) → a"] and fdt.value == Fraction(21, 2)
+        assert sorted(fdt.by_slot) == [(Fraction(1, 2), 10), (Fraction(1, 2), 11)]
+    else:
+        assert texts["FDT"] == ["I (p=a) → a; I (p=b) → a"] and fdt.value == 1

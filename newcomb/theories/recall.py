@@ -104,12 +104,28 @@ def paradox_probability(tree: Tree, pi: Policy) -> Any:
     return sum((p.probability(pi) for p in tree.paradoxes), Fraction(0))
 
 
-def by_slot(tree: Tree, pi: Policy) -> list[tuple[Any, Any]]:
-    """(P(s visited), E[U | s visited]) per slot, over consistent worlds, each world once."""
+def by_slot(tree: Tree, pi: Policy, rule: str) -> list[tuple[Any, Any]]:
+    """(P(s visited), E[U | s visited]) per slot, each world once, under the paradox rule as
+    the policy's value takes it: ``random`` counts the predictor's guesses, ``retry``
+    conditions on consistent draws, ``fail`` gives no value when a paradox is possible (the
+    probabilities then add up to 1 − P(paradox))."""
+    bad = paradox_probability(tree, pi)
     out = []
     for s in range(len(tree.slots)):
-        num, den = _ratio(tree, pi, s, lambda w, pi: w.probability(pi) * w.utility, "GDH")
-        out.append((den, None if simplex.sign(den) == 0 else num / den))
+        num: Any = Fraction(0)
+        den: Any = Fraction(0)
+        for w in tree.worlds:
+            if (w.consistent or rule == "random") and w.visits_of(s):
+                p = w.probability(pi)
+                num += p * w.utility
+                den += p
+        if rule == "retry" and simplex.sign(bad) != 0:
+            den = den / (1 - bad) if simplex.sign(1 - bad) else Fraction(0)
+            num = num / (1 - bad) if simplex.sign(1 - bad) else Fraction(0)
+        value = None if simplex.sign(den) == 0 else num / den
+        if rule == "fail" and simplex.sign(bad) != 0:
+            value = None
+        out.append((den, value))
     return out
 
 
@@ -265,9 +281,7 @@ def _sym(x: Any) -> Any:
 # -- ratifiability ---------------------------------------------------------------------------------
 
 
-def is_ratifiable(
-    tree: Tree, pi: Policy, theory: str, credence: str, cache: Interventions
-) -> bool:
+def is_ratifiable(tree: Tree, pi: Policy, theory: str, credence: str, cache: Interventions) -> bool:
     for s in range(len(tree.slots)):
         support = [a for a, p in enumerate(pi[s]) if simplex.sign(p) > 0]
         if theory == "CDT":
@@ -414,9 +428,7 @@ def _fdt_polynomial(tree: Tree, rule: str) -> tuple[list[Policy], Any, str | Non
     best: Any = None
     chosen: list[Policy] = []
     for combo in itertools.product(*(range(len(tree.slots[s].actions)) for s in others)):
-        fixed = {
-            s: unit(len(tree.slots[s].actions), a) for s, a in zip(others, combo, strict=True)
-        }
+        fixed = {s: unit(len(tree.slots[s].actions), a) for s, a in zip(others, combo, strict=True)}
 
         def f(rows: Sequence[Sequence[Any]], fixed: dict[int, Any] = fixed) -> tuple[Any, Any]:
             mine = dict(zip(repeated, rows, strict=True))
