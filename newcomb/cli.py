@@ -403,9 +403,11 @@ def _clip_message(message: str) -> str:
 
 def _self_locating(run: _Run, rule: str) -> None:
     """Check ``--self-locating`` and let ``run`` read scenarios with decision points."""
-    if rule not in ("default", "thirding", "halving"):
+    from .theories.recall import SELF_LOCATING
+
+    if rule not in SELF_LOCATING:
         _fail_line(
-            _err(), f"--self-locating: expected one of default, thirding, halving, got {rule!r}"
+            _err(), f"--self-locating: expected one of {', '.join(SELF_LOCATING)}, got {rule!r}"
         )
         raise typer.Exit(EXIT_ERROR)
     run.self_locating = rule

@@ -19,7 +19,15 @@ from .errors import ScenarioError, UsageError
 from .io import locate
 from .model import PARADOX_RULES, Label, Policy, Scenario
 from .series import Num, is_zero, leading
-from .theories import Theory, as_theory, builtin_theories, eu_table, run_theory, theory_name
+from .theories import (
+    BUILTINS,
+    Theory,
+    as_theory,
+    builtin_theories,
+    eu_table,
+    run_theory,
+    theory_name,
+)
 from .world import Behaviour, Limits, Model, Progress, Summary
 
 if TYPE_CHECKING:
@@ -541,7 +549,7 @@ def _several(
     self_locating: str,
     exhaustive: bool = False,
 ) -> SeveralReport:
-    from .several import THEORIES, analyse_several
+    from .several import analyse_several
     from .visits import MAX_WORLDS
 
     if symbols:
@@ -555,7 +563,7 @@ def _several(
         name = theory_name(t)
         if isinstance(t, FixedPolicy) and not isinstance(t.policy, Policy):
             fixed.append(t)
-        elif name in THEORIES and type(t).__module__.split(".")[1:2] == ["theories"]:
+        elif type(t) is BUILTINS.get(name):
             names.append(name)
         else:
             raise UsageError(

@@ -17,6 +17,7 @@ from typing import Any
 
 from .errors import UsageError
 from .model import Scenario
+from .report import approx, exact_str
 from .theories import recall, simplex
 from .visits import MAX_WORLDS, ExhaustiveTree, Tree
 
@@ -32,8 +33,7 @@ def number_str(x: Any) -> str | None:
     if x is None:
         return None
     if isinstance(x, Fraction | int):
-        f = Fraction(x)
-        return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+        return exact_str(x)
     return str(x)
 
 
@@ -47,6 +47,10 @@ def as_float(x: Any) -> float:
 
 
 def approx_str(x: Any) -> str:
+    """``x`` to 7 significant digits (a Fraction by :func:`~newcomb.report.approx`, exact
+    whatever its size)."""
+    if isinstance(x, Fraction | int):
+        return approx(Fraction(x))
     return f"{as_float(x):.7g}"
 
 

@@ -33,6 +33,7 @@ from ..errors import LimitError
 from ..query import Query, expected_utility
 from ..series import leading
 from ..world import Behaviour, Model
+from .simplex import supports
 
 __all__ = ["MixedSearch", "Profile", "mixed_equilibria", "profile_system", "support_profiles"]
 
@@ -44,13 +45,6 @@ class MixedSearch:
         self.equilibria: list[Behaviour] = []
         self.continua = 0
         self.unsolved = 0
-
-
-def _subsets(n: int) -> list[tuple[int, ...]]:
-    out: list[tuple[int, ...]] = []
-    for k in range(1, n + 1):
-        out.extend(itertools.combinations(range(n), k))
-    return out
 
 
 def _exact(x: Any) -> Any:
@@ -136,7 +130,7 @@ class Profile:
 def support_profiles(model: Model) -> list[tuple[Support, ...]]:
     """Every support profile with at least one mixed observation, after checking the bound."""
     n_a, n_o = len(model.actions), len(model.observations)
-    subsets = _subsets(n_a)
+    subsets = supports(n_a)
     count = len(subsets) ** n_o
     if count > model.limits.max_policies:
         raise LimitError(

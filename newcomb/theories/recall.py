@@ -248,7 +248,7 @@ def trembling(tree: Tree, pi: Policy, s: int) -> Policy:
     return tuple(
         row
         if tree.slots[i].infoset == here
-        else tuple(sympy.Rational(1) * (1 - delta) * _sym(p) + delta / len(row) for p in row)
+        else tuple((1 - delta) * simplex.to_sympy(p) + delta / len(row) for p in row)
         for i, row in enumerate(pi)
     )
 
@@ -270,12 +270,6 @@ def tremble_limit(nums: Sequence[Any], den: Any) -> list[Any]:
         simplex.exact(sympy.Poly(sympy.expand(n), delta).coeff_monomial(delta**k) / lead)
         for n in nums
     ]
-
-
-def _sym(x: Any) -> Any:
-    import sympy
-
-    return sympy.Rational(x.numerator, x.denominator) if isinstance(x, Fraction) else x
 
 
 # -- ratifiability ---------------------------------------------------------------------------------
@@ -360,10 +354,10 @@ def _gradient(
             nums = [
                 ((sympy.diff(num, x) * den - num * sympy.diff(den, x)) / den).subs(at) for x in sig
             ]
-            den = den.subs(at) if hasattr(den, "subs") else den
-        den = sympy.expand(sympy.sympify(den))
+            den = simplex.to_sympy(den).subs(at)
+        den = sympy.expand(simplex.to_sympy(den))  # safe: an engine number, never text
         if den != 0:
-            return [_lowest_in_delta(sympy.sympify(x) / den) for x in nums]
+            return [_lowest_in_delta(simplex.to_sympy(x) / den) for x in nums]
     return [sympy.Integer(0)] * n
 
 

@@ -25,10 +25,41 @@ from typing import Any
 
 from ..errors import LimitError
 
-__all__ = ["MAX_FACES", "exact", "maximise_ratio", "maximum", "sign", "support_search"]
+__all__ = [
+    "MAX_FACES",
+    "at_zero",
+    "exact",
+    "leading",
+    "maximise_ratio",
+    "maximum",
+    "orders",
+    "sign",
+    "support_search",
+    "supports",
+    "to_sympy",
+]
 
 MAX_FACES = 1 << 10
 Rows = tuple[tuple[Any, ...], ...]
+
+
+def to_sympy(x: Any) -> Any:
+    """An engine number as sympy: a Fraction or int becomes a Rational, a sympy expression
+    stays. Never text: ``sympify`` of a string would parse it, and nothing here may."""
+    import sympy
+
+    if isinstance(x, Fraction):
+        return sympy.Rational(x.numerator, x.denominator)
+    if isinstance(x, int):
+        return sympy.Integer(x)
+    if isinstance(x, sympy.Basic):
+        return x
+    raise TypeError(f"expected an exact number or a sympy expression, got {type(x).__name__}")
+
+
+def supports(n: int) -> list[tuple[int, ...]]:
+    """Every non-empty set of acts out of ``n``, smallest first: the supports of a mixed act."""
+    return [c for k in range(1, n + 1) for c in itertools.combinations(range(n), k)]
 
 
 def sign(x: Any) -> int:
@@ -39,7 +70,7 @@ def sign(x: Any) -> int:
         return (x > 0) - (x < 0)
     import sympy
 
-    x = sympy.sympify(x)
+    x = to_sympy(x)  # safe: an engine number, never text
     if x.free_symbols:
         num, den = sympy.fraction(sympy.together(x))
         return _lowest_sign(num) * _lowest_sign(den)
@@ -68,7 +99,7 @@ def orders(x: Any) -> list[tuple[int, Any]]:
 
     from ..visits import epsilon
 
-    e = sympy.expand(sympy.sympify(x))
+    e = sympy.expand(to_sympy(x))  # safe: an engine number, never text
     if e == 0:
         return []
     eps = epsilon()
@@ -93,7 +124,7 @@ def at_zero(x: Any) -> Any:
         return x
     import sympy
 
-    x = sympy.sympify(x)
+    x = to_sympy(x)  # safe: an engine number, never text
     if not x.free_symbols:
         return x
     num, den = sympy.fraction(sympy.together(x))
@@ -126,7 +157,7 @@ def exact(x: Any) -> Any:
         return Fraction(x) if isinstance(x, int) else x
     import sympy
 
-    x = sympy.radsimp(sympy.simplify(sympy.sympify(x)))
+    x = sympy.radsimp(sympy.simplify(to_sympy(x)))  # safe: an engine number, never text
     if x.is_Rational:
         return Fraction(int(x.p), int(x.q))
     return x
@@ -141,10 +172,7 @@ def maximum(xs: Sequence[Any]) -> Any:
 
 
 def _faces(sizes: Sequence[int]) -> list[tuple[tuple[int, ...], ...]]:
-    per = []
-    for n in sizes:
-        subsets = [c for k in range(1, n + 1) for c in itertools.combinations(range(n), k)]
-        per.append(subsets)
+    per = [supports(n) for n in sizes]
     total = 1
     for p in per:
         total *= len(p)
@@ -200,13 +228,12 @@ def _solutions(equations: list[Any], free: list[Any]) -> tuple[list[dict[Any, An
 def _inside(
     rows: Sequence[Sequence[Any]], sol: dict[Any, Any], face: Sequence[tuple[int, ...]]
 ) -> Rows | None:
-    import sympy
 
     out = []
     for row, support in zip(rows, face, strict=True):
         vals = []
         for a, p in enumerate(row):
-            v = sympy.sympify(p).subs(sol)
+            v = to_sympy(p).subs(sol)  # safe: an engine number, never text
             if not v.is_real and v.is_real is not None:
                 return None
             if a in support and sign(v) <= 0:
@@ -227,7 +254,7 @@ def maximise_ratio(
     points: list[Rows] = []
     for face in _faces(sizes):
         free, rows = _parametrised(sizes, face, "x")
-        num, den = leading(*(sympy.sympify(t) for t in f(rows)))  # at ε = 0
+        num, den = leading(*(to_sympy(t) for t in f(rows)))  # at ε = 0; safe: engine numbers
         grads = [sympy.diff(num, x) * den - num * sympy.diff(den, x) for x in free]
         sols, _ = _solutions(grads, free)
         for sol in sols:
