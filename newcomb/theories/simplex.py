@@ -19,6 +19,7 @@ larger than the 10^-50 below which it would be called zero). The work is bounded
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -173,9 +174,7 @@ def maximum(xs: Sequence[Any]) -> Any:
 
 def _faces(sizes: Sequence[int]) -> list[tuple[tuple[int, ...], ...]]:
     per = [supports(n) for n in sizes]
-    total = 1
-    for p in per:
-        total *= len(p)
+    total = math.prod(len(p) for p in per)
     if total > MAX_FACES:
         raise LimitError(
             f"{total} faces of the policy simplex to search exactly; at most {MAX_FACES}"
